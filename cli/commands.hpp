@@ -1,0 +1,22 @@
+#pragma once
+// One function per subcommand: each adds its options to the parser and returns the action to run
+// once parsing succeeded.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iosfwd>
+
+namespace evident::cli {
+
+struct Streams {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+using Action = std::function<int(Streams&)>;
+
+/// `evident fit FILE [options]`.
+Action add_fit_command(CLI::App& app);
+
+}  // namespace evident::cli

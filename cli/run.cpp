@@ -1,0 +1,59 @@
+#include "run.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+#include "evident/evident.hpp"
+
+namespace evident::cli {
+
+int run(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+        std::ostream& err) {
+  CLI::App app{"evident: evidence synthesis. Exact, fast meta-analysis of study-level data.",
+               "evident"};
+  app.set_version_flag("--version", std::string("evident ") + kVersion);
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success, 2 bad input or usage, 1 internal failure.\n"
+      "Run 'evident SUBCOMMAND --help' for the options of a subcommand.");
+  Action fit_action = add_fit_command(app);
+
+  Streams streams{in, out, err};
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();  // the selected subcommand's help when one was given
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::CallForVersion&) {
+    out << "evident " << kVersion << '\n';
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    err << "evident: " << e.what() << "\n";
+    err << "Run 'evident --help' for usage.\n";
+    return kExitBadInput;
+  }
+
+  try {
+    if (app.got_subcommand("fit")) return fit_action(streams);
+    err << "evident: no subcommand given\n";
+    return kExitBadInput;
+  } catch (const InputError& e) {
+    for (const auto& p : e.problems()) err << "evident: error: " << p.format() << '\n';
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    err << "evident: internal error: " << e.what() << '\n';
+    return kExitInternal;
+  } catch (...) {
+    err << "evident: internal error\n";
+    return kExitInternal;
+  }
+}
+
+}  // namespace evident::cli

@@ -1,0 +1,29 @@
+#pragma once
+/// \file
+/// Diagnostics: coded notes about a result that a reader should know (a study left out, a zero
+/// cell corrected, tau^2 truncated at zero). They are data in the result, never exceptions.
+
+#include <string>
+#include <string_view>
+
+namespace evident {
+
+enum class DiagnosticCode {
+  row_excluded_missing,    ///< a row lacked a value the measure needs and was left out
+  zero_cell_corrected,     ///< `add` was added to the cells of a study with a zero cell
+  tau2_truncated,          ///< the tau^2 estimate was negative and set to 0
+  single_study,            ///< k = 1: nothing is pooled, heterogeneity is not estimable
+  knha_with_common_effect, ///< the Knapp-Hartung adjustment is not meant for common-effect models
+  not_converged,           ///< an iterative estimator stopped before reaching its tolerance
+};
+
+[[nodiscard]] std::string_view diagnostic_name(DiagnosticCode code) noexcept;
+
+/// A diagnostic as shown to a user. `study` is empty when it concerns the whole analysis.
+struct Diagnostic {
+  DiagnosticCode code;
+  std::string message;
+  std::string study;
+};
+
+}  // namespace evident

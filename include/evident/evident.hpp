@@ -1,0 +1,21 @@
+#pragma once
+/// \file
+/// evident: evidence synthesis. Include this for the whole public API.
+
+#include "evident/confint.hpp"
+#include "evident/csv.hpp"
+#include "evident/diagnostic.hpp"
+#include "evident/effect.hpp"
+#include "evident/error.hpp"
+#include "evident/fit.hpp"
+#include "evident/measure.hpp"
+#include "evident/predict.hpp"
+#include "evident/report.hpp"
+#include "evident/summary.hpp"
+#include "evident/table.hpp"
+#include "evident/transform.hpp"
+
+namespace evident {
+/// The library version, "major.minor.patch".
+inline constexpr const char* kVersion = EVIDENT_VERSION;
+}  // namespace evident

@@ -1,0 +1,27 @@
+#pragma once
+/// \file
+/// Rendering an Analysis: text for people, JSON and CSV for programs. Renderers only format.
+
+#include <iosfwd>
+#include <optional>
+#include <string_view>
+
+#include "evident/summary.hpp"
+
+namespace evident {
+
+enum class Format { text, json, csv };
+
+[[nodiscard]] std::optional<Format> parse_format(std::string_view name) noexcept;
+
+/// A metafor-style summary: model, heterogeneity with Q-profile intervals, Q test, the pooled
+/// estimate with its confidence and prediction intervals, and the table of studies.
+void render_text(const Analysis& a, std::ostream& out);
+/// One JSON object with the keys documented in docs/cli.md (metafor's names and meanings).
+void render_json(const Analysis& a, std::ostream& out);
+/// A header and one row of the pooled result's scalar values (the JSON keys, flattened).
+void render_csv(const Analysis& a, std::ostream& out);
+
+void render(const Analysis& a, Format format, std::ostream& out);
+
+}  // namespace evident

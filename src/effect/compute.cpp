@@ -1,0 +1,178 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "effect/rows.hpp"
+#include "evident/effect.hpp"
+
+namespace evident {
+
+namespace detail {
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The existing column a user probably meant (e.g. `sd1` for `sd1i`), if one is close.
+std::optional<std::string> closest_column(const StudyTable& table, std::string_view wanted) {
+  std::optional<std::string> best;
+  std::size_t best_distance = 3;  // suggest only within two edits
+  for (const auto& name : table.column_names()) {
+    const std::size_t d = edit_distance(name, wanted);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string show(double x) { return fmt::format("{:.10g}", x); }
+
+RowReader::RowReader(const StudyTable& table, Measure measure,
+                     std::initializer_list<std::string_view> required)
+    : table_(table), measure_(measure), study_column_(table.find_column("study")) {
+  std::vector<std::string> missing;
+  for (std::string_view name : required) {
+    if (auto c = table.find_column(name)) {
+      columns_.push_back(*c);
+      continue;
+    }
+    std::string text = fmt::format("'{}'", name);
+    if (auto near = closest_column(table, name)) {
+      text += fmt::format(" (there is a column '{}': rename it to '{}'?)", *near, name);
+    }
+    missing.push_back(std::move(text));
+  }
+  if (!missing.empty()) {
+    std::vector<std::string> all;
+    for (std::string_view name : required) all.emplace_back(name);
+    throw InputError({table.source(), 1, 0},
+                     fmt::format("measure {} needs the columns {}; missing: {}",
+                                 measure_name(measure), fmt::join(all, ", "),
+                                 fmt::join(missing, ", ")));
+  }
+}
+
+std::size_t RowReader::either(std::string_view a, std::string_view b) const {
+  if (auto c = table_.find_column(a)) return *c;
+  if (auto c = table_.find_column(b)) return *c;
+  throw InputError({table_.source(), 1, 0},
+                   fmt::format("measure {} needs a column '{}' or '{}'; neither is present",
+                               measure_name(measure_), a, b));
+}
+
+std::optional<double> RowReader::number(std::size_t row, std::size_t column) {
+  const std::string& text = table_.cell(row, column);
+  const CellValue v = parse_number(text);
+  switch (v.kind) {
+    case CellKind::number: return v.value;
+    case CellKind::missing: missing_.push_back(table_.column_names()[column]); return std::nullopt;
+    case CellKind::not_number:
+      problem(row, column,
+              fmt::format("'{}' is not a number (column '{}'; a number such as 12 or 0.5, or "
+                          "empty / NA for a missing value)",
+                          text, table_.column_names()[column]));
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool RowReader::read(std::size_t row, std::span<double> out) {
+  bool ok = true;
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    auto value = number(row, columns_[i]);
+    if (value) {
+      out[i] = *value;
+    } else {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+void RowReader::problem(std::size_t row, std::size_t column, std::string message) {
+  row_problem_ = true;
+  problems_.add(table_.where(row, column), std::move(message));
+}
+
+std::string RowReader::label(std::size_t row) const {
+  if (study_column_) {
+    const std::string& text = table_.cell(row, *study_column_);
+    if (!text.empty()) return text;
+  }
+  return fmt::format("{}", row + 1);
+}
+
+bool RowReader::finish_row(std::size_t row, double yi, double vi, double ni, EffectData& out) {
+  const bool problem_here = row_problem_;
+  row_problem_ = false;
+  if (problem_here) return false;
+  if (!missing_.empty()) {
+    out.diagnostics.push_back(
+        {DiagnosticCode::row_excluded_missing,
+         fmt::format("{}:{}: row left out: no value for {}", table_.source(), table_.line(row),
+                     fmt::join(missing_, ", ")),
+         label(row)});
+    return false;
+  }
+  out.yi.push_back(yi);
+  out.vi.push_back(vi);
+  out.ni.push_back(ni);
+  out.labels.push_back(label(row));
+  out.lines.push_back(table_.line(row));
+  return true;
+}
+
+void RowReader::finish(const EffectData& out) {
+  problems_.throw_if_any();
+  if (out.k() == 0) {
+    throw InputError(
+        {table_.source(), 0, 0},
+        table_.rows() == 0
+            ? std::string("no data rows: the file has a header but no studies")
+            : fmt::format("no usable study: each of the {} rows lacks a value that measure {} "
+                          "needs",
+                          table_.rows(), measure_name(measure_)));
+  }
+}
+
+}  // namespace detail
+
+double default_add(Measure m) noexcept {
+  return (m == Measure::PAS || m == Measure::PFT) ? 0.0 : 0.5;
+}
+
+EffectData compute_effects(const StudyTable& table, const EffectOptions& options) {
+  EffectData out;
+  out.measure = options.measure;
+  switch (measure_shape(options.measure)) {
+    case InputShape::generic: detail::generic(table, options, out); break;
+    case InputShape::two_group_means: detail::two_group_means(table, options, out); break;
+    case InputShape::two_by_two: detail::two_by_two(table, options, out); break;
+    case InputShape::proportion: detail::proportions(table, options, out); break;
+    case InputShape::correlation: detail::correlations(table, options, out); break;
+  }
+  return out;
+}
+
+}  // namespace evident

@@ -1,0 +1,81 @@
+#pragma once
+// Reading the numeric columns a measure needs, row by row, with every problem located. Shared by
+// the measure families in this folder; internal to the library.
+
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evident/effect.hpp"
+#include "evident/error.hpp"
+#include "evident/table.hpp"
+
+namespace evident::detail {
+
+class RowReader {
+ public:
+  /// Resolves `required` columns; throws InputError naming the missing ones (with the closest
+  /// existing column name, if it looks like a typo) and the measure that needs them.
+  RowReader(const StudyTable& table, Measure measure, std::initializer_list<std::string_view> required);
+
+  /// Index of an optional column, if present.
+  [[nodiscard]] std::optional<std::size_t> optional_column(std::string_view name) const {
+    return table_.find_column(name);
+  }
+  [[nodiscard]] std::size_t column(std::size_t i) const { return columns_[i]; }
+  /// The index of column `a`, else of column `b` (e.g. `bi`, else `n1i`); throws InputError
+  /// naming both if neither exists.
+  [[nodiscard]] std::size_t either(std::string_view a, std::string_view b) const;
+
+  /// Reads the value of `column` in `row`. A missing cell returns nullopt and is remembered for
+  /// the row's exclusion diagnostic; text that is not a number is recorded as a problem.
+  std::optional<double> number(std::size_t row, std::size_t column);
+  /// Reads the required columns of `row` into `out` (same order as given to the constructor);
+  /// false if any is missing or not a number.
+  bool read(std::size_t row, std::span<double> out);
+
+  /// Records a problem with a cell (bad value): file, line and column come from the table.
+  void problem(std::size_t row, std::size_t column, std::string message);
+
+  /// Starts a new row: clears the list of missing columns.
+  void begin_row() { missing_.clear(); }
+  /// The missing columns of the current row, for the exclusion diagnostic.
+  [[nodiscard]] const std::vector<std::string_view>& missing() const { return missing_; }
+  [[nodiscard]] bool had_problem() const { return row_problem_; }
+
+  /// Adds the row to `out` if it was complete and valid; otherwise records a diagnostic when
+  /// values were missing. Returns true if added.
+  bool finish_row(std::size_t row, double yi, double vi, double ni, EffectData& out);
+
+  /// Throws if any problem was recorded, or if no study could be used.
+  void finish(const EffectData& out);
+
+  [[nodiscard]] const StudyTable& table() const { return table_; }
+
+ private:
+  [[nodiscard]] std::string label(std::size_t row) const;
+
+  const StudyTable& table_;
+  Measure measure_;
+  std::vector<std::size_t> columns_;
+  std::optional<std::size_t> study_column_;
+  std::vector<std::string_view> missing_;
+  bool row_problem_ = false;
+  ProblemList problems_;
+};
+
+/// Formats a number for a message the way a person would write it (no trailing zeros).
+std::string show(double x);
+
+// The measure families, one file each.
+void two_group_means(const StudyTable& table, const EffectOptions& options, EffectData& out);
+void two_by_two(const StudyTable& table, const EffectOptions& options, EffectData& out);
+void proportions(const StudyTable& table, const EffectOptions& options, EffectData& out);
+void correlations(const StudyTable& table, const EffectOptions& options, EffectData& out);
+void generic(const StudyTable& table, const EffectOptions& options, EffectData& out);
+
+}  // namespace evident::detail

@@ -1,0 +1,45 @@
+#include <cassert>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+#include "evident/table.hpp"
+
+namespace evident {
+
+StudyTable::StudyTable(std::string source, std::vector<std::string> column_names)
+    : source_(std::move(source)), names_(std::move(column_names)), cells_(names_.size()) {}
+
+void StudyTable::add_row(std::vector<std::string> cells, std::size_t line) {
+  assert(cells.size() == names_.size());
+  for (std::size_t c = 0; c < cells.size(); ++c) cells_[c].push_back(std::move(cells[c]));
+  lines_.push_back(line);
+}
+
+std::optional<std::size_t> StudyTable::find_column(std::string_view name) const noexcept {
+  for (std::size_t c = 0; c < names_.size(); ++c) {
+    if (names_[c] == name) return c;
+  }
+  return std::nullopt;
+}
+
+namespace {
+bool is_space(char ch) { return ch == ' ' || ch == '\t'; }
+}  // namespace
+
+CellValue parse_number(std::string_view text) noexcept {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  if (text.empty() || text == "NA") return {CellKind::missing, 0.0};
+  if (text.front() == '+') text.remove_prefix(1);  // from_chars rejects a leading '+'
+  double value = 0.0;
+  // Only decimal and scientific notation: "inf", "nan" and hex floats are not numbers here.
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value,
+                                   std::chars_format::general);
+  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
+    return {CellKind::not_number, 0.0};
+  }
+  return {CellKind::number, value};
+}
+
+}  // namespace evident

@@ -1,0 +1,107 @@
+#include "evident/fit.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+#include "model/sums.hpp"
+#include "model/tau2.hpp"
+#include "stats/distributions.hpp"
+
+namespace evident {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions& options) {
+  assert(yi.size() == vi.size() && !yi.empty());
+  assert(!options.validate());
+  Fit f;
+  f.method = options.method;
+  f.test = options.test;
+  f.level = options.level;
+  f.k = yi.size();
+  f.p = 1;
+  const auto k = static_cast<double>(f.k);
+
+  // tau2
+  f.tau2 = 0.0;
+  f.tau2_se = kNaN;
+  if (f.k == 1) {
+    // As metafor: with one study nothing is estimated and tau2 is set to 0.
+    f.termination = Termination::single_study;
+    f.notes |= kNoteSingleStudy;
+  } else if (options.method != Method::FE) {
+    const detail::Tau2Estimate e = detail::estimate_tau2(yi, vi, options);
+    f.tau2 = e.tau2;
+    f.tau2_se = e.se;
+    f.termination = e.termination;
+    f.iterations = e.iterations;
+    if (e.truncated) f.notes |= kNoteTau2Truncated;
+    if (e.termination == Termination::max_iterations) f.notes |= kNoteNotConverged;
+  }
+
+  // The pooled estimate: weighted least squares with w = 1 / (vi + tau2).
+  const detail::WeightedSums s = detail::weighted_sums(yi, vi, f.tau2);
+  f.estimate = s.mu;
+  double var = 1.0 / s.sw;
+  f.df = kNaN;
+  f.s2w = 1.0;
+  if (options.test == Test::knha) {
+    // Hartung & Knapp (2001), Stat Med 20:3875-3889; Sidik & Jonkman (2002), Stat Med
+    // 21:3153-3159: scale the variance by the weighted residual mean square
+    // q / (k - 1) and use t(k - 1). Not truncated at 1 (metafor's "adhoc" variant would).
+    f.df = k - 1.0;
+    if (options.method == Method::FE) f.notes |= kNoteKnhaCommon;
+    f.s2w = f.k > 1 ? (s.q <= std::numeric_limits<double>::epsilon() ? 0.0 : s.q / (k - 1.0))
+                    : kNaN;
+    var *= f.s2w;
+  }
+  f.se = std::sqrt(var);
+  f.stat = f.estimate / f.se;
+  const double df = (options.test == Test::knha) ? (f.df > 0.0 ? f.df : -1.0) : kNaN;
+  // With Knapp-Hartung and k = 1 there are no degrees of freedom: p and CI are undefined.
+  f.pval = df < 0.0 ? kNaN : stats::two_sided_p(f.stat, df);
+  const double crit = df < 0.0 ? kNaN : stats::critical_value(options.level, df);
+  f.ci_lb = f.estimate - crit * f.se;
+  f.ci_ub = f.estimate + crit * f.se;
+
+  // Heterogeneity: Cochran's Q with inverse-variance weights, whatever the method.
+  f.Q_df = k - 1.0;
+  if (f.k > 1) {
+    const detail::WeightedSums fe = (f.tau2 == 0.0) ? s : detail::weighted_sums(yi, vi, 0.0);
+    f.Q = std::fmax(0.0, fe.q);
+    f.Q_p = stats::chisq_sf(f.Q, f.Q_df);
+    // Higgins & Thompson (2002), Stat Med 21:1539-1558, eq. 9: typical within-study variance.
+    f.vt = (k - 1.0) / fe.trace_p();
+    if (options.method == Method::FE) {
+      // Higgins & Thompson (2002), eqs. 6 and 10: from Q, as metafor for common-effect models.
+      f.I2 = std::fmax(0.0, 100.0 * (f.Q - (k - 1.0)) / f.Q);
+      f.H2 = f.Q / (k - 1.0);
+    } else {
+      // From tau2 (Higgins & Thompson 2002, eq. 9; metafor's definition for any estimator).
+      f.I2 = 100.0 * f.tau2 / (f.vt + f.tau2);
+      f.H2 = f.tau2 / f.vt + 1.0;
+    }
+  } else {
+    f.Q = 0.0;
+    f.Q_p = 1.0;
+    f.I2 = 0.0;
+    f.H2 = 1.0;
+    f.vt = 0.0;
+  }
+  return f;
+}
+
+void weights_percent(std::span<const double> vi, const Fit& fit, std::span<double> out) {
+  assert(out.size() == vi.size());
+  double total = 0.0;
+  for (std::size_t i = 0; i < vi.size(); ++i) {
+    out[i] = 1.0 / (vi[i] + fit.tau2);
+    total += out[i];
+  }
+  for (double& w : out) w *= 100.0 / total;
+}
+
+}  // namespace evident

@@ -1,0 +1,61 @@
+#pragma once
+// Weighted sums of the intercept-only random-effects model at a given tau2, from which every
+// estimator, score and trace below is computed in O(k) without forming the k x k matrix
+// P = W - W 1 (1'W1)^-1 1'W (metafor forms it; these are its closed forms for one intercept).
+
+#include <cassert>
+#include <cstddef>
+#include <span>
+
+namespace evident::detail {
+
+struct WeightedSums {
+  double sw = 0.0;     // sum w,          w = 1 / (v + tau2)
+  double sw2 = 0.0;    // sum w^2
+  double sw3 = 0.0;    // sum w^3
+  double mu = 0.0;     // weighted mean, sum w y / sum w
+  double q = 0.0;      // sum w r^2,      r = y - mu      (= y'Py, the generalised Q)
+  double sw2r2 = 0.0;  // sum w^2 r^2                      (= y'PPy)
+  double sw3r2 = 0.0;  // sum w^3 r^2
+  double sw2r = 0.0;   // sum w^2 r
+
+  // tr(P) = sum w - sum w^2 / sum w
+  [[nodiscard]] double trace_p() const { return sw - sw2 / sw; }
+  // tr(PP) = sum w^2 - 2 sum w^3 / sum w + (sum w^2 / sum w)^2
+  [[nodiscard]] double trace_pp() const {
+    const double a = sw2 / sw;
+    return sw2 - 2.0 * sw3 / sw + a * a;
+  }
+  // y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / sum w
+  [[nodiscard]] double yPPPy() const { return sw3r2 - sw2r * sw2r / sw; }
+};
+
+// Two passes: the weighted mean first, then sums of residuals (more accurate than expanding
+// sum w (y - mu)^2 into sum w y^2 - mu^2 sum w).
+inline WeightedSums weighted_sums(std::span<const double> y, std::span<const double> v,
+                                  double tau2) {
+  assert(y.size() == v.size() && !y.empty());
+  WeightedSums s;
+  double swy = 0.0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double w = 1.0 / (v[i] + tau2);
+    const double w2 = w * w;
+    s.sw += w;
+    s.sw2 += w2;
+    s.sw3 += w2 * w;
+    swy += w * y[i];
+  }
+  s.mu = swy / s.sw;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double w = 1.0 / (v[i] + tau2);
+    const double r = y[i] - s.mu;
+    const double wr = w * r;
+    s.q += wr * r;
+    s.sw2r2 += wr * wr;
+    s.sw3r2 += wr * wr * w;
+    s.sw2r += wr * w;
+  }
+  return s;
+}
+
+}  // namespace evident::detail

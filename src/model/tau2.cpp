@@ -1,0 +1,295 @@
+#include "model/tau2.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "model/sums.hpp"
+#include "stats/roots.hpp"
+
+namespace evident::detail {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Sum of squared deviations from the unweighted mean.
+double sum_sq_dev(std::span<const double> y) {
+  double mean = 0.0;
+  for (double yi : y) mean += yi;
+  mean /= static_cast<double>(y.size());
+  double ss = 0.0;
+  for (double yi : y) ss += (yi - mean) * (yi - mean);
+  return ss;
+}
+
+// Truncates a method-of-moments estimate at zero, as every estimator in metafor does.
+Tau2Estimate truncated(double raw) {
+  Tau2Estimate e;
+  e.truncated = raw < 0.0;
+  e.tau2 = std::max(raw, 0.0);
+  return e;
+}
+
+}  // namespace
+
+double variance_scale(std::span<const double> v) {
+  double s = 0.0;
+  for (double vi : v) s += vi;
+  return s / static_cast<double>(v.size());
+}
+
+// DerSimonian & Laird (1986), Control Clin Trials 7:177-188, eq. 8 (method of moments on
+// Cochran's Q with inverse-variance weights):
+//   tau2 = (Q - (k - 1)) / (sum w - sum w^2 / sum w),  w = 1 / v.
+// Standard error: the variance of Q under the model (Biggerstaff & Tweedie 1997, Stat Med
+// 16:753-768, eq. 5) divided by the squared denominator, as metafor computes it.
+Tau2Estimate tau2_dl(std::span<const double> y, std::span<const double> v) {
+  const auto k = static_cast<double>(y.size());
+  const WeightedSums s = weighted_sums(y, v, 0.0);
+  const double trp = s.trace_p();
+  Tau2Estimate e = truncated((s.q - (k - 1.0)) / trp);
+  const double t = e.tau2;
+  e.se = std::sqrt(2.0 * (k - 1.0) + 4.0 * t * trp + 2.0 * t * t * s.trace_pp()) / trp;
+  return e;
+}
+
+// Hedges (1983), Psychol Bull 93:388-395; Hedges & Olkin (1985): method of moments with unit
+// weights: tau2 = (sum (y - ybar)^2 - (k - 1)/k sum v) / (k - 1). Here P = I - J/k, so
+// tr(PV) = (1 - 1/k) sum v and tr(PVPV) = (1 - 2/k) sum v^2 + (sum v)^2 / k^2.
+Tau2Estimate tau2_he(std::span<const double> y, std::span<const double> v) {
+  const auto k = static_cast<double>(y.size());
+  double sv = 0.0, sv2 = 0.0;
+  for (double vi : v) {
+    sv += vi;
+    sv2 += vi * vi;
+  }
+  const double trpv = sv * (1.0 - 1.0 / k);
+  const double trpvpv = (1.0 - 2.0 / k) * sv2 + sv * sv / (k * k);
+  Tau2Estimate e = truncated((sum_sq_dev(y) - trpv) / (k - 1.0));
+  const double t = e.tau2;
+  e.se = std::sqrt(2.0 * trpvpv + 4.0 * t * trpv + 2.0 * t * t * (k - 1.0)) / (k - 1.0);
+  return e;
+}
+
+// Hunter & Schmidt (2004), Methods of Meta-Analysis, 2nd ed.; in the form of Viechtbauer et al.
+// (2015), Res Synth Methods 6:58, eq. 8: tau2 = (Q - k) / sum w, w = 1 / v.
+Tau2Estimate tau2_hs(std::span<const double> y, std::span<const double> v) {
+  const auto k = static_cast<double>(y.size());
+  const WeightedSums s = weighted_sums(y, v, 0.0);
+  Tau2Estimate e = truncated((s.q - k) / s.sw);
+  const double t = e.tau2;
+  e.se = std::sqrt(2.0 * (k - 1.0) + 4.0 * t * s.trace_p() + 2.0 * t * t * s.trace_pp()) / s.sw;
+  return e;
+}
+
+// Sidik & Jonkman (2005), J Biopharm Stat 15:823-838; (2007) Stat Med 26:1964-1981, eq. 6:
+// one weighted step from the crude start t0 = sum (y - ybar)^2 / k:
+//   tau2 = t0 * Q(t0) / (k - 1),  Q(t0) = sum w (y - mu)^2 with w = 1 / (v + t0).
+// Never negative, so never truncated.
+Tau2Estimate tau2_sj(std::span<const double> y, std::span<const double> v) {
+  const auto k = static_cast<double>(y.size());
+  const double t0 = sum_sq_dev(y) / k;
+  const WeightedSums s = weighted_sums(y, v, t0);
+  Tau2Estimate e;
+  e.tau2 = t0 * s.q / (k - 1.0);
+  // metafor's standard error: t0 / (k - 1) * sqrt(2 tr(PVPV) + 4 tau2 sum(PV o P)
+  // + 2 tau2^2 tr(PP)), with P at weights 1 / (v + t0). Closed forms for one intercept:
+  //   tr(PVPV)    = sum w^2 v^2 - 2 sum w^3 v^2 / S + (sum w^2 v)^2 / S^2
+  //   sum(PV o P) = sum w^2 v   - 2 sum w^3 v   / S + sum w^2 * sum w^2 v / S^2
+  double sw2v = 0.0, sw2v2 = 0.0, sw3v = 0.0, sw3v2 = 0.0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double w = 1.0 / (v[i] + t0);
+    const double w2v = w * w * v[i];
+    sw2v += w2v;
+    sw2v2 += w2v * v[i];
+    sw3v += w2v * w;
+    sw3v2 += w2v * w * v[i];
+  }
+  const double S = s.sw;
+  const double trpvpv = sw2v2 - 2.0 * sw3v2 / S + sw2v * sw2v / (S * S);
+  const double pvp = sw2v - 2.0 * sw3v / S + s.sw2 * sw2v / (S * S);
+  const double t = e.tau2;
+  e.se = t0 / (k - 1.0) *
+         std::sqrt(2.0 * trpvpv + 4.0 * t * pvp + 2.0 * t * t * s.trace_pp());
+  return e;
+}
+
+QRoot solve_generalized_q(std::span<const double> y, std::span<const double> v, double target,
+                          double tolerance, int max_iterations) {
+  const WeightedSums s0 = weighted_sums(y, v, 0.0);
+  if (!(s0.q > target)) return {0.0, 0, Termination::boundary};
+  // Q(tau2) = min over mu of sum w (y - mu)^2 <= sum (y - ybar)^2 / tau2, so at
+  // hi = 2 SS / target, Q(hi) <= target / 2: a guaranteed upper end of the bracket.
+  const double hi = 2.0 * sum_sq_dev(y) / target;
+  const double scale = variance_scale(v);
+  auto f_df = [&](double t) {
+    const WeightedSums s = weighted_sums(y, v, t);
+    return std::pair{s.q - target, -s.sw2r2};  // d(y'Py)/d tau2 = -y'PPy
+  };
+  auto tol = [&](double t) { return tolerance * std::max(t, scale); };
+  // First Newton step from 0, whose sums are already at hand.
+  const double x0 = (s0.q - target) / s0.sw2r2;
+  const auto r = stats::newton_bracketed(f_df, 0.0, hi, s0.q - target, f_df(hi).first, x0, tol,
+                                         max_iterations);
+  return {r.x, r.iterations, r.converged ? Termination::converged : Termination::max_iterations};
+}
+
+// Paule & Mandel (1982), J Res Natl Bur Stand 87:377-385; DerSimonian & Kacker (2007), Contemp
+// Clin Trials 28:105-114: the tau2 at which the generalised Q equals its expectation k - 1.
+// The empirical Bayes estimator (Morris 1983, JASA 78:47-55; Berkey et al. 1995) solves the same
+// equation (Viechtbauer et al. 2015, Res Synth Methods 6:55-79, section 2), so EB uses this too.
+// Standard error as metafor: sqrt(2 k^2 / (k - 1)) / sum w at the estimate.
+Tau2Estimate tau2_pm(std::span<const double> y, std::span<const double> v, const FitOptions& o) {
+  const auto k = static_cast<double>(y.size());
+  const QRoot root = solve_generalized_q(y, v, k - 1.0, o.tau2_tolerance, o.max_iterations);
+  Tau2Estimate e;
+  e.tau2 = root.tau2;
+  e.termination = root.termination;
+  e.iterations = root.iterations;
+  e.truncated = root.termination == Termination::boundary;
+  const WeightedSums s = weighted_sums(y, v, e.tau2);
+  e.se = std::sqrt(2.0 * k * k / (k - 1.0)) / s.sw;
+  return e;
+}
+
+namespace {
+
+// Maximises the (restricted) log-likelihood over tau2 >= 0 through the roots of its score.
+// Score, with w = 1 / (v + tau2) and r = y - mu(tau2):
+//   ML   (Hardy & Thompson 1996, Stat Med 15:619-629):  S = sum w^2 r^2 - sum w
+//   REML (Viechtbauer 2005, J Educ Behav Stat 30:261-293, eq. 12 for one intercept):
+//        S = sum w^2 r^2 - tr(P),  tr(P) = sum w - sum w^2 / sum w
+// (both times 1/2). Derivatives: dS/dtau2 = -2 y'PPPy + sum w^2 (ML), -2 y'PPPy + tr(PP) (REML).
+//
+// metafor uses Fisher scoring from the Hedges estimate, which can cycle and stop without
+// converging, and finds one local maximum. The likelihood can have several (dat.gibson2002, MD,
+// ML: a boundary maximum at 0, a local minimum near 0.07 and a lower local maximum near 0.70), so
+// here the score is scanned on a grid over [0, hi] for every change of sign from + to -, each is
+// refined by bracketed Newton iteration (which cannot fail), and the candidate with the highest
+// likelihood wins, 0 included when the score is negative there.
+template <bool kRestricted>
+Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> v,
+                             const FitOptions& o) {
+  auto f_df = [&](double t) {
+    const WeightedSums s = weighted_sums(y, v, t);
+    if constexpr (kRestricted) {
+      return std::pair{s.sw2r2 - s.trace_p(), -2.0 * s.yPPPy() + s.trace_pp()};
+    } else {
+      return std::pair{s.sw2r2 - s.sw, -2.0 * s.yPPPy() + s.sw2};
+    }
+  };
+  // Log-likelihood up to a constant, to compare candidate maxima.
+  auto loglik = [&](double t) {
+    double slog = 0.0;
+    for (double vi : v) slog += std::log(vi + t);
+    const WeightedSums s = weighted_sums(y, v, t);
+    return -0.5 * (slog + s.q + (kRestricted ? std::log(s.sw) : 0.0));
+  };
+  const double scale = variance_scale(v);
+  auto tol = [&](double t) { return o.tau2_tolerance * std::max(t, scale); };
+
+  // An upper end where the score is negative: S(tau2) ~ (SS / tau2 - (k - 1)) / tau2 for large
+  // tau2, so few expansions are needed. Every score evaluation counts as an iteration.
+  const double f0 = f_df(0.0).first;
+  int iterations = 1;
+  double hi = std::max(2.0 * tau2_dl(y, v).tau2, scale);
+  double f_hi = f_df(hi).first;
+  ++iterations;
+  while (f_hi > 0.0 && iterations < o.max_iterations) {
+    hi *= 4.0;
+    f_hi = f_df(hi).first;
+    ++iterations;
+  }
+
+  Tau2Estimate e;
+  if (f_hi > 0.0) {  // unreachable for finite data; reported rather than asserted
+    e.tau2 = hi;
+    e.termination = Termination::max_iterations;
+    e.iterations = iterations;
+    e.se = kNaN;
+    return e;
+  }
+
+  constexpr int kGrid = 16;
+  double best = 0.0;
+  double best_ll = -std::numeric_limits<double>::infinity();
+  int candidates = 0;
+  bool converged = true;
+  if (!(f0 > 0.0)) {  // decreasing at 0: a boundary maximum
+    best = 0.0;
+    candidates = 1;
+  }
+  double t_prev = 0.0, f_prev = f0;
+  for (int j = 1; j <= kGrid; ++j) {
+    const double frac = static_cast<double>(j) / kGrid;
+    // Quadratic spacing: denser near 0, where estimates usually are.
+    const double t = j == kGrid ? hi : hi * frac * frac;
+    const double f = j == kGrid ? f_hi : f_df(t).first;
+    if (j < kGrid) ++iterations;
+    if (f_prev > 0.0 && !(f > 0.0)) {
+      const auto r = stats::newton_bracketed(f_df, t_prev, t, f_prev, f, 0.5 * (t_prev + t), tol,
+                                             o.max_iterations);
+      iterations += r.iterations;
+      converged = converged && r.converged;
+      if (candidates == 0) {
+        best = r.x;
+      } else {
+        if (candidates == 1) best_ll = loglik(best);
+        const double ll = loglik(r.x);
+        if (ll > best_ll) {
+          best = r.x;
+          best_ll = ll;
+        }
+      }
+      ++candidates;
+    }
+    t_prev = t;
+    f_prev = f;
+  }
+  e.tau2 = best;
+  e.iterations = iterations;
+  if (best == 0.0) {
+    e.termination = Termination::boundary;
+    e.truncated = true;
+  } else {
+    e.termination = converged ? Termination::converged : Termination::max_iterations;
+  }
+  const WeightedSums s = weighted_sums(y, v, e.tau2);
+  // Inverse (expected) information: 2 / sum w^2 (ML), 2 / tr(PP) (REML).
+  e.se = std::sqrt(2.0 / (kRestricted ? s.trace_pp() : s.sw2));
+  return e;
+}
+
+}  // namespace
+
+Tau2Estimate tau2_ml(std::span<const double> y, std::span<const double> v, const FitOptions& o) {
+  return tau2_likelihood<false>(y, v, o);
+}
+
+Tau2Estimate tau2_reml(std::span<const double> y, std::span<const double> v,
+                       const FitOptions& o) {
+  return tau2_likelihood<true>(y, v, o);
+}
+
+Tau2Estimate estimate_tau2(std::span<const double> y, std::span<const double> v,
+                           const FitOptions& options) {
+  assert(y.size() >= 2);
+  switch (options.method) {
+    case Method::DL: return tau2_dl(y, v);
+    case Method::HE: return tau2_he(y, v);
+    case Method::HS: return tau2_hs(y, v);
+    case Method::SJ: return tau2_sj(y, v);
+    case Method::ML: return tau2_ml(y, v, options);
+    case Method::REML: return tau2_reml(y, v, options);
+    case Method::EB:
+    case Method::PM: return tau2_pm(y, v, options);
+    case Method::FE: break;
+  }
+  assert(false && "estimate_tau2 called for the common-effect model");
+  return {};
+}
+
+}  // namespace evident::detail

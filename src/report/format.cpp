@@ -1,0 +1,28 @@
+#include "report/format.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace evident::detail {
+
+std::string fixed(double x, int digits) {
+  if (std::isnan(x)) return "NA";
+  // Avoid printing "-0.0000" for tiny negatives.
+  std::string s = fmt::format("{:.{}f}", x, digits);
+  if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+  return s;
+}
+
+std::string pvalue(double p) {
+  if (std::isnan(p)) return "NA";
+  if (p < 1e-4) return "<.0001";
+  return fixed(p, 4);
+}
+
+std::string exact(double x) {
+  if (std::isnan(x)) return "";
+  return fmt::format("{}", x);
+}
+
+}  // namespace evident::detail

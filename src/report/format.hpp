@@ -1,0 +1,15 @@
+#pragma once
+// Number formatting shared by the renderers.
+
+#include <string>
+
+namespace evident::detail {
+
+// Fixed-point with `digits` decimals; "NA" for NaN (as R prints it).
+std::string fixed(double x, int digits);
+// A p-value as metafor prints it: "<.0001" below 1e-4, else 4 decimals.
+std::string pvalue(double p);
+// The shortest text that reads back as the same double (for CSV).
+std::string exact(double x);
+
+}  // namespace evident::detail

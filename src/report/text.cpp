@@ -1,0 +1,129 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+
+#include "evident/evident.hpp"
+#include "report/format.hpp"
+
+namespace evident {
+
+namespace {
+
+using detail::fixed;
+using detail::pvalue;
+
+std::string bracket(double lb, double ub, int digits, const char* suffix = "") {
+  return fmt::format("[{}{}, {}{}]", fixed(lb, digits), suffix, fixed(ub, digits), suffix);
+}
+
+// Study labels wider than this are shortened so the table stays readable on a terminal.
+constexpr std::size_t kMaxLabel = 32;
+
+std::string shorten(const std::string& s) {
+  if (s.size() <= kMaxLabel) return s;
+  return s.substr(0, kMaxLabel - 3) + "...";
+}
+
+}  // namespace
+
+void render_text(const Analysis& a, std::ostream& out) {
+  const Fit& f = a.fit;
+  const bool random = f.method != Method::FE;
+  const auto& ci = a.heterogeneity_ci;
+
+  if (random) {
+    out << fmt::format("Random-effects model (k = {}; tau^2 estimator: {})\n", f.k,
+                       method_name(f.method));
+  } else {
+    out << fmt::format("Common-effect model (k = {})\n", f.k);
+  }
+  if (!a.source.empty()) out << "Data: " << a.source << "; ";
+  out << fmt::format("measure {} ({})\n\n", measure_name(a.measure),
+                     measure_description(a.measure));
+
+  const int level = static_cast<int>(std::lround(f.level));
+  if (random) {
+    out << fmt::format("{:<50}{:>10}   {}\n", "Heterogeneity", "estimate",
+                       ci ? fmt::format("{}% CI (Q-profile)", level) : std::string());
+    auto row = [&](const char* name, const std::string& value, const std::string& interval,
+                   const std::string& extra) {
+      out << fmt::format("{:<50}{:>10}   {:<22}{}\n", name, value, interval, extra);
+    };
+    row("tau^2 (estimated amount of total heterogeneity)", fixed(f.tau2, 4),
+        ci ? bracket(ci->tau2_lb, ci->tau2_ub, 4) : "",
+        std::isnan(f.tau2_se) ? "" : fmt::format("SE = {}", fixed(f.tau2_se, 4)));
+    row("tau (square root of tau^2)", fixed(std::sqrt(f.tau2), 4),
+        ci ? bracket(ci->tau_lb, ci->tau_ub, 4) : "", "");
+    row("I^2 (total heterogeneity / total variability)", fixed(f.I2, 2) + "%",
+        ci ? bracket(ci->I2_lb, ci->I2_ub, 2, "%") : "", "");
+    row("H^2 (total variability / sampling variability)", fixed(f.H2, 2),
+        ci ? bracket(ci->H2_lb, ci->H2_ub, 2) : "", "");
+  } else {
+    out << fmt::format("I^2 (total heterogeneity / total variability):   {}%\n", fixed(f.I2, 2));
+    out << fmt::format("H^2 (total variability / sampling variability):  {}\n", fixed(f.H2, 2));
+  }
+  out << fmt::format("\nTest for heterogeneity: Q(df = {}) = {}, p-val {}\n",
+                     static_cast<long>(f.Q_df), fixed(f.Q, 4),
+                     f.Q_p < 1e-4 ? std::string("< .0001") : "= " + pvalue(f.Q_p));
+
+  const bool t = f.test == Test::knha;
+  out << fmt::format("\nModel results{}:\n",
+                     t ? fmt::format(" (Knapp-Hartung, t with df = {})", static_cast<long>(f.df))
+                       : std::string());
+  out << fmt::format("{:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "estimate", "se",
+                     t ? "tval" : "zval", "pval", "ci.lb", "ci.ub");
+  out << fmt::format("{:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", fixed(f.estimate, 4),
+                     fixed(f.se, 4), fixed(f.stat, 4), pvalue(f.pval), fixed(f.ci_lb, 4),
+                     fixed(f.ci_ub, 4));
+  if (random) {
+    out << fmt::format("\nPrediction interval ({}%): {}\n", level,
+                       bracket(a.prediction.pi_lb, a.prediction.pi_ub, 4));
+  }
+  if (a.back_transformed) {
+    const auto& b = *a.back_transformed;
+    out << fmt::format("\nOn the {} scale: {}, {}% CI {}", b.scale, fixed(b.estimate, 4), level,
+                       bracket(b.ci_lb, b.ci_ub, 4));
+    if (random) out << fmt::format(", prediction interval {}", bracket(b.pi_lb, b.pi_ub, 4));
+    out << '\n';
+  }
+
+  std::size_t width = 5;
+  for (const auto& s : a.studies) width = std::max(width, shorten(s.study).size());
+  out << fmt::format("\nStudies (weights from the fitted model; {}% CI from yi and vi):\n", level);
+  out << fmt::format("{:<{}} {:>9} {:>9} {:>8}  {}\n", "study", width, "yi", "vi", "weight",
+                     "CI");
+  for (const auto& s : a.studies) {
+    out << fmt::format("{:<{}} {:>9} {:>9} {:>7}%  {}\n", shorten(s.study), width,
+                       fixed(s.yi, 4), fixed(s.vi, 4), fixed(s.weight, 2),
+                       bracket(s.ci_lb, s.ci_ub, 4));
+  }
+  if (!a.diagnostics.empty()) {
+    out << "\nDiagnostics:\n";
+    for (const auto& d : a.diagnostics) {
+      out << "- " << d.message;
+      if (!d.study.empty() && d.message.find(d.study) == std::string::npos) {
+        out << " (" << d.study << ")";
+      }
+      out << '\n';
+    }
+  }
+}
+
+void render(const Analysis& a, Format format, std::ostream& out) {
+  switch (format) {
+    case Format::text: render_text(a, out); break;
+    case Format::json: render_json(a, out); break;
+    case Format::csv: render_csv(a, out); break;
+  }
+}
+
+std::optional<Format> parse_format(std::string_view name) noexcept {
+  if (name == "text") return Format::text;
+  if (name == "json") return Format::json;
+  if (name == "csv") return Format::csv;
+  return std::nullopt;
+}
+
+}  // namespace evident
