@@ -45,7 +45,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     err << "evident: no subcommand given\n";
     return kExitBadInput;
   } catch (const InputError& e) {
-    for (const auto& p : e.problems()) err << "evident: error: " << p.format() << '\n';
+    for (const auto& p : e.problems())
+      err << "evident: error: " << p.format() << '\n';
     return kExitBadInput;
   } catch (const std::exception& e) {
     err << "evident: internal error: " << e.what() << '\n';

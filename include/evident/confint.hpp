@@ -25,7 +25,7 @@ struct HeterogeneityCI {
 /// for k = 1, where there is no estimated tau2 (metafor's confint stops with an error there).
 /// `level` is in percent. Never fails otherwise: both roots are bracketed before they are refined.
 [[nodiscard]] std::optional<HeterogeneityCI> confint_tau2(std::span<const double> yi,
-                                                         std::span<const double> vi,
-                                                         const Fit& fit, double level);
+                                                          std::span<const double> vi,
+                                                          const Fit& fit, double level);
 
 }  // namespace evident

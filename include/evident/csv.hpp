@@ -15,7 +15,8 @@ namespace evident {
 ///
 /// Throws InputError (every problem with file, line and column) for: an empty input, an empty or
 /// duplicate column name, a row with too few or too many fields, an unterminated quote, text after
-/// a closing quote. `source` is the name used in messages.
+/// a closing quote. `source` is the name used in messages; a column in a message is the 1-based
+/// field number.
 [[nodiscard]] StudyTable read_csv(std::istream& in, const std::string& source);
 
 /// Opens and reads a file; throws InputError if it cannot be opened.

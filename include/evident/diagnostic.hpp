@@ -9,12 +9,13 @@
 namespace evident {
 
 enum class DiagnosticCode {
-  row_excluded_missing,    ///< a row lacked a value the measure needs and was left out
-  zero_cell_corrected,     ///< `add` was added to the cells of a study with a zero cell
-  tau2_truncated,          ///< the tau^2 estimate was negative and set to 0
-  single_study,            ///< k = 1: nothing is pooled, heterogeneity is not estimable
-  knha_with_common_effect, ///< the Knapp-Hartung adjustment is not meant for common-effect models
-  not_converged,           ///< an iterative estimator stopped before reaching its tolerance
+  row_excluded_missing,     ///< a row lacked a value the measure needs and was left out
+  zero_cell_corrected,      ///< `add` was added to the cells of a study with a zero cell
+  tau2_truncated,           ///< the tau^2 estimate was negative and set to 0
+  single_study,             ///< k = 1: nothing is pooled, heterogeneity is not estimable
+  knha_with_common_effect,  ///< the Knapp-Hartung adjustment is not meant for common-effect models
+  not_converged,            ///< an iterative estimator stopped before reaching its tolerance
+  knha_single_study,        ///< k = 1: Knapp-Hartung has no degrees of freedom; z test used
 };
 
 [[nodiscard]] std::string_view diagnostic_name(DiagnosticCode code) noexcept;

@@ -32,12 +32,12 @@ struct EffectOptions {
 /// needs are left out, each with a diagnostic naming it.
 struct EffectData {
   Measure measure = Measure::GEN;
-  std::vector<double> yi;              ///< observed effect sizes
-  std::vector<double> vi;              ///< sampling variances
-  std::vector<std::string> labels;     ///< study labels (the `study` column, else the row number)
-  std::vector<std::size_t> lines;      ///< source line of each study
-  std::vector<double> ni;              ///< total sample size, NaN where the measure has none
-  std::vector<Diagnostic> diagnostics; ///< rows left out, zero cells corrected, ...
+  std::vector<double> yi;               ///< observed effect sizes
+  std::vector<double> vi;               ///< sampling variances
+  std::vector<std::string> labels;      ///< study labels (the `study` column, else the row number)
+  std::vector<std::size_t> lines;       ///< source line of each study
+  std::vector<double> ni;               ///< total sample size, NaN where the measure has none
+  std::vector<Diagnostic> diagnostics;  ///< rows left out, zero cells corrected, ...
 
   [[nodiscard]] std::size_t k() const noexcept { return yi.size(); }
 };

@@ -31,7 +31,8 @@ enum class Method {
 /// How the pooled estimate is tested and its interval built.
 enum class Test {
   z,     ///< Wald-type z test, normal quantiles
-  knha,  ///< Hartung-Knapp-Sidik-Jonkman: variance scaled by the weighted residual mean square, t(k-1)
+  knha,  ///< Hartung-Knapp-Sidik-Jonkman: variance scaled by the weighted residual mean square,
+         ///< t(k-1)
 };
 
 [[nodiscard]] std::string_view method_name(Method m) noexcept;
@@ -74,10 +75,11 @@ enum class Termination : std::uint8_t {
 /// Notes on a fit, as bit flags so a fit stays a small value type (millions are made in a batch).
 enum FitNote : std::uint32_t {
   kNoteNone = 0,
-  kNoteTau2Truncated = 1u << 0,  ///< the estimator gave a negative tau2, set to 0
-  kNoteSingleStudy = 1u << 1,    ///< k = 1
-  kNoteKnhaCommon = 1u << 2,     ///< Knapp-Hartung test requested for a common-effect model
-  kNoteNotConverged = 1u << 3,   ///< iteration limit reached
+  kNoteTau2Truncated = 1u << 0,    ///< the estimator gave a negative tau2, set to 0
+  kNoteSingleStudy = 1u << 1,      ///< k = 1
+  kNoteKnhaCommon = 1u << 2,       ///< Knapp-Hartung test requested for a common-effect model
+  kNoteNotConverged = 1u << 3,     ///< iteration limit reached
+  kNoteKnhaSingleStudy = 1u << 4,  ///< k = 1: Knapp-Hartung has no df, the z test was used
 };
 
 /// The result of fitting: every number metafor's rma() prints for a model without moderators.
@@ -86,8 +88,8 @@ struct Fit {
   Method method = Method::REML;
   Test test = Test::z;
   double level = 95.0;
-  std::size_t k = 0;   ///< number of studies
-  std::size_t p = 1;   ///< number of fixed-effect parameters (1: the intercept)
+  std::size_t k = 0;  ///< number of studies
+  std::size_t p = 1;  ///< number of fixed-effect parameters (1: the intercept)
 
   double estimate = 0.0;  ///< pooled effect mu
   double se = 0.0;        ///< its standard error (Knapp-Hartung adjusted for Test::knha)
@@ -106,7 +108,7 @@ struct Fit {
   /// Typical within-study variance (Higgins & Thompson 2002, eq. 9), metafor's `vt`:
   /// (k - 1) / (sum w - sum w^2 / sum w) with w = 1 / vi. I2 and H2 are derived from it.
   double vt = 0.0;
-  double s2w = 1.0;      ///< Knapp-Hartung scale factor (1 for Test::z)
+  double s2w = 1.0;  ///< Knapp-Hartung scale factor (1 for Test::z)
 
   Termination termination = Termination::closed_form;
   int iterations = 0;

@@ -9,20 +9,20 @@
 namespace evident {
 
 enum class Measure {
-  GEN,   ///< generic: yi with vi or sei given directly
+  GEN,  ///< generic: yi with vi or sei given directly
   // two-group means: m1i sd1i n1i m2i sd2i n2i
-  MD,    ///< raw mean difference
-  SMD,   ///< standardised mean difference, Hedges' g (exact small-sample correction)
-  ROM,   ///< log ratio of means
+  MD,   ///< raw mean difference
+  SMD,  ///< standardised mean difference, Hedges' g (exact small-sample correction)
+  ROM,  ///< log ratio of means
   // 2x2 tables: ai bi ci di, or ai n1i ci n2i
-  OR,    ///< log odds ratio
-  RR,    ///< log risk ratio
-  RD,    ///< risk difference
+  OR,  ///< log odds ratio
+  RR,  ///< log risk ratio
+  RD,  ///< risk difference
   // single proportions: xi ni
-  PR,    ///< raw proportion
-  PLO,   ///< logit proportion
-  PAS,   ///< arcsine square-root proportion
-  PFT,   ///< Freeman-Tukey double arcsine proportion
+  PR,   ///< raw proportion
+  PLO,  ///< logit proportion
+  PAS,  ///< arcsine square-root proportion
+  PFT,  ///< Freeman-Tukey double arcsine proportion
   // correlations: ri ni
   COR,   ///< raw correlation
   ZCOR,  ///< Fisher's r-to-z transformed correlation

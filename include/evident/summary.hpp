@@ -20,7 +20,7 @@ struct StudyResult {
   std::string study;
   std::size_t line = 0;  ///< source line in the input file
   double yi = 0.0, vi = 0.0;
-  double weight = 0.0;  ///< percent of the total weight in the fitted model
+  double weight = 0.0;              ///< percent of the total weight in the fitted model
   double ci_lb = 0.0, ci_ub = 0.0;  ///< yi -/+ z * sqrt(vi), as metafor's summary of escalc
 };
 
@@ -41,9 +41,19 @@ struct Analysis {
   std::vector<Diagnostic> diagnostics;  ///< from effect computation, then from the fit
 };
 
+/// Everything that defines one analysis of a table: how effect sizes are computed and how they
+/// are pooled. Every front end (command line, review manifest, batch) builds one of these.
+struct AnalysisSpec {
+  EffectOptions effect;
+  FitOptions fit;
+};
+
 /// Fits the model to `data` and runs the methods a standard report needs: predict, the Q-profile
 /// intervals, weights, per-study intervals and the back-transformation.
 [[nodiscard]] Analysis analyse(const EffectData& data, const FitOptions& options,
                                std::string source = {});
+
+/// Computes the effect sizes of `table` (throws InputError for bad input) and analyses them.
+[[nodiscard]] Analysis analyse(const StudyTable& table, const AnalysisSpec& spec);
 
 }  // namespace evident

@@ -15,7 +15,8 @@ namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     std::size_t diag = row[0];
     row[0] = i;
@@ -30,11 +31,14 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-// The existing column a user probably meant (e.g. `sd1` for `sd1i`), if one is close.
-std::optional<std::string> closest_column(const StudyTable& table, std::string_view wanted) {
+// The existing column a user probably meant (e.g. `sd1` for `sd1i`), if one is close. Columns
+// the measure already uses are not candidates (`sd2i` is not a typo for `sd1i`).
+std::optional<std::string> closest_column(const StudyTable& table, std::string_view wanted,
+                                          std::initializer_list<std::string_view> required) {
   std::optional<std::string> best;
   std::size_t best_distance = 3;  // suggest only within two edits
   for (const auto& name : table.column_names()) {
+    if (std::find(required.begin(), required.end(), name) != required.end()) continue;
     const std::size_t d = edit_distance(name, wanted);
     if (d < best_distance) {
       best_distance = d;
@@ -46,7 +50,9 @@ std::optional<std::string> closest_column(const StudyTable& table, std::string_v
 
 }  // namespace
 
-std::string show(double x) { return fmt::format("{:.10g}", x); }
+std::string show(double x) {
+  return fmt::format("{:.10g}", x);
+}
 
 RowReader::RowReader(const StudyTable& table, Measure measure,
                      std::initializer_list<std::string_view> required)
@@ -58,18 +64,19 @@ RowReader::RowReader(const StudyTable& table, Measure measure,
       continue;
     }
     std::string text = fmt::format("'{}'", name);
-    if (auto near = closest_column(table, name)) {
+    if (auto near = closest_column(table, name, required)) {
       text += fmt::format(" (there is a column '{}': rename it to '{}'?)", *near, name);
     }
     missing.push_back(std::move(text));
   }
   if (!missing.empty()) {
     std::vector<std::string> all;
-    for (std::string_view name : required) all.emplace_back(name);
-    throw InputError({table.source(), 1, 0},
-                     fmt::format("measure {} needs the columns {}; missing: {}",
-                                 measure_name(measure), fmt::join(all, ", "),
-                                 fmt::join(missing, ", ")));
+    for (std::string_view name : required)
+      all.emplace_back(name);
+    throw InputError(
+        {table.source(), 1, 0},
+        fmt::format("measure {} needs the columns {}; missing: {}", measure_name(measure),
+                    fmt::join(all, ", "), fmt::join(missing, ", ")));
   }
 }
 
@@ -85,8 +92,11 @@ std::optional<double> RowReader::number(std::size_t row, std::size_t column) {
   const std::string& text = table_.cell(row, column);
   const CellValue v = parse_number(text);
   switch (v.kind) {
-    case CellKind::number: return v.value;
-    case CellKind::missing: missing_.push_back(table_.column_names()[column]); return std::nullopt;
+    case CellKind::number:
+      return v.value;
+    case CellKind::missing:
+      missing_.push_back(table_.column_names()[column]);
+      return std::nullopt;
     case CellKind::not_number:
       problem(row, column,
               fmt::format("'{}' is not a number (column '{}'; a number such as 12 or 0.5, or "
@@ -128,11 +138,10 @@ bool RowReader::finish_row(std::size_t row, double yi, double vi, double ni, Eff
   row_problem_ = false;
   if (problem_here) return false;
   if (!missing_.empty()) {
-    out.diagnostics.push_back(
-        {DiagnosticCode::row_excluded_missing,
-         fmt::format("{}:{}: row left out: no value for {}", table_.source(), table_.line(row),
-                     fmt::join(missing_, ", ")),
-         label(row)});
+    out.diagnostics.push_back({DiagnosticCode::row_excluded_missing,
+                               fmt::format("{}:{}: row left out: no value for {}", table_.source(),
+                                           table_.line(row), fmt::join(missing_, ", ")),
+                               label(row)});
     return false;
   }
   out.yi.push_back(yi);
@@ -166,11 +175,21 @@ EffectData compute_effects(const StudyTable& table, const EffectOptions& options
   EffectData out;
   out.measure = options.measure;
   switch (measure_shape(options.measure)) {
-    case InputShape::generic: detail::generic(table, options, out); break;
-    case InputShape::two_group_means: detail::two_group_means(table, options, out); break;
-    case InputShape::two_by_two: detail::two_by_two(table, options, out); break;
-    case InputShape::proportion: detail::proportions(table, options, out); break;
-    case InputShape::correlation: detail::correlations(table, options, out); break;
+    case InputShape::generic:
+      detail::generic(table, options, out);
+      break;
+    case InputShape::two_group_means:
+      detail::two_group_means(table, options, out);
+      break;
+    case InputShape::two_by_two:
+      detail::two_by_two(table, options, out);
+      break;
+    case InputShape::proportion:
+      detail::proportions(table, options, out);
+      break;
+    case InputShape::correlation:
+      detail::correlations(table, options, out);
+      break;
   }
   return out;
 }

@@ -31,7 +31,8 @@ void require_effect_columns(const StudyTable& table) {
   }
   throw InputError({table.source(), 1, 0},
                    "no --measure given, so effect sizes are expected in a column 'yi' (with 'vi' "
-                   "or 'sei')" + hint);
+                   "or 'sei')" +
+                       hint);
 }
 
 }  // namespace
@@ -53,8 +54,9 @@ void generic(const StudyTable& table, const EffectOptions& options, EffectData& 
     const std::size_t col = use_se ? *col_se : (col_v ? *col_v : *col_se);
     std::optional<double> vi = rows.number(r, col);
     if (vi && *vi < 0) {
-      rows.problem(r, col, use_se ? "a standard error cannot be negative"
-                                  : "a sampling variance cannot be negative");
+      rows.problem(r, col,
+                   use_se ? "a standard error cannot be negative"
+                          : "a sampling variance cannot be negative");
     } else if (vi && *vi == 0) {
       rows.problem(r, col,
                    "a sampling variance of 0 would give this study infinite weight; it must be "

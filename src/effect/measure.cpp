@@ -16,7 +16,8 @@ struct MeasureInfo {
 };
 
 constexpr std::array kMeasures{
-    MeasureInfo{Measure::GEN, "GEN", InputShape::generic, "effect sizes given as yi with vi or sei"},
+    MeasureInfo{Measure::GEN, "GEN", InputShape::generic,
+                "effect sizes given as yi with vi or sei"},
     MeasureInfo{Measure::MD, "MD", InputShape::two_group_means, "raw mean difference"},
     MeasureInfo{Measure::SMD, "SMD", InputShape::two_group_means,
                 "standardised mean difference (Hedges' g)"},
@@ -37,7 +38,8 @@ constexpr std::array kMeasures{
 
 constexpr std::array kAll = [] {
   std::array<Measure, kMeasures.size()> all{};
-  for (std::size_t i = 0; i < kMeasures.size(); ++i) all[i] = kMeasures[i].measure;
+  for (std::size_t i = 0; i < kMeasures.size(); ++i)
+    all[i] = kMeasures[i].measure;
   return all;
 }();
 
@@ -50,17 +52,24 @@ const MeasureInfo& info(Measure m) {
 
 }  // namespace
 
-std::string_view measure_name(Measure m) noexcept { return info(m).code; }
-InputShape measure_shape(Measure m) noexcept { return info(m).shape; }
-std::string_view measure_description(Measure m) noexcept { return info(m).description; }
-std::span<const Measure> all_measures() noexcept { return kAll; }
+std::string_view measure_name(Measure m) noexcept {
+  return info(m).code;
+}
+InputShape measure_shape(Measure m) noexcept {
+  return info(m).shape;
+}
+std::string_view measure_description(Measure m) noexcept {
+  return info(m).description;
+}
+std::span<const Measure> all_measures() noexcept {
+  return kAll;
+}
 
 std::optional<Measure> parse_measure(std::string_view code) noexcept {
   for (const auto& entry : kMeasures) {
-    if (std::equal(code.begin(), code.end(), entry.code.begin(), entry.code.end(),
-                   [](char a, char b) {
-                     return std::toupper(static_cast<unsigned char>(a)) == b;
-                   })) {
+    if (std::equal(
+            code.begin(), code.end(), entry.code.begin(), entry.code.end(),
+            [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; })) {
       return entry.measure;
     }
   }

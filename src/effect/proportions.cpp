@@ -49,7 +49,8 @@ void proportions(const StudyTable& table, const EffectOptions& options, EffectDa
   }
 
   bool any_zero = false;
-  for (const auto& c : kept) any_zero = any_zero || c.x == 0 || c.m == 0;
+  for (const auto& c : kept)
+    any_zero = any_zero || c.x == 0 || c.m == 0;
   const double add = options.add;
   for (const auto& c0 : kept) {
     rows.begin_row();
@@ -57,10 +58,18 @@ void proportions(const StudyTable& table, const EffectOptions& options, EffectDa
     const double n_raw = c.x + c.m;
     bool corrected = false;
     switch (options.to) {
-      case ZeroCellRule::only0: corrected = c.x == 0 || c.m == 0; break;
-      case ZeroCellRule::all: corrected = true; break;
-      case ZeroCellRule::if0all: corrected = any_zero; break;
-      case ZeroCellRule::none: corrected = false; break;
+      case ZeroCellRule::only0:
+        corrected = c.x == 0 || c.m == 0;
+        break;
+      case ZeroCellRule::all:
+        corrected = true;
+        break;
+      case ZeroCellRule::if0all:
+        corrected = any_zero;
+        break;
+      case ZeroCellRule::none:
+        corrected = false;
+        break;
     }
     corrected = corrected && add != 0.0;
     if (corrected) {
@@ -86,10 +95,12 @@ void proportions(const StudyTable& table, const EffectOptions& options, EffectDa
         break;
       case Measure::PFT:
         // Freeman & Tukey (1950), Ann Math Stat 21:607-611, halved as in Miller (1978).
-        yi = 0.5 * (std::asin(std::sqrt(c.x / (n + 1.0))) + std::asin(std::sqrt((c.x + 1.0) / (n + 1.0))));
+        yi = 0.5 * (std::asin(std::sqrt(c.x / (n + 1.0))) +
+                    std::asin(std::sqrt((c.x + 1.0) / (n + 1.0))));
         vi = 1.0 / (4.0 * n + 2.0);
         break;
-      default: break;
+      default:
+        break;
     }
     if (!std::isfinite(yi) || !std::isfinite(vi) || !(vi > 0)) {
       rows.problem(c.row, rows.column(0),
@@ -101,8 +112,8 @@ void proportions(const StudyTable& table, const EffectOptions& options, EffectDa
         options.to == ZeroCellRule::only0) {
       out.diagnostics.push_back(
           {DiagnosticCode::zero_cell_corrected,
-           fmt::format("{}:{}: 0 events or 0 non-events: {} added to both counts",
-                       table.source(), table.line(c.row), show(add)),
+           fmt::format("{}:{}: 0 events or 0 non-events: {} added to both counts", table.source(),
+                       table.line(c.row), show(add)),
            out.labels.back()});
     }
   }

@@ -20,7 +20,8 @@ class RowReader {
  public:
   /// Resolves `required` columns; throws InputError naming the missing ones (with the closest
   /// existing column name, if it looks like a typo) and the measure that needs them.
-  RowReader(const StudyTable& table, Measure measure, std::initializer_list<std::string_view> required);
+  RowReader(const StudyTable& table, Measure measure,
+            std::initializer_list<std::string_view> required);
 
   /// Index of an optional column, if present.
   [[nodiscard]] std::optional<std::size_t> optional_column(std::string_view name) const {

@@ -48,12 +48,14 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
       }
       if (!rows.had_problem()) {
         if (t.b < 0) {
-          rows.problem(r, rows.column(0), fmt::format("more events ({}) than participants ({})",
-                                                       show(t.a), show(*b_or_n1)));
+          rows.problem(
+              r, rows.column(0),
+              fmt::format("more events ({}) than participants ({})", show(t.a), show(*b_or_n1)));
         }
         if (t.d < 0) {
-          rows.problem(r, rows.column(1), fmt::format("more events ({}) than participants ({})",
-                                                       show(t.c), show(*d_or_n2)));
+          rows.problem(
+              r, rows.column(1),
+              fmt::format("more events ({}) than participants ({})", show(t.c), show(*d_or_n2)));
         }
         if (t.a + t.b <= 0) rows.problem(r, col_b, "group 1 has no participants");
         if (t.c + t.d <= 0) rows.problem(r, col_d, "group 2 has no participants");
@@ -68,7 +70,8 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
   }
 
   bool any_zero = false;
-  for (const auto& t : tables) any_zero = any_zero || t.has_zero();
+  for (const auto& t : tables)
+    any_zero = any_zero || t.has_zero();
   const double add = options.add;
 
   for (const auto& t0 : tables) {
@@ -77,10 +80,18 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
     const double n_total = t.a + t.b + t.c + t.d;
     bool corrected = false;
     switch (options.to) {
-      case ZeroCellRule::only0: corrected = t.has_zero(); break;
-      case ZeroCellRule::all: corrected = true; break;
-      case ZeroCellRule::if0all: corrected = any_zero; break;
-      case ZeroCellRule::none: corrected = false; break;
+      case ZeroCellRule::only0:
+        corrected = t.has_zero();
+        break;
+      case ZeroCellRule::all:
+        corrected = true;
+        break;
+      case ZeroCellRule::if0all:
+        corrected = any_zero;
+        break;
+      case ZeroCellRule::none:
+        corrected = false;
+        break;
     }
     corrected = corrected && add != 0.0;
     if (corrected) {
@@ -107,7 +118,8 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
         yi = p1 - p2;
         vi = p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2;
         break;
-      default: break;
+      default:
+        break;
     }
     if (!std::isfinite(yi) || !std::isfinite(vi) || !(vi > 0)) {
       rows.problem(t.row, rows.column(0),

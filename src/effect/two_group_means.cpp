@@ -70,7 +70,8 @@ void two_group_means(const StudyTable& table, const EffectOptions& options, Effe
           yi = std::log(m1 / m2);
           vi = sd1 * sd1 / (n1 * m1 * m1) + sd2 * sd2 / (n2 * m2 * m2);
           break;
-        default: break;
+        default:
+          break;
       }
       if (!rows.had_problem() && !(vi > 0)) {
         rows.problem(r, rows.column(1),

@@ -16,8 +16,8 @@ namespace {
 // One record as parsed: its fields, and the line and column where each field starts.
 struct Record {
   std::vector<std::string> fields;
-  std::size_t line = 0;              // line where the record starts
-  bool blank = false;                // an empty line: one empty unquoted field
+  std::size_t line = 0;  // line where the record starts
+  bool blank = false;    // an empty line: one empty unquoted field
 };
 
 // A hand-written RFC 4180 state machine: the format is small, and doing it here keeps exact
@@ -115,10 +115,10 @@ class CsvParser {
       ++pos_;
     }
     // Spaces may follow the closing quote; anything else is an error.
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t'))
+      ++pos_;
     if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') {
-      problems_.add({source_, line_, field_},
-                    "text after the closing quote of a quoted field");
+      problems_.add({source_, line_, field_}, "text after the closing quote of a quoted field");
       while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' &&
              text_[pos_] != '\r') {
         ++pos_;
@@ -177,14 +177,14 @@ StudyTable read_csv(std::istream& in, const std::string& source) {
   StudyTable table(source, names);
 
   while (parser.next(rec)) {
-    if (rec.blank && names.size() != 1) continue;
+    if (rec.blank) continue;
     if (rec.fields.size() != names.size()) {
       if (rec.fields.size() < names.size()) {
-        problems.add({source, rec.line, 0},
-                     fmt::format("too few fields: {} of the {} the header (line {}) names; the "
-                                 "first missing one is '{}'",
-                                 rec.fields.size(), names.size(), header_line,
-                                 names[rec.fields.size()]));
+        problems.add(
+            {source, rec.line, 0},
+            fmt::format("too few fields: {} of the {} the header (line {}) names; the "
+                        "first missing one is '{}'",
+                        rec.fields.size(), names.size(), header_line, names[rec.fields.size()]));
       } else {
         problems.add({source, rec.line, names.size() + 1},
                      fmt::format("too many fields: {} where the header (line {}) names {}",

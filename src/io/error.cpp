@@ -53,12 +53,20 @@ namespace evident {
 
 std::string_view diagnostic_name(DiagnosticCode code) noexcept {
   switch (code) {
-    case DiagnosticCode::row_excluded_missing: return "row_excluded_missing";
-    case DiagnosticCode::zero_cell_corrected: return "zero_cell_corrected";
-    case DiagnosticCode::tau2_truncated: return "tau2_truncated";
-    case DiagnosticCode::single_study: return "single_study";
-    case DiagnosticCode::knha_with_common_effect: return "knha_with_common_effect";
-    case DiagnosticCode::not_converged: return "not_converged";
+    case DiagnosticCode::row_excluded_missing:
+      return "row_excluded_missing";
+    case DiagnosticCode::zero_cell_corrected:
+      return "zero_cell_corrected";
+    case DiagnosticCode::tau2_truncated:
+      return "tau2_truncated";
+    case DiagnosticCode::single_study:
+      return "single_study";
+    case DiagnosticCode::knha_with_common_effect:
+      return "knha_with_common_effect";
+    case DiagnosticCode::not_converged:
+      return "not_converged";
+    case DiagnosticCode::knha_single_study:
+      return "knha_single_study";
   }
   return "?";
 }

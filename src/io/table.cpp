@@ -1,9 +1,11 @@
+#include "evident/table.hpp"
+
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <utility>
-
-#include "evident/table.hpp"
 
 namespace evident {
 
@@ -12,7 +14,8 @@ StudyTable::StudyTable(std::string source, std::vector<std::string> column_names
 
 void StudyTable::add_row(std::vector<std::string> cells, std::size_t line) {
   assert(cells.size() == names_.size());
-  for (std::size_t c = 0; c < cells.size(); ++c) cells_[c].push_back(std::move(cells[c]));
+  for (std::size_t c = 0; c < cells.size(); ++c)
+    cells_[c].push_back(std::move(cells[c]));
   lines_.push_back(line);
 }
 
@@ -24,18 +27,35 @@ std::optional<std::size_t> StudyTable::find_column(std::string_view name) const 
 }
 
 namespace {
-bool is_space(char ch) { return ch == ' ' || ch == '\t'; }
+bool is_space(char ch) {
+  return ch == ' ' || ch == '\t';
+}
 }  // namespace
 
 CellValue parse_number(std::string_view text) noexcept {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  while (!text.empty() && is_space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back()))
+    text.remove_suffix(1);
   if (text.empty() || text == "NA") return {CellKind::missing, 0.0};
-  if (text.front() == '+') text.remove_prefix(1);  // from_chars rejects a leading '+'
+  if (text.front() == '+') {
+    text.remove_prefix(1);  // from_chars rejects a leading '+'; a second sign is not allowed
+    if (text.empty() || text.front() == '-' || text.front() == '+') {
+      return {CellKind::not_number, 0.0};
+    }
+  }
   double value = 0.0;
   // Only decimal and scientific notation: "inf", "nan" and hex floats are not numbers here.
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value,
-                                   std::chars_format::general);
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::general);
+  if (ec == std::errc::result_out_of_range && end == text.data() + text.size()) {
+    // Underflow (1e-400) reads as 0 or a subnormal, as R and strtod read it; overflow is not a
+    // usable number.
+    const std::string copy(text);
+    value = std::strtod(copy.c_str(), nullptr);
+    if (std::isfinite(value)) return {CellKind::number, value};
+    return {CellKind::not_number, 0.0};
+  }
   if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
     return {CellKind::not_number, 0.0};
   }

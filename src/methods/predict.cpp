@@ -19,10 +19,7 @@ Prediction predict(const Fit& fit) {
   }
   // metafor's predict(): the critical value of the test (z, or t(k - 1) for Knapp-Hartung) times
   // sqrt(se^2 + tau2), se being the (possibly Knapp-Hartung scaled) standard error of the mean.
-  const double df = fit.test == Test::knha ? (fit.df > 0.0 ? fit.df : -1.0)
-                                           : std::numeric_limits<double>::quiet_NaN();
-  const double crit = df < 0.0 ? std::numeric_limits<double>::quiet_NaN()
-                               : stats::critical_value(fit.level, df);
+  const double crit = stats::critical_value(fit.level, fit.df);  // df NaN: normal
   const double half = crit * std::sqrt(fit.se * fit.se + fit.tau2);
   p.pi_lb = fit.estimate - half;
   p.pi_ub = fit.estimate + half;

@@ -1,11 +1,11 @@
 #include "evident/summary.hpp"
-#include "evident/transform.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <utility>
 
+#include "evident/transform.hpp"
 #include "stats/distributions.hpp"
 
 namespace evident {
@@ -30,6 +30,12 @@ void add_fit_diagnostics(const Fit& f, std::vector<Diagnostic>& out) {
                    "common-effect model it only rescales the standard error",
                    {}});
   }
+  if (f.notes & kNoteKnhaSingleStudy) {
+    out.push_back({DiagnosticCode::knha_single_study,
+                   "with one study the Knapp-Hartung test has no degrees of freedom; the z test "
+                   "is used instead",
+                   {}});
+  }
   if (f.notes & kNoteNotConverged) {
     out.push_back({DiagnosticCode::not_converged,
                    fmt::format("the {} iteration stopped after {} iterations without reaching "
@@ -51,9 +57,9 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
 
   if (auto bt = BackTransform::for_measure(data.measure, data.ni)) {
     const BackTransform& t = *bt;
-    a.back_transformed = BackTransformed{std::string(t.scale_name()), t(a.fit.estimate),
-                                         t(a.fit.ci_lb), t(a.fit.ci_ub), t(a.prediction.pi_lb),
-                                         t(a.prediction.pi_ub)};
+    a.back_transformed = BackTransformed{
+        std::string(t.scale_name()), t(a.fit.estimate),    t(a.fit.ci_lb), t(a.fit.ci_ub),
+        t(a.prediction.pi_lb),       t(a.prediction.pi_ub)};
   }
 
   const std::size_t k = data.k();
@@ -71,6 +77,10 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
   a.diagnostics = data.diagnostics;
   add_fit_diagnostics(a.fit, a.diagnostics);
   return a;
+}
+
+Analysis analyse(const StudyTable& table, const AnalysisSpec& spec) {
+  return analyse(compute_effects(table, spec.effect), spec.fit, table.source());
 }
 
 }  // namespace evident

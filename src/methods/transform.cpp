@@ -7,12 +7,18 @@ namespace evident {
 
 std::optional<BackTransform> BackTransform::for_measure(Measure m, std::span<const double> ni) {
   switch (m) {
-    case Measure::OR: return BackTransform(Kind::exp, "OR");
-    case Measure::RR: return BackTransform(Kind::exp, "RR");
-    case Measure::ROM: return BackTransform(Kind::exp, "ratio of means");
-    case Measure::ZCOR: return BackTransform(Kind::tanh, "r");
-    case Measure::PLO: return BackTransform(Kind::ilogit, "proportion");
-    case Measure::PAS: return BackTransform(Kind::iarcsin, "proportion");
+    case Measure::OR:
+      return BackTransform(Kind::exp, "OR");
+    case Measure::RR:
+      return BackTransform(Kind::exp, "RR");
+    case Measure::ROM:
+      return BackTransform(Kind::exp, "ratio of means");
+    case Measure::ZCOR:
+      return BackTransform(Kind::tanh, "r");
+    case Measure::PLO:
+      return BackTransform(Kind::ilogit, "proportion");
+    case Measure::PAS:
+      return BackTransform(Kind::iarcsin, "proportion");
     case Measure::PFT: {
       // Miller (1978), Am Stat 32:138: the inverse of the double arcsine needs a sample size;
       // for a pooled value, the harmonic mean of the studies' sizes (metafor's transf.ipft.hm).
@@ -27,7 +33,8 @@ std::optional<BackTransform> BackTransform::for_measure(Measure m, std::span<con
       if (count == 0) return std::nullopt;
       return BackTransform(Kind::ipft, "proportion", static_cast<double>(count) / inv);
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -41,9 +48,12 @@ double pft(double p, double n) {
 
 double BackTransform::operator()(double x) const noexcept {
   switch (kind_) {
-    case Kind::exp: return std::exp(x);
-    case Kind::tanh: return std::tanh(x);
-    case Kind::ilogit: return 1.0 / (1.0 + std::exp(-x));
+    case Kind::exp:
+      return std::exp(x);
+    case Kind::tanh:
+      return std::tanh(x);
+    case Kind::ilogit:
+      return 1.0 / (1.0 + std::exp(-x));
     case Kind::iarcsin: {
       if (x < 0.0) return 0.0;
       if (x > std::numbers::pi / 2.0) return 1.0;

@@ -20,6 +20,11 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   Fit f;
   f.method = options.method;
   f.test = options.test;
+  if (yi.size() == 1 && options.test == Test::knha) {
+    // t(k - 1) has no degrees of freedom; metafor falls back to the z test with a warning.
+    f.test = Test::z;
+    f.notes |= kNoteKnhaSingleStudy;
+  }
   f.level = options.level;
   f.k = yi.size();
   f.p = 1;
@@ -48,22 +53,19 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   double var = 1.0 / s.sw;
   f.df = kNaN;
   f.s2w = 1.0;
-  if (options.test == Test::knha) {
+  if (f.test == Test::knha) {
     // Hartung & Knapp (2001), Stat Med 20:3875-3889; Sidik & Jonkman (2002), Stat Med
     // 21:3153-3159: scale the variance by the weighted residual mean square
     // q / (k - 1) and use t(k - 1). Not truncated at 1 (metafor's "adhoc" variant would).
     f.df = k - 1.0;
     if (options.method == Method::FE) f.notes |= kNoteKnhaCommon;
-    f.s2w = f.k > 1 ? (s.q <= std::numeric_limits<double>::epsilon() ? 0.0 : s.q / (k - 1.0))
-                    : kNaN;
+    f.s2w = s.q <= std::numeric_limits<double>::epsilon() ? 0.0 : s.q / (k - 1.0);
     var *= f.s2w;
   }
   f.se = std::sqrt(var);
   f.stat = f.estimate / f.se;
-  const double df = (options.test == Test::knha) ? (f.df > 0.0 ? f.df : -1.0) : kNaN;
-  // With Knapp-Hartung and k = 1 there are no degrees of freedom: p and CI are undefined.
-  f.pval = df < 0.0 ? kNaN : stats::two_sided_p(f.stat, df);
-  const double crit = df < 0.0 ? kNaN : stats::critical_value(options.level, df);
+  f.pval = stats::two_sided_p(f.stat, f.df);  // df NaN: normal
+  const double crit = stats::critical_value(options.level, f.df);
   f.ci_lb = f.estimate - crit * f.se;
   f.ci_ub = f.estimate + crit * f.se;
 
@@ -101,7 +103,8 @@ void weights_percent(std::span<const double> vi, const Fit& fit, std::span<doubl
     out[i] = 1.0 / (vi[i] + fit.tau2);
     total += out[i];
   }
-  for (double& w : out) w *= 100.0 / total;
+  for (double& w : out)
+    w *= 100.0 / total;
 }
 
 }  // namespace evident

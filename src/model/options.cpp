@@ -14,7 +14,8 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+    return std::toupper(static_cast<unsigned char>(x)) ==
+           std::toupper(static_cast<unsigned char>(y));
   });
 }
 
@@ -23,10 +24,10 @@ struct MethodName {
   std::string_view name;
 };
 constexpr std::array kMethodNames{
-    MethodName{Method::FE, "FE"},   MethodName{Method::FE, "EE"},   MethodName{Method::FE, "CE"},
-    MethodName{Method::DL, "DL"},   MethodName{Method::HE, "HE"},   MethodName{Method::HS, "HS"},
-    MethodName{Method::SJ, "SJ"},   MethodName{Method::ML, "ML"},   MethodName{Method::REML, "REML"},
-    MethodName{Method::EB, "EB"},   MethodName{Method::PM, "PM"},
+    MethodName{Method::FE, "FE"}, MethodName{Method::FE, "EE"}, MethodName{Method::FE, "CE"},
+    MethodName{Method::DL, "DL"}, MethodName{Method::HE, "HE"}, MethodName{Method::HS, "HS"},
+    MethodName{Method::SJ, "SJ"}, MethodName{Method::ML, "ML"}, MethodName{Method::REML, "REML"},
+    MethodName{Method::EB, "EB"}, MethodName{Method::PM, "PM"},
 };
 
 }  // namespace
@@ -45,7 +46,9 @@ std::optional<Method> parse_method(std::string_view name) noexcept {
   return std::nullopt;
 }
 
-std::string_view test_name(Test t) noexcept { return t == Test::z ? "z" : "knha"; }
+std::string_view test_name(Test t) noexcept {
+  return t == Test::z ? "z" : "knha";
+}
 
 std::optional<Test> parse_test(std::string_view name) noexcept {
   if (iequals(name, "z")) return Test::z;
@@ -59,11 +62,16 @@ bool is_iterative(Method m) noexcept {
 
 std::string_view termination_name(Termination t) noexcept {
   switch (t) {
-    case Termination::closed_form: return "closed_form";
-    case Termination::converged: return "converged";
-    case Termination::boundary: return "boundary";
-    case Termination::max_iterations: return "max_iterations";
-    case Termination::single_study: return "single_study";
+    case Termination::closed_form:
+      return "closed_form";
+    case Termination::converged:
+      return "converged";
+    case Termination::boundary:
+      return "boundary";
+    case Termination::max_iterations:
+      return "max_iterations";
+    case Termination::single_study:
+      return "single_study";
   }
   return "?";
 }

@@ -18,10 +18,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Sum of squared deviations from the unweighted mean.
 double sum_sq_dev(std::span<const double> y) {
   double mean = 0.0;
-  for (double yi : y) mean += yi;
+  for (double yi : y)
+    mean += yi;
   mean /= static_cast<double>(y.size());
   double ss = 0.0;
-  for (double yi : y) ss += (yi - mean) * (yi - mean);
+  for (double yi : y)
+    ss += (yi - mean) * (yi - mean);
   return ss;
 }
 
@@ -37,7 +39,8 @@ Tau2Estimate truncated(double raw) {
 
 double variance_scale(std::span<const double> v) {
   double s = 0.0;
-  for (double vi : v) s += vi;
+  for (double vi : v)
+    s += vi;
   return s / static_cast<double>(v.size());
 }
 
@@ -75,7 +78,7 @@ Tau2Estimate tau2_he(std::span<const double> y, std::span<const double> v) {
 }
 
 // Hunter & Schmidt (2004), Methods of Meta-Analysis, 2nd ed.; in the form of Viechtbauer et al.
-// (2015), Res Synth Methods 6:58, eq. 8: tau2 = (Q - k) / sum w, w = 1 / v.
+// (2015), Psychol Methods 20:360-374: tau2 = (Q - k) / sum w, w = 1 / v.
 Tau2Estimate tau2_hs(std::span<const double> y, std::span<const double> v) {
   const auto k = static_cast<double>(y.size());
   const WeightedSums s = weighted_sums(y, v, 0.0);
@@ -112,8 +115,7 @@ Tau2Estimate tau2_sj(std::span<const double> y, std::span<const double> v) {
   const double trpvpv = sw2v2 - 2.0 * sw3v2 / S + sw2v * sw2v / (S * S);
   const double pvp = sw2v - 2.0 * sw3v / S + s.sw2 * sw2v / (S * S);
   const double t = e.tau2;
-  e.se = t0 / (k - 1.0) *
-         std::sqrt(2.0 * trpvpv + 4.0 * t * pvp + 2.0 * t * t * s.trace_pp());
+  e.se = t0 / (k - 1.0) * std::sqrt(2.0 * trpvpv + 4.0 * t * pvp + 2.0 * t * t * s.trace_pp());
   return e;
 }
 
@@ -140,7 +142,7 @@ QRoot solve_generalized_q(std::span<const double> y, std::span<const double> v, 
 // Paule & Mandel (1982), J Res Natl Bur Stand 87:377-385; DerSimonian & Kacker (2007), Contemp
 // Clin Trials 28:105-114: the tau2 at which the generalised Q equals its expectation k - 1.
 // The empirical Bayes estimator (Morris 1983, JASA 78:47-55; Berkey et al. 1995) solves the same
-// equation (Viechtbauer et al. 2015, Res Synth Methods 6:55-79, section 2), so EB uses this too.
+// equation (Viechtbauer et al. 2015, Psychol Methods 20:360-374), so EB uses this too.
 // Standard error as metafor: sqrt(2 k^2 / (k - 1)) / sum w at the estimate.
 Tau2Estimate tau2_pm(std::span<const double> y, std::span<const double> v, const FitOptions& o) {
   const auto k = static_cast<double>(y.size());
@@ -167,8 +169,8 @@ namespace {
 // metafor uses Fisher scoring from the Hedges estimate, which can cycle and stop without
 // converging, and finds one local maximum. The likelihood can have several (dat.gibson2002, MD,
 // ML: a boundary maximum at 0, a local minimum near 0.07 and a lower local maximum near 0.70), so
-// here the score is scanned on a grid over [0, hi] for every change of sign from + to -, each is
-// refined by bracketed Newton iteration (which cannot fail), and the candidate with the highest
+// here the score is scanned on a log grid over [0, hi] for every change of sign from + to -, each
+// is refined by bracketed Newton iteration (which cannot fail), and the candidate with the highest
 // likelihood wins, 0 included when the score is negative there.
 template <bool kRestricted>
 Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> v,
@@ -184,7 +186,8 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
   // Log-likelihood up to a constant, to compare candidate maxima.
   auto loglik = [&](double t) {
     double slog = 0.0;
-    for (double vi : v) slog += std::log(vi + t);
+    for (double vi : v)
+      slog += std::log(vi + t);
     const WeightedSums s = weighted_sums(y, v, t);
     return -0.5 * (slog + s.q + (kRestricted ? std::log(s.sw) : 0.0));
   };
@@ -213,7 +216,17 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
     return e;
   }
 
-  constexpr int kGrid = 16;
+  // The likelihood changes shape where tau2 is comparable to some vi, so the grid is log-spaced
+  // from well below the smallest vi up to hi, with kPointsPerDecade points per factor of 10.
+  // Below 1% of min(vi) the weights barely change and the score is nearly linear, so a sign
+  // change there is caught by the first cell [0, t1].
+  constexpr double kPointsPerDecade = 6.0;
+  const double vmin = *std::min_element(v.begin(), v.end());
+  const double t_first = std::min(0.01 * vmin, 0.5 * hi);
+  const double decades = std::log10(hi / t_first);
+  const int grid = std::clamp(static_cast<int>(std::ceil(kPointsPerDecade * decades)), 8, 400);
+  const double ratio = std::pow(hi / t_first, 1.0 / (grid - 1));
+
   double best = 0.0;
   double best_ll = -std::numeric_limits<double>::infinity();
   int candidates = 0;
@@ -223,13 +236,14 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
     candidates = 1;
   }
   double t_prev = 0.0, f_prev = f0;
-  for (int j = 1; j <= kGrid; ++j) {
-    const double frac = static_cast<double>(j) / kGrid;
-    // Quadratic spacing: denser near 0, where estimates usually are.
-    const double t = j == kGrid ? hi : hi * frac * frac;
-    const double f = j == kGrid ? f_hi : f_df(t).first;
-    if (j < kGrid) ++iterations;
-    if (f_prev > 0.0 && !(f > 0.0)) {
+  double t_grid = t_first;
+  for (int j = 0; j < grid; ++j) {
+    const bool last = j == grid - 1;
+    const double t = last ? hi : t_grid;
+    t_grid *= ratio;
+    const double f = last ? f_hi : f_df(t).first;
+    if (!last) ++iterations;
+    if (f_prev > 0.0 && !(f > 0.0)) {  // + to -: a local maximum in (t_prev, t]
       const auto r = stats::newton_bracketed(f_df, t_prev, t, f_prev, f, 0.5 * (t_prev + t), tol,
                                              o.max_iterations);
       iterations += r.iterations;
@@ -269,8 +283,7 @@ Tau2Estimate tau2_ml(std::span<const double> y, std::span<const double> v, const
   return tau2_likelihood<false>(y, v, o);
 }
 
-Tau2Estimate tau2_reml(std::span<const double> y, std::span<const double> v,
-                       const FitOptions& o) {
+Tau2Estimate tau2_reml(std::span<const double> y, std::span<const double> v, const FitOptions& o) {
   return tau2_likelihood<true>(y, v, o);
 }
 
@@ -278,15 +291,23 @@ Tau2Estimate estimate_tau2(std::span<const double> y, std::span<const double> v,
                            const FitOptions& options) {
   assert(y.size() >= 2);
   switch (options.method) {
-    case Method::DL: return tau2_dl(y, v);
-    case Method::HE: return tau2_he(y, v);
-    case Method::HS: return tau2_hs(y, v);
-    case Method::SJ: return tau2_sj(y, v);
-    case Method::ML: return tau2_ml(y, v, options);
-    case Method::REML: return tau2_reml(y, v, options);
+    case Method::DL:
+      return tau2_dl(y, v);
+    case Method::HE:
+      return tau2_he(y, v);
+    case Method::HS:
+      return tau2_hs(y, v);
+    case Method::SJ:
+      return tau2_sj(y, v);
+    case Method::ML:
+      return tau2_ml(y, v, options);
+    case Method::REML:
+      return tau2_reml(y, v, options);
     case Method::EB:
-    case Method::PM: return tau2_pm(y, v, options);
-    case Method::FE: break;
+    case Method::PM:
+      return tau2_pm(y, v, options);
+    case Method::FE:
+      break;
   }
   assert(false && "estimate_tau2 called for the common-effect model");
   return {};

@@ -65,9 +65,11 @@ void render_csv(const Analysis& a, std::ostream& out) {
       {"iterations", std::to_string(f.iterations)},
       {"diagnostics", std::to_string(a.diagnostics.size())},
   };
-  for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].first;
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    out << (i ? "," : "") << cols[i].first;
   out << '\n';
-  for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].second;
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    out << (i ? "," : "") << cols[i].second;
   out << '\n';
 }
 

@@ -11,7 +11,9 @@ namespace {
 using Json = nlohmann::ordered_json;  // keys in the documented order
 
 // NaN and infinities are not JSON numbers: an undefined value is null.
-Json num(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
+Json num(double x) {
+  return std::isfinite(x) ? Json(x) : Json(nullptr);
+}
 
 Json interval(bool present, double lb, double ub) {
   if (!present) return nullptr;
@@ -57,9 +59,9 @@ void render_json(const Analysis& a, std::ostream& out) {
   j["Q_p"] = num(f.Q_p);
   if (a.back_transformed) {
     const auto& b = *a.back_transformed;
-    j["back_transformed"] = {{"scale", b.scale},          {"estimate", num(b.estimate)},
-                             {"ci_lb", num(b.ci_lb)},     {"ci_ub", num(b.ci_ub)},
-                             {"pi_lb", num(b.pi_lb)},     {"pi_ub", num(b.pi_ub)}};
+    j["back_transformed"] = {{"scale", b.scale},      {"estimate", num(b.estimate)},
+                             {"ci_lb", num(b.ci_lb)}, {"ci_ub", num(b.ci_ub)},
+                             {"pi_lb", num(b.pi_lb)}, {"pi_ub", num(b.pi_ub)}};
   }
   j["convergence"] = {{"termination", termination_name(f.termination)},
                       {"iterations", f.iterations},

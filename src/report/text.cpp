@@ -69,14 +69,13 @@ void render_text(const Analysis& a, std::ostream& out) {
                      f.Q_p < 1e-4 ? std::string("< .0001") : "= " + pvalue(f.Q_p));
 
   const bool t = f.test == Test::knha;
-  out << fmt::format("\nModel results{}:\n",
-                     t ? fmt::format(" (Knapp-Hartung, t with df = {})", static_cast<long>(f.df))
-                       : std::string());
-  out << fmt::format("{:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "estimate", "se",
-                     t ? "tval" : "zval", "pval", "ci.lb", "ci.ub");
-  out << fmt::format("{:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", fixed(f.estimate, 4),
-                     fixed(f.se, 4), fixed(f.stat, 4), pvalue(f.pval), fixed(f.ci_lb, 4),
-                     fixed(f.ci_ub, 4));
+  out << fmt::format(
+      "\nModel results{}:\n",
+      t ? fmt::format(" (Knapp-Hartung, t with df = {})", static_cast<long>(f.df)) : std::string());
+  out << fmt::format("{:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "estimate", "se", t ? "tval" : "zval",
+                     "pval", "ci.lb", "ci.ub");
+  out << fmt::format("{:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", fixed(f.estimate, 4), fixed(f.se, 4),
+                     fixed(f.stat, 4), pvalue(f.pval), fixed(f.ci_lb, 4), fixed(f.ci_ub, 4));
   if (random) {
     out << fmt::format("\nPrediction interval ({}%): {}\n", level,
                        bracket(a.prediction.pi_lb, a.prediction.pi_ub, 4));
@@ -90,14 +89,13 @@ void render_text(const Analysis& a, std::ostream& out) {
   }
 
   std::size_t width = 5;
-  for (const auto& s : a.studies) width = std::max(width, shorten(s.study).size());
+  for (const auto& s : a.studies)
+    width = std::max(width, shorten(s.study).size());
   out << fmt::format("\nStudies (weights from the fitted model; {}% CI from yi and vi):\n", level);
-  out << fmt::format("{:<{}} {:>9} {:>9} {:>8}  {}\n", "study", width, "yi", "vi", "weight",
-                     "CI");
+  out << fmt::format("{:<{}} {:>9} {:>9} {:>8}  {}\n", "study", width, "yi", "vi", "weight", "CI");
   for (const auto& s : a.studies) {
-    out << fmt::format("{:<{}} {:>9} {:>9} {:>7}%  {}\n", shorten(s.study), width,
-                       fixed(s.yi, 4), fixed(s.vi, 4), fixed(s.weight, 2),
-                       bracket(s.ci_lb, s.ci_ub, 4));
+    out << fmt::format("{:<{}} {:>9} {:>9} {:>7}%  {}\n", shorten(s.study), width, fixed(s.yi, 4),
+                       fixed(s.vi, 4), fixed(s.weight, 2), bracket(s.ci_lb, s.ci_ub, 4));
   }
   if (!a.diagnostics.empty()) {
     out << "\nDiagnostics:\n";
@@ -113,9 +111,15 @@ void render_text(const Analysis& a, std::ostream& out) {
 
 void render(const Analysis& a, Format format, std::ostream& out) {
   switch (format) {
-    case Format::text: render_text(a, out); break;
-    case Format::json: render_json(a, out); break;
-    case Format::csv: render_csv(a, out); break;
+    case Format::text:
+      render_text(a, out);
+      break;
+    case Format::json:
+      render_json(a, out);
+      break;
+    case Format::csv:
+      render_csv(a, out);
+      break;
   }
 }
 

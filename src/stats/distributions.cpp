@@ -14,12 +14,11 @@ namespace bm = boost::math;
 // No exceptions from Boost.Math: a domain error becomes NaN, an overflow infinity, and both are
 // reported by the caller as data. Doubles are not promoted to long double: double precision is
 // what metafor (R) computes in, and it is faster.
-using Policy = bm::policies::policy<
-    bm::policies::domain_error<bm::policies::ignore_error>,
-    bm::policies::pole_error<bm::policies::ignore_error>,
-    bm::policies::overflow_error<bm::policies::ignore_error>,
-    bm::policies::evaluation_error<bm::policies::ignore_error>,
-    bm::policies::promote_double<false>>;
+using Policy = bm::policies::policy<bm::policies::domain_error<bm::policies::ignore_error>,
+                                    bm::policies::pole_error<bm::policies::ignore_error>,
+                                    bm::policies::overflow_error<bm::policies::ignore_error>,
+                                    bm::policies::evaluation_error<bm::policies::ignore_error>,
+                                    bm::policies::promote_double<false>>;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 

@@ -186,8 +186,8 @@ TEST_P(reference_test, matches_metafor) {
 }
 
 INSTANTIATE_TEST_SUITE_P(metafor, reference_test, testing::ValuesIn(load_cases()),
-                         [](const testing::TestParamInfo<reference_case>& info) {
-                           return info.param.name;
+                         [](const testing::TestParamInfo<reference_case>& param_info) {
+                           return param_info.param.name;
                          });
 
 }  // namespace

@@ -1,0 +1,36 @@
+#pragma once
+// Options shared by every subcommand that runs an analysis (fit, and later batch, influence,
+// bias): each is declared once here, with its default, check and help, and every front end is
+// built from this declaration.
+
+#include <CLI/CLI.hpp>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "evident/summary.hpp"
+#include "evident/table.hpp"
+
+namespace evident::cli {
+
+struct AnalysisArgs {
+  std::string measure;  // empty: generic yi/vi
+  std::string method = "REML";
+  std::string test = "z";
+  double level = 95.0;
+  std::optional<double> add;  // default depends on the measure
+  std::string to = "only0";
+};
+
+/// Adds --measure, --method, --test, --level, --add and --to to a subcommand.
+void add_analysis_options(CLI::App& command, AnalysisArgs& args);
+/// The analysis the options describe (they were checked while parsing).
+[[nodiscard]] AnalysisSpec to_spec(const AnalysisArgs& args);
+
+/// Adds --format text|json|csv.
+void add_format_option(CLI::App& command, std::string& format);
+
+/// Reads FILE, or standard input for "-".
+[[nodiscard]] StudyTable read_table(const std::string& file, std::istream& in);
+
+}  // namespace evident::cli

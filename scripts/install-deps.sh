@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what evident needs to build and test, from Debian packages only.
+# R and metafor are test peers (reference values), never runtime dependencies.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libboost-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev libcairo2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  r-base-core r-cran-metafor r-cran-metadat r-cran-jsonlite
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

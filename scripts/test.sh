@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every test: install what is missing, prove the committed metafor reference values are metafor's,
+# build in Release and run the suite, then again under AddressSanitizer and UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+echo "== metafor reference values: regenerate and compare with the committed files"
+Rscript tests/reference/generate.R --check
+Rscript tests/reference/nonconvergence.R --check
+
+echo "== Release build and tests"
+bash scripts/build.sh build -DEVIDENT_WERROR=ON
+ctest --test-dir build --output-on-failure -j 2
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVIDENT_WERROR=ON \
+  -DEVIDENT_SANITIZE=address,undefined
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j 2
+
+echo "== all tests passed"
