@@ -324,9 +324,8 @@ check <- function(committed) {
   for (sub in c("data", "expected")) {
     files_a <- sort(list.files(file.path(committed, sub)))
     files_b <- sort(list.files(file.path(fresh, sub)))
-    for (f in setdiff(files_a, files_b)) {
-      diffs <- c(diffs, sprintf("%s/%s: not regenerated", sub, f))
-    }
+    # Files this script does not make belong to other generators (nonconvergence.R, ...), which
+    # check them themselves.
     for (f in setdiff(files_b, files_a)) diffs <- c(diffs, sprintf("%s/%s: not committed", sub, f))
     for (f in intersect(files_a, files_b)) {
       path_a <- file.path(committed, sub, f)

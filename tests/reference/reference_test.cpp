@@ -34,6 +34,7 @@ constexpr double absolute_tolerance = 1e-9;
 struct reference_case {
   std::string name;
   fs::path input;
+  std::string command = "fit";  // the evident subcommand the case runs
   std::vector<std::string> args;
   json expected;
   std::string skip_reason;  // metafor failed on this case
@@ -68,12 +69,18 @@ std::vector<reference_case> read_expected_file(const fs::path& path, const fs::p
   std::ifstream stream(path);
   const json doc = json::parse(stream);
   const fs::path input = root / doc.at("input").get<std::string>();
+  // A file may name the subcommand its cases run ("fit" if absent), and a case its own name
+  // (else <file>_<method>_<test>), so other subcommands reuse this harness.
+  const std::string command = doc.value("command", std::string("fit"));
   std::vector<reference_case> cases;
   for (const json& entry : doc.at("cases")) {
     reference_case c;
     c.input = input;
+    c.command = entry.value("command", command);
     c.args = entry.at("args").get<std::vector<std::string>>();
-    c.name = test_name(path.stem().string(), c.args);
+    c.name = entry.contains("name")
+                 ? sanitized(path.stem().string() + "_" + entry["name"].get<std::string>())
+                 : test_name(path.stem().string(), c.args);
     if (entry.contains("error")) c.skip_reason = entry["error"].get<std::string>();
     if (entry.contains("warning")) c.warning = entry["warning"].get<std::string>();
     if (entry.contains("expected")) c.expected = entry["expected"];
@@ -160,7 +167,7 @@ TEST_P(reference_test, matches_metafor) {
   if (!c.load_error.empty()) FAIL() << c.load_error;
   if (!c.skip_reason.empty()) GTEST_SKIP() << "metafor failed on this case: " << c.skip_reason;
 
-  std::vector<std::string> args{"fit", c.input.string()};
+  std::vector<std::string> args{c.command, c.input.string()};
   args.insert(args.end(), c.args.begin(), c.args.end());
   args.insert(args.end(), {"--format", "json"});
   std::istringstream in;
