@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <utility>
@@ -108,6 +109,17 @@ Analysis analyse_counts(const EffectData& data, const FitOptions& options, Analy
   for (std::size_t i = 0; i < data.k(); ++i)
     a.studies.push_back(study_row(data, i, t.weights[i], z));
   a.diagnostics = data.diagnostics;
+  const bool any_corrected = std::any_of(
+      data.diagnostics.begin(), data.diagnostics.end(),
+      [](const Diagnostic& d) { return d.code == DiagnosticCode::zero_cell_corrected; });
+  if (any_corrected) {
+    a.diagnostics.push_back(
+        {DiagnosticCode::zero_cell_corrected,
+         fmt::format("the {} estimate uses the counts as given; the zero-cell correction only "
+                     "enters the studies' yi and vi and the test of heterogeneity",
+                     options.method == Method::PETO ? "Peto" : "Mantel-Haenszel"),
+         {}});
+  }
   if (a.fit.notes & kNoteNotEstimable) {
     a.diagnostics.push_back(
         {DiagnosticCode::not_estimable,
