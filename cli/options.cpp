@@ -67,10 +67,12 @@ void add_analysis_options(CLI::App& command, AnalysisArgs& args) {
                   "if any has a zero), none")
       ->check(CLI::IsMember({"only0", "all", "if0all", "none"}))
       ->capture_default_str();
-  command.add_option("--drop00", args.drop00,
-                     "true: tables with no events in either group (or only events) get no "
-                     "effect size (escalc's drop00). Default: true for --method MH and PETO, "
-                     "false otherwise");
+  command
+      .add_option("--drop00", args.drop00,
+                  "true: tables with no events in either group (or only events) get no effect "
+                  "size (escalc's drop00). Default: true for --method MH and PETO, false "
+                  "otherwise")
+      ->check(CLI::IsMember({"true", "false"}));
   command
       .add_option("--multiarm", args.multiarm,
                   "Rows of one trial sharing a control arm (same 'trial' id, or same study "
@@ -96,7 +98,8 @@ AnalysisSpec to_spec(const AnalysisArgs& args) {
   }
   spec.effect.to = parse_to(args.to);
   spec.fit.method = *parse_method(args.method);
-  spec.effect.drop00 = args.drop00.value_or(works_on_counts(spec.fit.method));
+  spec.effect.drop00 =
+      args.drop00.empty() ? works_on_counts(spec.fit.method) : args.drop00 == "true";
   spec.effect.multiarm = args.multiarm == "combine" ? MultiArm::combine
                          : args.multiarm == "split" ? MultiArm::split
                                                     : MultiArm::automatic;

@@ -20,7 +20,7 @@ struct AnalysisArgs {
   double level = 95.0;
   std::optional<double> add;  // default depends on the measure
   std::string to = "only0";
-  std::optional<bool> drop00;     // default: on for MH and PETO, off otherwise (as metafor)
+  std::string drop00;  // true or false; empty: on for MH and PETO, off otherwise (as metafor)
   std::string multiarm = "auto";  // auto, combine or split
   std::string transf = "none";    // generic input: none or log
 };
