@@ -541,7 +541,7 @@ lamo_cases <- function(d) {
   g1 <- conv_fivenum(NULL, d$q1_1i, d$median1i, d$q3_1i, NULL, d$n1i)
   g2 <- conv_fivenum(NULL, d$q1_2i, d$median2i, d$q3_2i, NULL, d$n2i)
   cases <- list()
-  # Split: each dose arm against a third... the control's size halved (two comparisons).
+  # Split: each dose arm against the control, whose size is shared out between the comparisons.
   es <- escalc(measure = "MD", m1i = g1$mean, sd1i = g1$sd, n1i = d$n1i, m2i = g2$mean,
                sd2i = g2$sd, n2i = d$n2i / nrow(d))
   cases[[1]] <- case("FE_MD_split", c("--measure", "MD", "--method", "FE", "--multiarm", "split"),
