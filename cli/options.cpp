@@ -44,7 +44,9 @@ void add_analysis_options(CLI::App& command, AnalysisArgs& args) {
       ->check(known(parse_measure, "measure"));
   command
       .add_option("--method", args.method,
-                  "tau^2 estimator: FE (alias EE, CE), DL, HE, HS, SJ, ML, REML, EB, PM")
+                  "tau^2 estimator: FE (alias EE, CE), DL, HE, HS, SJ, ML, REML, EB, PM; or MH "
+                  "(Mantel-Haenszel, for OR, RR, RD, IRR, IRD) or PETO (Peto's odds ratio), "
+                  "which pool the 2x2 tables or counts themselves")
       ->check(known(parse_method, "method"))
       ->capture_default_str();
   command
@@ -65,6 +67,26 @@ void add_analysis_options(CLI::App& command, AnalysisArgs& args) {
                   "if any has a zero), none")
       ->check(CLI::IsMember({"only0", "all", "if0all", "none"}))
       ->capture_default_str();
+  command
+      .add_option("--drop00", args.drop00,
+                  "true: tables with no events in either group (or only events) get no effect "
+                  "size (escalc's drop00). Default: true for --method MH and PETO, false "
+                  "otherwise")
+      ->check(CLI::IsMember({"true", "false"}));
+  command
+      .add_option("--multiarm", args.multiarm,
+                  "Rows of one trial sharing a control arm (same 'trial' id, or same study "
+                  "label and control data): combine (experimental arms into one, Cochrane "
+                  "Handbook 6.5.2.10), split (the control shared out between the comparisons), "
+                  "or auto (combine, and say so)")
+      ->check(CLI::IsMember({"auto", "combine", "split"}))
+      ->capture_default_str();
+  command
+      .add_option("--transf", args.transf,
+                  "Generic input: log when yi, ci_lb and ci_ub are ratios (OR, RR, HR) to be "
+                  "analysed on the log scale (metafor's conv.wald transf)")
+      ->check(CLI::IsMember({"none", "log"}))
+      ->capture_default_str();
 }
 
 AnalysisSpec to_spec(const AnalysisArgs& args) {
@@ -76,6 +98,18 @@ AnalysisSpec to_spec(const AnalysisArgs& args) {
   }
   spec.effect.to = parse_to(args.to);
   spec.fit.method = *parse_method(args.method);
+  spec.effect.drop00 =
+      args.drop00.empty() ? works_on_counts(spec.fit.method) : args.drop00 == "true";
+  spec.effect.multiarm = args.multiarm == "combine" ? MultiArm::combine
+                         : args.multiarm == "split" ? MultiArm::split
+                                                    : MultiArm::automatic;
+  spec.effect.transf = args.transf == "log" ? EstimateTransform::log : EstimateTransform::none;
+  if (spec.effect.transf == EstimateTransform::log && !args.measure.empty()) {
+    throw InputError({"--transf", 0, 0},
+                     "--transf applies to effect sizes given directly (yi with a confidence "
+                     "interval or p-value), not to --measure " +
+                         args.measure);
+  }
   spec.fit.test = *parse_test(args.test);
   spec.fit.level = args.level;
   if (auto problem = spec.fit.validate()) throw InputError({"--level", 0, 0}, *problem);

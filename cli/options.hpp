@@ -20,9 +20,13 @@ struct AnalysisArgs {
   double level = 95.0;
   std::optional<double> add;  // default depends on the measure
   std::string to = "only0";
+  std::string drop00;  // true or false; empty: on for MH and PETO, off otherwise (as metafor)
+  std::string multiarm = "auto";  // auto, combine or split
+  std::string transf = "none";    // generic input: none or log
 };
 
-/// Adds --measure, --method, --test, --level, --add and --to to a subcommand.
+/// Adds --measure, --method, --test, --level, --add, --to, --drop00, --multiarm and --transf to
+/// a subcommand.
 void add_analysis_options(CLI::App& command, AnalysisArgs& args);
 /// The analysis the options describe (they were checked while parsing).
 [[nodiscard]] AnalysisSpec to_spec(const AnalysisArgs& args);

@@ -16,6 +16,13 @@ enum class DiagnosticCode {
   knha_with_common_effect,  ///< the Knapp-Hartung adjustment is not meant for common-effect models
   not_converged,            ///< an iterative estimator stopped before reaching its tolerance
   knha_single_study,        ///< k = 1: Knapp-Hartung has no degrees of freedom; z test used
+  double_zero,              ///< a table with no events in either group (or only events)
+  not_estimable,            ///< the pooled estimate is undefined for these data (e.g. no events)
+  converted_fivenum,        ///< a mean and SD were estimated from a median, quartiles, range
+  not_converted,            ///< a five-number summary was not converted (skewed, or n < 5)
+  converted_wald,           ///< a sampling variance was computed from a CI, p-value or z value
+  ci_not_symmetric,         ///< the estimate is not halfway between its CI bounds
+  shared_control,           ///< a multi-arm trial's shared control arm was combined or split
 };
 
 [[nodiscard]] std::string_view diagnostic_name(DiagnosticCode code) noexcept;

@@ -2,7 +2,9 @@
 /// \file
 /// Effect sizes and sampling variances from study-level data (metafor's escalc).
 
+#include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,12 +22,50 @@ enum class ZeroCellRule {
   none,    ///< never
 };
 
+/// What to do with several rows of one trial that compare different arms with one shared control
+/// arm (rows with the same `trial`, or the same `study` label and identical control data).
+/// Pooling them as they are would count the control's participants once per row.
+enum class MultiArm {
+  automatic,  ///< combine, and say in the diagnostics that this was the default
+  combine,    ///< combine the experimental arms into one (Cochrane Handbook 6.5.2.10, table 6.5.a)
+  split,  ///< keep the comparisons, each with an equal share of the control arm (Handbook 23.3.4)
+};
+
+/// Scale of the estimates and confidence bounds in generic input (conv.wald's `transf`).
+enum class EstimateTransform {
+  none,  ///< as given: already on the analysis scale
+  log,   ///< ratios (OR, RR, HR, ...): their logs are analysed
+};
+
 struct EffectOptions {
   Measure measure = Measure::GEN;
-  /// Added to the cells of 2x2 tables and proportions as `to` says. metafor's default is 1/2,
-  /// except for PAS and PFT where it is 0 (their transformations handle zero counts).
+  /// Added to the cells of 2x2 tables, proportions and incidence counts as `to` says. metafor's
+  /// default is 1/2, except for PAS, PFT, IRSD, IRS and IRFT where it is 0 (their
+  /// transformations handle zero counts).
   double add = 0.5;
   ZeroCellRule to = ZeroCellRule::only0;
+  /// escalc's drop00: a 2x2 table with no events in either group (or only events), or two
+  /// incidence rates with no events, gets no effect size. Off by default, as in escalc; the
+  /// Mantel-Haenszel and Peto analyses turn it on, as rma.mh and rma.peto do.
+  bool drop00 = false;
+  /// Rows of one trial sharing a control arm (2x2 tables, two-group means, incidence rates).
+  MultiArm multiarm = MultiArm::automatic;
+  /// Generic input: the scale of `yi`, `ci_lb` and `ci_ub` (conv.wald's `transf`).
+  EstimateTransform transf = EstimateTransform::none;
+};
+
+/// One trial whose rows share a control arm, and what was done with it.
+struct SharedControl {
+  std::string trial;               ///< the trial id (`trial` column, else the study label)
+  std::vector<std::string> arms;   ///< the labels of its rows, in input order
+  std::vector<std::size_t> lines;  ///< their source lines
+};
+
+/// Multi-arm trials found in the input; present only when there was at least one.
+struct MultiArmReport {
+  MultiArm mode = MultiArm::combine;  ///< combine or split (never automatic)
+  bool by_default = false;            ///< true when no --multiarm was given
+  std::vector<SharedControl> trials;
 };
 
 /// Per-study effect sizes, ready to be fitted. Rows of the table that lack a value the measure
@@ -38,12 +78,27 @@ struct EffectData {
   std::vector<std::size_t> lines;       ///< source line of each study
   std::vector<double> ni;               ///< total sample size, NaN where the measure has none
   std::vector<Diagnostic> diagnostics;  ///< rows left out, zero cells corrected, ...
+  /// Per study, the counts as given (before any zero-cell correction): `ai bi ci di` for 2x2
+  /// tables, `x1i t1i x2i t2i` for two incidence rates; empty for other shapes. The
+  /// Mantel-Haenszel and Peto fitters work on these.
+  std::vector<std::array<double, 4>> counts;
+  /// Trials with a shared control arm, if any.
+  std::optional<MultiArmReport> multiarm;
+  /// Generic input given as ratios (--transf log): yi are their logs.
+  EstimateTransform transf = EstimateTransform::none;
 
+  /// Number of studies. With `drop00`, a table without an effect size keeps its counts and has
+  /// NaN in yi and vi: it takes part in the Mantel-Haenszel and Peto sums only.
   [[nodiscard]] std::size_t k() const noexcept { return yi.size(); }
+  /// Number of studies with an effect size (finite yi).
+  [[nodiscard]] std::size_t k_yi() const noexcept;
 };
 
 /// Computes yi and vi with escalc's formulas and defaults (large-sample variances, `vtype = "LS"`).
-/// With Measure::GEN the table must have `yi` and either `vi` or `sei`.
+/// With Measure::GEN the table must have `yi` and, per row, `vi`, `sei`, a confidence interval
+/// (`ci_lb`, `ci_ub`) or a p-value (`pval`) or test statistic (`zval`) (metafor's conv.wald).
+/// Two-group means may give, per group, a median with quartiles and/or range instead of the mean
+/// and SD (`median1i q1_1i q3_1i min1i max1i`, the same with 2; metafor's conv.fivenum).
 ///
 /// Throws InputError naming file, line and column for: a missing column the measure needs, text
 /// where a number belongs, a negative variance, SD or count, a group size below what the variance
@@ -52,7 +107,7 @@ struct EffectData {
 /// diagnostic names it.
 [[nodiscard]] EffectData compute_effects(const StudyTable& table, const EffectOptions& options);
 
-/// `add` as escalc's default for the measure: 0 for PAS and PFT, 1/2 otherwise.
+/// `add` as escalc's default for the measure: 0 for PAS, PFT, IRSD, IRS and IRFT, 1/2 otherwise.
 [[nodiscard]] double default_add(Measure m) noexcept;
 
 }  // namespace evident

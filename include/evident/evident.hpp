@@ -3,11 +3,13 @@
 /// evident: evidence synthesis. Include this for the whole public API.
 
 #include "evident/confint.hpp"
+#include "evident/convert.hpp"
 #include "evident/csv.hpp"
 #include "evident/diagnostic.hpp"
 #include "evident/effect.hpp"
 #include "evident/error.hpp"
 #include "evident/fit.hpp"
+#include "evident/mantel_haenszel.hpp"
 #include "evident/measure.hpp"
 #include "evident/predict.hpp"
 #include "evident/report.hpp"

@@ -26,6 +26,12 @@ enum class Method {
   REML,  ///< restricted maximum likelihood (Viechtbauer 2005), the default
   EB,    ///< empirical Bayes (Morris 1983; Berkey et al. 1995)
   PM,    ///< Paule & Mandel (1982): generalised Q equal to its expectation
+  /// Mantel-Haenszel common effect on the 2x2 tables (or incidence counts) themselves, not on
+  /// yi/vi (metafor's rma.mh; see mantel_haenszel.hpp). Not a method of fit().
+  MH,
+  /// Peto's one-step common log odds ratio on the 2x2 tables (metafor's rma.peto). Not a method
+  /// of fit().
+  PETO,
 };
 
 /// How the pooled estimate is tested and its interval built.
@@ -42,6 +48,10 @@ enum class Test {
 [[nodiscard]] std::optional<Test> parse_test(std::string_view name) noexcept;
 /// True for the iterative estimators (ML, REML, EB, PM), which report iterations.
 [[nodiscard]] bool is_iterative(Method m) noexcept;
+/// False for the common-effect methods (FE, MH, PETO), which estimate no tau2.
+[[nodiscard]] bool is_random_effects(Method m) noexcept;
+/// True for the methods that pool the 2x2 tables or counts themselves (MH, PETO).
+[[nodiscard]] bool works_on_counts(Method m) noexcept;
 
 struct FitOptions {
   Method method = Method::REML;
@@ -68,6 +78,7 @@ enum class Termination : std::uint8_t {
   boundary,        ///< the maximum or root lies at tau2 = 0 (no search was needed)
   max_iterations,  ///< an iterative estimator stopped at max_iterations (should not happen)
   single_study,    ///< k = 1: tau2 is set to 0, nothing is estimated
+  not_estimable,   ///< MH or PETO: the pooled estimate is undefined for these tables
 };
 
 [[nodiscard]] std::string_view termination_name(Termination t) noexcept;
@@ -80,6 +91,7 @@ enum FitNote : std::uint32_t {
   kNoteKnhaCommon = 1u << 2,       ///< Knapp-Hartung test requested for a common-effect model
   kNoteNotConverged = 1u << 3,     ///< iteration limit reached
   kNoteKnhaSingleStudy = 1u << 4,  ///< k = 1: Knapp-Hartung has no df, the z test was used
+  kNoteNotEstimable = 1u << 5,     ///< MH or PETO: no events (or no non-events) to pool
 };
 
 /// The result of fitting: every number metafor's rma() prints for a model without moderators.
@@ -117,6 +129,7 @@ struct Fit {
 
 /// Fits the model to effect sizes `yi` with sampling variances `vi` (same length, k >= 1,
 /// every vi > 0 and finite, every yi finite: assert-checked; io and effect validate user input).
+/// The method must not be MH or PETO (those pool counts: fit_mantel_haenszel, fit_peto).
 /// Never throws for numerical reasons; the outcome is in Fit::termination and Fit::notes.
 /// Thread-safe; allocates nothing.
 [[nodiscard]] Fit fit(std::span<const double> yi, std::span<const double> vi,

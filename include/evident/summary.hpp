@@ -12,6 +12,7 @@
 #include "evident/diagnostic.hpp"
 #include "evident/effect.hpp"
 #include "evident/fit.hpp"
+#include "evident/mantel_haenszel.hpp"
 #include "evident/predict.hpp"
 
 namespace evident {
@@ -39,6 +40,13 @@ struct Analysis {
   std::optional<BackTransformed> back_transformed;
   std::vector<StudyResult> studies;
   std::vector<Diagnostic> diagnostics;  ///< from effect computation, then from the fit
+  /// Studies with an effect size, when some study has none (drop00; always set for MH and PETO,
+  /// whose Q test uses only these).
+  std::optional<std::size_t> k_yi;
+  /// MH with OR: the Cochran-Mantel-Haenszel, Breslow-Day and Tarone tests.
+  std::optional<CmhTests> cmh;
+  /// Trials whose shared control arm was combined or split.
+  std::optional<MultiArmReport> multiarm;
 };
 
 /// Everything that defines one analysis of a table: how effect sizes are computed and how they
@@ -49,11 +57,16 @@ struct AnalysisSpec {
 };
 
 /// Fits the model to `data` and runs the methods a standard report needs: predict, the Q-profile
-/// intervals, weights, per-study intervals and the back-transformation.
+/// intervals, weights, per-study intervals and the back-transformation. MH and PETO pool
+/// `data.counts` (fit_mantel_haenszel, fit_peto); the other methods pool the studies with a
+/// finite yi. Throws InputError when the method does not fit the data (MH needs 2x2 tables or
+/// incidence counts and measure OR, RR, RD, IRR or IRD; PETO needs 2x2 tables and measure PETO;
+/// neither takes the Knapp-Hartung test) or no study has an effect size.
 [[nodiscard]] Analysis analyse(const EffectData& data, const FitOptions& options,
                                std::string source = {});
 
 /// Computes the effect sizes of `table` (throws InputError for bad input) and analyses them.
+/// With method PETO the measure is PETO (OR or none may be given); with MH and no measure, OR.
 [[nodiscard]] Analysis analyse(const StudyTable& table, const AnalysisSpec& spec);
 
 }  // namespace evident

@@ -107,6 +107,20 @@ std::optional<double> RowReader::number(std::size_t row, std::size_t column) {
   return std::nullopt;
 }
 
+std::optional<double> RowReader::peek(std::size_t row, std::optional<std::size_t> column) {
+  if (!column) return std::nullopt;
+  const std::string& text = table_.cell(row, *column);
+  const CellValue v = parse_number(text);
+  if (v.kind == CellKind::number) return v.value;
+  if (v.kind == CellKind::not_number) {
+    problem(row, *column,
+            fmt::format("'{}' is not a number (column '{}'; a number such as 12 or 0.5, or "
+                        "empty / NA for a missing value)",
+                        text, table_.column_names()[*column]));
+  }
+  return std::nullopt;
+}
+
 bool RowReader::read(std::size_t row, std::span<double> out) {
   bool ok = true;
   for (std::size_t i = 0; i < columns_.size(); ++i) {
@@ -165,10 +179,40 @@ void RowReader::finish(const EffectData& out) {
   }
 }
 
+bool zero_cell_applies(ZeroCellRule to, bool has_zero, bool any_zero) {
+  switch (to) {
+    case ZeroCellRule::only0:
+      return has_zero;
+    case ZeroCellRule::all:
+      return true;
+    case ZeroCellRule::if0all:
+      return any_zero;
+    case ZeroCellRule::none:
+      return false;
+  }
+  return false;
+}
+
 }  // namespace detail
 
+std::size_t EffectData::k_yi() const noexcept {
+  std::size_t n = 0;
+  for (double y : yi)
+    n += std::isfinite(y) ? 1 : 0;
+  return n;
+}
+
 double default_add(Measure m) noexcept {
-  return (m == Measure::PAS || m == Measure::PFT) ? 0.0 : 0.5;
+  switch (m) {
+    case Measure::PAS:
+    case Measure::PFT:
+    case Measure::IRSD:
+    case Measure::IRS:
+    case Measure::IRFT:
+      return 0.0;
+    default:
+      return 0.5;
+  }
 }
 
 EffectData compute_effects(const StudyTable& table, const EffectOptions& options) {
@@ -189,6 +233,15 @@ EffectData compute_effects(const StudyTable& table, const EffectOptions& options
       break;
     case InputShape::correlation:
       detail::correlations(table, options, out);
+      break;
+    case InputShape::incidence_two:
+      detail::incidence_two(table, options, out);
+      break;
+    case InputShape::incidence:
+      detail::incidence(table, options, out);
+      break;
+    case InputShape::paired:
+      detail::paired(table, options, out);
       break;
   }
   return out;

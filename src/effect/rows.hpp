@@ -38,6 +38,12 @@ class RowReader {
   /// Reads the required columns of `row` into `out` (same order as given to the constructor);
   /// false if any is missing or not a number.
   bool read(std::size_t row, std::span<double> out);
+  /// Reads an optional column without counting a missing value against the row (for columns
+  /// that stand in for others, such as a median for a mean); text that is not a number is still
+  /// a problem. nullopt when the column is absent, the cell missing, or not a number.
+  std::optional<double> peek(std::size_t row, std::optional<std::size_t> column);
+  /// Counts a value the row lacks (named in the row's exclusion diagnostic).
+  void note_missing(std::string_view column_name) { missing_.push_back(column_name); }
 
   /// Records a problem with a cell (bad value): file, line and column come from the table.
   void problem(std::size_t row, std::size_t column, std::string message);
@@ -56,10 +62,10 @@ class RowReader {
   void finish(const EffectData& out);
 
   [[nodiscard]] const StudyTable& table() const { return table_; }
-
- private:
+  /// The study label of a row: the `study` cell, else the 1-based row number.
   [[nodiscard]] std::string label(std::size_t row) const;
 
+ private:
   const StudyTable& table_;
   Measure measure_;
   std::vector<std::size_t> columns_;
@@ -72,11 +78,17 @@ class RowReader {
 /// Formats a number for a message the way a person would write it (no trailing zeros).
 std::string show(double x);
 
+/// Whether `to` puts `add` on a study: `has_zero` for this study, `any_zero` for any study.
+[[nodiscard]] bool zero_cell_applies(ZeroCellRule to, bool has_zero, bool any_zero);
+
 // The measure families, one file each.
 void two_group_means(const StudyTable& table, const EffectOptions& options, EffectData& out);
 void two_by_two(const StudyTable& table, const EffectOptions& options, EffectData& out);
 void proportions(const StudyTable& table, const EffectOptions& options, EffectData& out);
 void correlations(const StudyTable& table, const EffectOptions& options, EffectData& out);
 void generic(const StudyTable& table, const EffectOptions& options, EffectData& out);
+void incidence_two(const StudyTable& table, const EffectOptions& options, EffectData& out);
+void incidence(const StudyTable& table, const EffectOptions& options, EffectData& out);
+void paired(const StudyTable& table, const EffectOptions& options, EffectData& out);
 
 }  // namespace evident::detail

@@ -1,10 +1,12 @@
-// Measures from 2x2 tables (events and non-events in two groups): OR, RR, RD (metafor's escalc).
+// Measures from 2x2 tables (events and non-events in two groups): OR, RR, RD, PETO (metafor's
+// escalc).
 
 #include <fmt/format.h>
 
 #include <array>
 #include <cmath>
 
+#include "effect/multiarm.hpp"
 #include "effect/rows.hpp"
 
 namespace evident::detail {
@@ -14,7 +16,10 @@ namespace {
 struct Table2x2 {
   std::size_t row;
   double a, b, c, d;  // events / non-events, group 1 then group 2
+  std::string label;  // a combined multi-arm trial's id, else empty
   [[nodiscard]] bool has_zero() const { return a == 0 || b == 0 || c == 0 || d == 0; }
+  // No events in either group, or only events: no odds or risk ratio (escalc's drop00).
+  [[nodiscard]] bool double_zero() const { return (a == 0 && c == 0) || (b == 0 && d == 0); }
 };
 
 }  // namespace
@@ -27,9 +32,9 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
   const bool b_is_total = table.column_names()[col_b] == "n1i";
   const bool d_is_total = table.column_names()[col_d] == "n2i";
 
-  // First pass: read and check every row, so that `to = if0all` can see all tables.
-  std::vector<Table2x2> tables;
-  std::vector<std::size_t> kept_rows;
+  // First pass: read and check every row, so that shared control arms and `to = if0all` can see
+  // all tables.
+  std::vector<ArmPair> read;
   for (std::size_t r = 0; r < table.rows(); ++r) {
     rows.begin_row();
     std::array<double, 2> ac{};
@@ -37,63 +42,75 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
     const auto b_or_n1 = rows.number(r, col_b);
     const auto d_or_n2 = rows.number(r, col_d);
     complete = complete && b_or_n1 && d_or_n2;
-    Table2x2 t{r, ac[0], 0.0, ac[1], 0.0};
     if (complete) {
-      t.b = b_is_total ? *b_or_n1 - t.a : *b_or_n1;
-      t.d = d_is_total ? *d_or_n2 - t.c : *d_or_n2;
+      const double a = ac[0], c = ac[1];
+      const double b = b_is_total ? *b_or_n1 - a : *b_or_n1;
+      const double d = d_is_total ? *d_or_n2 - c : *d_or_n2;
       const std::array<std::pair<double, std::size_t>, 4> counts{
-          {{t.a, rows.column(0)}, {*b_or_n1, col_b}, {t.c, rows.column(1)}, {*d_or_n2, col_d}}};
+          {{a, rows.column(0)}, {*b_or_n1, col_b}, {c, rows.column(1)}, {*d_or_n2, col_d}}};
       for (const auto& [value, column] : counts) {
         if (value < 0) rows.problem(r, column, "a count cannot be negative");
       }
       if (!rows.had_problem()) {
-        if (t.b < 0) {
+        if (b < 0) {
           rows.problem(
               r, rows.column(0),
-              fmt::format("more events ({}) than participants ({})", show(t.a), show(*b_or_n1)));
+              fmt::format("more events ({}) than participants ({})", show(a), show(*b_or_n1)));
         }
-        if (t.d < 0) {
+        if (d < 0) {
           rows.problem(
               r, rows.column(1),
-              fmt::format("more events ({}) than participants ({})", show(t.c), show(*d_or_n2)));
+              fmt::format("more events ({}) than participants ({})", show(c), show(*d_or_n2)));
         }
-        if (t.a + t.b <= 0) rows.problem(r, col_b, "group 1 has no participants");
-        if (t.c + t.d <= 0) rows.problem(r, col_d, "group 2 has no participants");
+        if (a + b <= 0) rows.problem(r, col_b, "group 1 has no participants");
+        if (c + d <= 0) rows.problem(r, col_d, "group 2 has no participants");
+      }
+      if (!rows.had_problem()) {
+        read.push_back({r, {a, a + b, 0.0}, {c, c + d, 0.0}, {}});
+        continue;
       }
     }
     // Rows are added to `out` in the second pass; here only exclusions are recorded.
-    if (!complete || rows.had_problem()) {
-      rows.finish_row(r, 0.0, 0.0, 0.0, out);
-    } else {
-      tables.push_back(t);
-    }
+    rows.finish_row(r, 0.0, 0.0, 0.0, out);
   }
 
+  std::vector<Table2x2> tables;
+  for (const ArmPair& p :
+       resolve_shared_controls(std::move(read), ArmKind::counts, options.multiarm, rows, out)) {
+    tables.push_back({p.row, p.treat[0], p.treat[1] - p.treat[0], p.control[0],
+                      p.control[1] - p.control[0], p.label});
+  }
+
+  const bool drop00 = options.drop00;
   bool any_zero = false;
   for (const auto& t : tables)
-    any_zero = any_zero || t.has_zero();
+    any_zero = any_zero || (t.has_zero() && !(drop00 && t.double_zero()));
   const double add = options.add;
 
   for (const auto& t0 : tables) {
     rows.begin_row();
     Table2x2 t = t0;
     const double n_total = t.a + t.b + t.c + t.d;
-    bool corrected = false;
-    switch (options.to) {
-      case ZeroCellRule::only0:
-        corrected = t.has_zero();
-        break;
-      case ZeroCellRule::all:
-        corrected = true;
-        break;
-      case ZeroCellRule::if0all:
-        corrected = any_zero;
-        break;
-      case ZeroCellRule::none:
-        corrected = false;
-        break;
+    const std::array<double, 4> raw{t.a, t.b, t.c, t.d};
+    const std::string where = fmt::format("{}:{}", table.source(), table.line(t.row));
+    const char* kind_of_zero = t.a == 0 && t.c == 0   ? "no events in either group"
+                               : t.b == 0 && t.d == 0 ? "only events in both groups"
+                                                      : "a zero cell";
+    if (drop00 && t.double_zero()) {
+      // escalc's drop00: no effect size; the counts stay for the Mantel-Haenszel and Peto sums.
+      if (rows.finish_row(t.row, std::nan(""), std::nan(""), n_total, out)) {
+        if (!t.label.empty()) out.labels.back() = t.label;
+        out.counts.push_back(raw);
+        out.diagnostics.push_back(
+            {DiagnosticCode::double_zero,
+             fmt::format("{}: {}: no {} for this study (drop00); it is not in the test of "
+                         "heterogeneity",
+                         where, kind_of_zero, measure_description(options.measure)),
+             out.labels.back()});
+      }
+      continue;
     }
-    corrected = corrected && add != 0.0;
+    const bool corrected = zero_cell_applies(options.to, t.has_zero(), any_zero) && add != 0.0;
     if (corrected) {
       t.a += add;
       t.b += add;
@@ -118,6 +135,17 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
         yi = p1 - p2;
         vi = p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2;
         break;
+      case Measure::PETO: {
+        // Peto's one-step log odds ratio (Yusuf et al. 1985, Prog Cardiovasc Dis 27:335-371):
+        // (O - E) / V with the hypergeometric mean E and variance V of the group-1 events.
+        const double n = n1 + n2;
+        const double events = t.a + t.c, non_events = t.b + t.d;
+        const double e = events * n1 / n;
+        const double v = events * non_events * (n1 / n) * (n2 / n) / (n - 1.0);
+        yi = (t.a - e) / v;
+        vi = 1.0 / v;
+        break;
+      }
       default:
         break;
     }
@@ -127,13 +155,18 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
                                "correction, or no variance: all or no events in both groups)",
                                measure_name(options.measure)));
     }
-    if (rows.finish_row(t.row, yi, vi, n_total, out) && corrected &&
-        options.to == ZeroCellRule::only0) {
-      out.diagnostics.push_back(
-          {DiagnosticCode::zero_cell_corrected,
-           fmt::format("{}:{}: a zero cell: {} added to each cell of this study", table.source(),
-                       table.line(t.row), show(add)),
-           out.labels.back()});
+    if (!rows.finish_row(t.row, yi, vi, n_total, out)) continue;
+    if (!t.label.empty()) out.labels.back() = t.label;
+    out.counts.push_back(raw);
+    if (corrected && options.to == ZeroCellRule::only0) {
+      out.diagnostics.push_back({DiagnosticCode::zero_cell_corrected,
+                                 fmt::format("{}: {}: {} added to each cell of this study", where,
+                                             kind_of_zero, show(add)),
+                                 out.labels.back()});
+    } else if (!corrected && t.double_zero()) {
+      out.diagnostics.push_back({DiagnosticCode::double_zero,
+                                 fmt::format("{}: {}: included as given", where, kind_of_zero),
+                                 out.labels.back()});
     }
   }
   if (!tables.empty() && add != 0.0 &&

@@ -67,6 +67,20 @@ std::string_view diagnostic_name(DiagnosticCode code) noexcept {
       return "not_converged";
     case DiagnosticCode::knha_single_study:
       return "knha_single_study";
+    case DiagnosticCode::double_zero:
+      return "double_zero";
+    case DiagnosticCode::not_estimable:
+      return "not_estimable";
+    case DiagnosticCode::converted_fivenum:
+      return "converted_fivenum";
+    case DiagnosticCode::not_converted:
+      return "not_converted";
+    case DiagnosticCode::converted_wald:
+      return "converted_wald";
+    case DiagnosticCode::ci_not_symmetric:
+      return "ci_not_symmetric";
+    case DiagnosticCode::shared_control:
+      return "shared_control";
   }
   return "?";
 }

@@ -9,7 +9,7 @@ namespace evident {
 
 std::optional<HeterogeneityCI> confint_tau2(std::span<const double> yi, std::span<const double> vi,
                                             const Fit& fit, double level) {
-  if (fit.method == Method::FE || fit.k < 2) return std::nullopt;
+  if (!is_random_effects(fit.method) || fit.k < 2) return std::nullopt;
   const double df = static_cast<double>(fit.k - fit.p);
   const double alpha = 1.0 - level / 100.0;
   // Generalised Q decreases in tau2: the lower bound solves Q = upper quantile, the upper bound

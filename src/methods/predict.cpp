@@ -13,7 +13,7 @@ Prediction predict(const Fit& fit) {
   p.se = fit.se;
   p.ci_lb = fit.ci_lb;
   p.ci_ub = fit.ci_ub;
-  if (fit.method == Method::FE) {
+  if (!is_random_effects(fit.method)) {
     p.pi_lb = p.pi_ub = std::numeric_limits<double>::quiet_NaN();
     return p;
   }

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "evident/transform.hpp"
@@ -45,33 +47,132 @@ void add_fit_diagnostics(const Fit& f, std::vector<Diagnostic>& out) {
   }
 }
 
+// MH and PETO pool counts with a given measure and only the z test (rma.mh and rma.peto have no
+// other).
+void check_method(const FitOptions& options, Measure measure, bool has_counts) {
+  if (!works_on_counts(options.method)) return;
+  const std::string_view method = method_name(options.method);
+  if (options.test != Test::z) {
+    throw InputError({"--test", 0, 0},
+                     fmt::format("--method {} uses the z test; --test {} applies to "
+                                 "inverse-variance models",
+                                 method, test_name(options.test)));
+  }
+  const bool ok =
+      options.method == Method::PETO
+          ? measure == Measure::PETO
+          : (measure == Measure::OR || measure == Measure::RR || measure == Measure::RD ||
+             measure == Measure::IRR || measure == Measure::IRD);
+  if (!ok || !has_counts) {
+    throw InputError(
+        {"--method", 0, 0},
+        options.method == Method::PETO
+            ? fmt::format("--method PETO pools 2x2 tables (ai bi ci di, or ai n1i ci n2i) as "
+                          "Peto odds ratios; it does not apply to measure {}",
+                          measure_name(measure))
+            : fmt::format("--method MH pools 2x2 tables with measure OR, RR or RD, or two "
+                          "incidence rates with IRR or IRD; it does not apply to measure {}",
+                          measure_name(measure)));
+  }
+}
+
+void add_back_transform(Analysis& a, const EffectData& data) {
+  std::optional<BackTransform> bt = BackTransform::for_measure(data.measure, data.ni);
+  if (data.measure == Measure::GEN && data.transf == EstimateTransform::log) {
+    bt = BackTransform::exponential("ratio");
+  }
+  if (!bt) return;
+  const BackTransform& t = *bt;
+  a.back_transformed = BackTransformed{
+      std::string(t.scale_name()), t(a.fit.estimate),    t(a.fit.ci_lb), t(a.fit.ci_ub),
+      t(a.prediction.pi_lb),       t(a.prediction.pi_ub)};
+}
+
+// One row of the study table; a study without an effect size (drop00) shows NaN.
+StudyResult study_row(const EffectData& data, std::size_t i, double weight, double z) {
+  const double half = z * std::sqrt(data.vi[i]);
+  return {data.labels[i], data.lines[i],     data.yi[i],       data.vi[i],
+          weight,         data.yi[i] - half, data.yi[i] + half};
+}
+
+Analysis analyse_counts(const EffectData& data, const FitOptions& options, Analysis a) {
+  const TableFit t =
+      options.method == Method::PETO
+          ? fit_peto(data.counts, data.yi, data.vi, options.level)
+          : fit_mantel_haenszel(data.counts, data.yi, data.vi, data.measure, options.level);
+  a.fit = t.fit;
+  a.prediction = predict(a.fit);
+  a.k_yi = t.k_yi;
+  if (t.has_tests) a.cmh = t.tests;
+  add_back_transform(a, data);
+  const double z = stats::critical_value(options.level, std::nan(""));
+  for (std::size_t i = 0; i < data.k(); ++i)
+    a.studies.push_back(study_row(data, i, t.weights[i], z));
+  a.diagnostics = data.diagnostics;
+  const bool any_corrected = std::any_of(
+      data.diagnostics.begin(), data.diagnostics.end(),
+      [](const Diagnostic& d) { return d.code == DiagnosticCode::zero_cell_corrected; });
+  if (any_corrected) {
+    a.diagnostics.push_back(
+        {DiagnosticCode::zero_cell_corrected,
+         fmt::format("the {} estimate uses the counts as given; the zero-cell correction only "
+                     "enters the studies' yi and vi and the test of heterogeneity",
+                     options.method == Method::PETO ? "Peto" : "Mantel-Haenszel"),
+         {}});
+  }
+  if (a.fit.notes & kNoteNotEstimable) {
+    a.diagnostics.push_back(
+        {DiagnosticCode::not_estimable,
+         options.method == Method::PETO
+             ? std::string("Peto's odds ratio is not estimable: one of the two outcomes occurs "
+                           "in no table")
+             : fmt::format("the Mantel-Haenszel {} is not estimable: no events in one of the "
+                           "groups of every table",
+                           measure_name(data.measure)),
+         {}});
+  }
+  return a;
+}
+
 }  // namespace
 
 Analysis analyse(const EffectData& data, const FitOptions& options, std::string source) {
+  check_method(options, data.measure, !data.counts.empty());
   Analysis a;
   a.source = std::move(source);
   a.measure = data.measure;
-  a.fit = fit(data.yi, data.vi, options);
-  a.prediction = predict(a.fit);
-  a.heterogeneity_ci = confint_tau2(data.yi, data.vi, a.fit, options.level);
+  a.multiarm = data.multiarm;
+  if (works_on_counts(options.method)) return analyse_counts(data, options, std::move(a));
 
-  if (auto bt = BackTransform::for_measure(data.measure, data.ni)) {
-    const BackTransform& t = *bt;
-    a.back_transformed = BackTransformed{
-        std::string(t.scale_name()), t(a.fit.estimate),    t(a.fit.ci_lb), t(a.fit.ci_ub),
-        t(a.prediction.pi_lb),       t(a.prediction.pi_ub)};
+  // Inverse-variance models use the studies with an effect size; with drop00 some have none.
+  const std::size_t k_yi = data.k_yi();
+  if (k_yi == 0) {
+    throw InputError({a.source, 0, 0},
+                     "no study has an effect size: every table has no events in either group "
+                     "(or only events) and drop00 leaves them out");
   }
+  std::vector<double> yi, vi;
+  yi.reserve(k_yi);
+  vi.reserve(k_yi);
+  for (std::size_t i = 0; i < data.k(); ++i) {
+    if (!std::isfinite(data.yi[i])) continue;
+    yi.push_back(data.yi[i]);
+    vi.push_back(data.vi[i]);
+  }
+  if (k_yi < data.k()) a.k_yi = k_yi;
+  a.fit = fit(yi, vi, options);
+  a.prediction = predict(a.fit);
+  a.heterogeneity_ci = confint_tau2(yi, vi, a.fit, options.level);
+  add_back_transform(a, data);
 
-  const std::size_t k = data.k();
-  std::vector<double> weights(k);
-  weights_percent(data.vi, a.fit, weights);
+  std::vector<double> weights(k_yi);
+  weights_percent(vi, a.fit, weights);
   // Per-study intervals always use the normal quantile, as metafor's summary.escalc and forest.
   const double z = stats::critical_value(options.level, std::nan(""));
-  a.studies.reserve(k);
-  for (std::size_t i = 0; i < k; ++i) {
-    const double half = z * std::sqrt(data.vi[i]);
-    a.studies.push_back({data.labels[i], data.lines[i], data.yi[i], data.vi[i], weights[i],
-                         data.yi[i] - half, data.yi[i] + half});
+  a.studies.reserve(data.k());
+  for (std::size_t i = 0, j = 0; i < data.k(); ++i) {
+    const bool fitted = std::isfinite(data.yi[i]);
+    a.studies.push_back(study_row(data, i, fitted ? weights[j++] : std::nan(""), z));
   }
 
   a.diagnostics = data.diagnostics;
@@ -80,7 +181,17 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
 }
 
 Analysis analyse(const StudyTable& table, const AnalysisSpec& spec) {
-  return analyse(compute_effects(table, spec.effect), spec.fit, table.source());
+  AnalysisSpec s = spec;
+  // rma.peto analyses Peto odds ratios; rma.mh's default measure is OR.
+  if (s.fit.method == Method::PETO &&
+      (s.effect.measure == Measure::GEN || s.effect.measure == Measure::OR)) {
+    s.effect.measure = Measure::PETO;
+  }
+  if (s.fit.method == Method::MH && s.effect.measure == Measure::GEN) {
+    s.effect.measure = Measure::OR;
+  }
+  check_method(s.fit, s.effect.measure, true);
+  return analyse(compute_effects(table, s.effect), s.fit, table.source());
 }
 
 }  // namespace evident

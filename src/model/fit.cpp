@@ -17,6 +17,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions& options) {
   assert(yi.size() == vi.size() && !yi.empty());
   assert(!options.validate());
+  assert(!works_on_counts(options.method));
   Fit f;
   f.method = options.method;
   f.test = options.test;

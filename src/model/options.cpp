@@ -24,10 +24,13 @@ struct MethodName {
   std::string_view name;
 };
 constexpr std::array kMethodNames{
-    MethodName{Method::FE, "FE"}, MethodName{Method::FE, "EE"}, MethodName{Method::FE, "CE"},
-    MethodName{Method::DL, "DL"}, MethodName{Method::HE, "HE"}, MethodName{Method::HS, "HS"},
-    MethodName{Method::SJ, "SJ"}, MethodName{Method::ML, "ML"}, MethodName{Method::REML, "REML"},
-    MethodName{Method::EB, "EB"}, MethodName{Method::PM, "PM"},
+    MethodName{Method::FE, "FE"},     MethodName{Method::FE, "EE"},
+    MethodName{Method::FE, "CE"},     MethodName{Method::DL, "DL"},
+    MethodName{Method::HE, "HE"},     MethodName{Method::HS, "HS"},
+    MethodName{Method::SJ, "SJ"},     MethodName{Method::ML, "ML"},
+    MethodName{Method::REML, "REML"}, MethodName{Method::EB, "EB"},
+    MethodName{Method::PM, "PM"},     MethodName{Method::MH, "MH"},
+    MethodName{Method::PETO, "PETO"},
 };
 
 }  // namespace
@@ -60,6 +63,14 @@ bool is_iterative(Method m) noexcept {
   return m == Method::ML || m == Method::REML || m == Method::EB || m == Method::PM;
 }
 
+bool is_random_effects(Method m) noexcept {
+  return !(m == Method::FE || works_on_counts(m));
+}
+
+bool works_on_counts(Method m) noexcept {
+  return m == Method::MH || m == Method::PETO;
+}
+
 std::string_view termination_name(Termination t) noexcept {
   switch (t) {
     case Termination::closed_form:
@@ -72,6 +83,8 @@ std::string_view termination_name(Termination t) noexcept {
       return "max_iterations";
     case Termination::single_study:
       return "single_study";
+    case Termination::not_estimable:
+      return "not_estimable";
   }
   return "?";
 }

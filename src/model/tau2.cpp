@@ -307,6 +307,8 @@ Tau2Estimate estimate_tau2(std::span<const double> y, std::span<const double> v,
     case Method::PM:
       return tau2_pm(y, v, options);
     case Method::FE:
+    case Method::MH:
+    case Method::PETO:
       break;
   }
   assert(false && "estimate_tau2 called for the common-effect model");

@@ -26,7 +26,7 @@ Json interval(bool present, double lb, double ub) {
 // existing ones never change.
 void render_json(const Analysis& a, std::ostream& out) {
   const Fit& f = a.fit;
-  const bool random = f.method != Method::FE;
+  const bool random = is_random_effects(f.method);
   const auto& ci = a.heterogeneity_ci;
   Json j;
   j["evident_version"] = kVersion;
@@ -57,6 +57,17 @@ void render_json(const Analysis& a, std::ostream& out) {
   j["Q"] = num(f.Q);
   j["Q_df"] = num(f.Q_df);
   j["Q_p"] = num(f.Q_p);
+  if (a.k_yi) j["k_yi"] = *a.k_yi;
+  if (a.cmh) {
+    const CmhTests& t = *a.cmh;
+    j["CMH"] = num(t.CMH);
+    j["CMH_p"] = num(t.CMH_p);
+    j["tarone"] = num(t.tarone);
+    j["tarone_df"] = num(t.tarone_df);
+    j["tarone_p"] = num(t.tarone_p);
+    j["breslow_day"] = num(t.breslow_day);
+    j["breslow_day_p"] = num(t.breslow_day_p);
+  }
   if (a.back_transformed) {
     const auto& b = *a.back_transformed;
     j["back_transformed"] = {{"scale", b.scale},      {"estimate", num(b.estimate)},
@@ -84,6 +95,15 @@ void render_json(const Analysis& a, std::ostream& out) {
                            {"study", d.study.empty() ? Json(nullptr) : Json(d.study)}});
   }
   j["diagnostics"] = std::move(diagnostics);
+  if (a.multiarm) {
+    Json trials = Json::array();
+    for (const auto& t : a.multiarm->trials) {
+      trials.push_back({{"trial", t.trial}, {"arms", t.arms}, {"lines", t.lines}});
+    }
+    j["multiarm"] = {{"mode", a.multiarm->mode == MultiArm::split ? "split" : "combine"},
+                     {"by_default", a.multiarm->by_default},
+                     {"trials", std::move(trials)}};
+  }
   out << j.dump(2) << '\n';
 }
 

@@ -30,12 +30,16 @@ std::string shorten(const std::string& s) {
 
 void render_text(const Analysis& a, std::ostream& out) {
   const Fit& f = a.fit;
-  const bool random = f.method != Method::FE;
+  const bool random = is_random_effects(f.method);
   const auto& ci = a.heterogeneity_ci;
 
   if (random) {
     out << fmt::format("Random-effects model (k = {}; tau^2 estimator: {})\n", f.k,
                        method_name(f.method));
+  } else if (f.method == Method::MH) {
+    out << fmt::format("Common-effect model, Mantel-Haenszel method (k = {})\n", f.k);
+  } else if (f.method == Method::PETO) {
+    out << fmt::format("Common-effect model, Peto's method (k = {})\n", f.k);
   } else {
     out << fmt::format("Common-effect model (k = {})\n", f.k);
   }
@@ -79,6 +83,13 @@ void render_text(const Analysis& a, std::ostream& out) {
   if (random) {
     out << fmt::format("\nPrediction interval ({}%): {}\n", level,
                        bracket(a.prediction.pi_lb, a.prediction.pi_ub, 4));
+  }
+  if (a.cmh) {
+    const CmhTests& c = *a.cmh;
+    out << fmt::format("\nCochran-Mantel-Haenszel test: CMH = {}, df = 1, p-val {}\n",
+                       fixed(c.CMH, 4), pvalue(c.CMH_p));
+    out << fmt::format("Tarone's test for heterogeneity: X^2 = {}, df = {}, p-val {}\n",
+                       fixed(c.tarone, 4), fixed(c.tarone_df, 0), pvalue(c.tarone_p));
   }
   if (a.back_transformed) {
     const auto& b = *a.back_transformed;
