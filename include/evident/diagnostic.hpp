@@ -16,6 +16,9 @@ enum class DiagnosticCode {
   knha_with_common_effect,  ///< the Knapp-Hartung adjustment is not meant for common-effect models
   not_converged,            ///< an iterative estimator stopped before reaching its tolerance
   knha_single_study,        ///< k = 1: Knapp-Hartung has no degrees of freedom; z test used
+  moderator_dropped,        ///< a design column was a combination of others and was dropped
+  refit_failed,             ///< a refit inside a method (leave-one-out, influence, ...) failed
+  method_not_applicable,    ///< a method needs more studies or other data than there are
 };
 
 [[nodiscard]] std::string_view diagnostic_name(DiagnosticCode code) noexcept;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "evident/moderator_analysis.hpp"
 #include "evident/summary.hpp"
 
 namespace evident {
@@ -23,5 +24,19 @@ void render_json(const Analysis& a, std::ostream& out);
 void render_csv(const Analysis& a, std::ostream& out);
 
 void render(const Analysis& a, Format format, std::ostream& out);
+
+/// Meta-regression: the coefficient table, QM and QE tests, R2, residual heterogeneity,
+/// predictions and the permutation test (JSON keys in docs/cli.md; CSV: one row per coefficient).
+void render_text(const MetaRegAnalysis& a, std::ostream& out);
+void render_json(const MetaRegAnalysis& a, std::ostream& out);
+void render_csv(const MetaRegAnalysis& a, std::ostream& out);
+void render(const MetaRegAnalysis& a, Format format, std::ostream& out);
+
+/// Subgroup analysis: the overall result, one pooled result per subgroup and the test for
+/// subgroup differences (CSV: the overall row, then one row per subgroup).
+void render_text(const SubgroupAnalysis& a, std::ostream& out);
+void render_json(const SubgroupAnalysis& a, std::ostream& out);
+void render_csv(const SubgroupAnalysis& a, std::ostream& out);
+void render(const SubgroupAnalysis& a, Format format, std::ostream& out);
 
 }  // namespace evident

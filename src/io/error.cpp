@@ -67,6 +67,12 @@ std::string_view diagnostic_name(DiagnosticCode code) noexcept {
       return "not_converged";
     case DiagnosticCode::knha_single_study:
       return "knha_single_study";
+    case DiagnosticCode::moderator_dropped:
+      return "moderator_dropped";
+    case DiagnosticCode::refit_failed:
+      return "refit_failed";
+    case DiagnosticCode::method_not_applicable:
+      return "method_not_applicable";
   }
   return "?";
 }

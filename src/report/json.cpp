@@ -3,28 +3,25 @@
 #include <ostream>
 
 #include "evident/evident.hpp"
+#include "report/json_util.hpp"
 
 namespace evident {
 
-namespace {
+namespace detail {
 
-using Json = nlohmann::ordered_json;  // keys in the documented order
-
-// NaN and infinities are not JSON numbers: an undefined value is null.
-Json num(double x) {
-  return std::isfinite(x) ? Json(x) : Json(nullptr);
+Json diagnostics_json(const std::vector<Diagnostic>& diagnostics) {
+  Json out = Json::array();
+  for (const auto& d : diagnostics) {
+    out.push_back({{"code", diagnostic_name(d.code)},
+                   {"message", d.message},
+                   {"study", d.study.empty() ? Json(nullptr) : Json(d.study)}});
+  }
+  return out;
 }
-
-Json interval(bool present, double lb, double ub) {
-  if (!present) return nullptr;
-  return Json::array({num(lb), num(ub)});
-}
-
-}  // namespace
 
 // Keys and meanings follow metafor (DESIGN.md, "Command line contract"); new keys may be added,
 // existing ones never change.
-void render_json(const Analysis& a, std::ostream& out) {
+Json analysis_json(const Analysis& a) {
   const Fit& f = a.fit;
   const bool random = f.method != Method::FE;
   const auto& ci = a.heterogeneity_ci;
@@ -77,14 +74,14 @@ void render_json(const Analysis& a, std::ostream& out) {
                        {"ci_ub", num(s.ci_ub)}});
   }
   j["studies"] = std::move(studies);
-  Json diagnostics = Json::array();
-  for (const auto& d : a.diagnostics) {
-    diagnostics.push_back({{"code", diagnostic_name(d.code)},
-                           {"message", d.message},
-                           {"study", d.study.empty() ? Json(nullptr) : Json(d.study)}});
-  }
-  j["diagnostics"] = std::move(diagnostics);
-  out << j.dump(2) << '\n';
+  j["diagnostics"] = diagnostics_json(a.diagnostics);
+  return j;
+}
+
+}  // namespace detail
+
+void render_json(const Analysis& a, std::ostream& out) {
+  out << detail::analysis_json(a).dump(2) << '\n';
 }
 
 }  // namespace evident
