@@ -8,6 +8,7 @@ bash scripts/install-deps.sh
 echo "== metafor reference values: regenerate and compare with the committed files"
 Rscript tests/reference/generate.R --check
 Rscript tests/reference/nonconvergence.R --check
+Rscript tests/reference/generate_methods.R --check
 
 echo "== Release build and tests"
 bash scripts/build.sh build -DEVIDENT_WERROR=ON
