@@ -10,10 +10,10 @@
 
 namespace evident::cli {
 
-namespace {
+namespace {}  // namespace
 
-// "name=value" -> {name, value}; InputError naming the option otherwise.
-std::pair<std::string, std::string> assignment(const std::string& text, const std::string& option) {
+std::pair<std::string, std::string> parse_assignment(const std::string& text,
+                                                     const std::string& option) {
   const auto at = text.find('=');
   if (at == std::string::npos || at == 0) {
     throw InputError({option, 0, 0}, fmt::format("{} expects name=value, not '{}'", option, text));
@@ -26,6 +26,8 @@ std::pair<std::string, std::string> assignment(const std::string& text, const st
   return {trim(text.substr(0, at)), trim(text.substr(at + 1))};
 }
 
+namespace {
+
 ModeratorValues point(const std::string& text) {
   ModeratorValues values;
   std::size_t start = 0;
@@ -33,7 +35,7 @@ ModeratorValues point(const std::string& text) {
     const auto comma = text.find(',', start);
     const std::string part =
         text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    values.push_back(assignment(part, "--predict"));
+    values.push_back(parse_assignment(part, "--predict"));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -101,7 +103,7 @@ int run_moderator_analysis(const ModeratorArgs& args, const StudyTable& table,
   MetaRegRequest request;
   request.moderators.terms = args.mods;
   for (const std::string& r : args.refs)
-    request.moderators.reference.push_back(assignment(r, "--ref"));
+    request.moderators.reference.push_back(parse_assignment(r, "--ref"));
   for (const std::string& p : args.predict)
     request.predict.push_back(point(p));
   if (args.permutations > 0) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "evident/report.hpp"
@@ -28,6 +29,11 @@ struct ModeratorArgs {
 };
 
 void add_moderator_options(CLI::App& command, ModeratorArgs& args);
+
+/// "name=value" -> {name, value} (spaces around both trimmed); InputError naming `option`
+/// otherwise.
+[[nodiscard]] std::pair<std::string, std::string> parse_assignment(const std::string& text,
+                                                                   const std::string& option);
 
 /// Runs the meta-regression or subgroup analysis the options ask for and renders it. Throws
 /// InputError for inconsistent options (e.g. --predict without --mods) and bad input.

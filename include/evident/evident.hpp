@@ -15,6 +15,7 @@
 #include "evident/permutation.hpp"
 #include "evident/predict.hpp"
 #include "evident/report.hpp"
+#include "evident/sensitivity.hpp"
 #include "evident/summary.hpp"
 #include "evident/table.hpp"
 #include "evident/transform.hpp"

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "evident/moderator_analysis.hpp"
+#include "evident/sensitivity.hpp"
 #include "evident/summary.hpp"
 
 namespace evident {
@@ -38,5 +39,12 @@ void render_text(const SubgroupAnalysis& a, std::ostream& out);
 void render_json(const SubgroupAnalysis& a, std::ostream& out);
 void render_csv(const SubgroupAnalysis& a, std::ostream& out);
 void render(const SubgroupAnalysis& a, Format format, std::ostream& out);
+
+/// `evident influence`: leave-one-out, influence diagnostics, cumulative results and Baujat
+/// coordinates (CSV: one row per study).
+void render_text(const InfluenceAnalysis& a, std::ostream& out);
+void render_json(const InfluenceAnalysis& a, std::ostream& out);
+void render_csv(const InfluenceAnalysis& a, std::ostream& out);
+void render(const InfluenceAnalysis& a, Format format, std::ostream& out);
 
 }  // namespace evident

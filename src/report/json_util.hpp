@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "evident/moderator_analysis.hpp"
 #include "evident/summary.hpp"
 
 namespace evident::detail {
@@ -22,6 +23,9 @@ inline Json interval(bool present, double lb, double ub) {
 
 // The object `evident fit --format json` prints for an Analysis (json.cpp).
 Json analysis_json(const Analysis& a);
+
+// The object `evident fit --mods ... --format json` prints (moderators.cpp).
+Json metareg_json(const MetaRegAnalysis& a);
 
 // {code, message, study} for each diagnostic.
 Json diagnostics_json(const std::vector<Diagnostic>& diagnostics);

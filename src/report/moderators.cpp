@@ -13,59 +13,22 @@
 #include "evident/evident.hpp"
 #include "report/format.hpp"
 #include "report/json_util.hpp"
+#include "report/render_util.hpp"
 
 namespace evident {
 
 namespace {
 
+using detail::bracket;
 using detail::exact;
 using detail::fixed;
 using detail::Json;
 using detail::num;
+using detail::p_text;
 using detail::pvalue;
-
-std::string bracket(double lb, double ub, int digits, const char* suffix = "") {
-  return fmt::format("[{}{}, {}{}]", fixed(lb, digits), suffix, fixed(ub, digits), suffix);
-}
-
-std::string p_text(double p) {
-  return p < 1e-4 ? std::string("< .0001") : "= " + pvalue(p);
-}
-
-// RFC 4180 quoting for a text field.
-std::string quote(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string q = "\"";
-  for (char ch : s) {
-    if (ch == '"') q += '"';
-    q += ch;
-  }
-  return q + '"';
-}
-
-void write_csv(const std::vector<std::string>& header,
-               const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
-  for (std::size_t i = 0; i < header.size(); ++i)
-    out << (i ? "," : "") << header[i];
-  out << '\n';
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i)
-      out << (i ? "," : "") << row[i];
-    out << '\n';
-  }
-}
-
-void write_diagnostics(const std::vector<Diagnostic>& diagnostics, std::ostream& out) {
-  if (diagnostics.empty()) return;
-  out << "\nDiagnostics:\n";
-  for (const auto& d : diagnostics) {
-    out << "- " << d.message;
-    if (!d.study.empty() && d.message.find(d.study) == std::string::npos) {
-      out << " (" << d.study << ")";
-    }
-    out << '\n';
-  }
-}
+using detail::quote;
+using detail::write_csv;
+using detail::write_diagnostics;
 
 Json back_transformed_json(const std::optional<BackTransformed>& b, bool with_pi = true) {
   if (!b) return nullptr;
@@ -93,7 +56,9 @@ std::string values_text(const ModeratorValues& values) {
 
 // ---- meta-regression -------------------------------------------------------------------------
 
-void render_json(const MetaRegAnalysis& a, std::ostream& out) {
+namespace detail {
+
+Json metareg_json(const MetaRegAnalysis& a) {
   const MetaRegFit& f = a.fit;
   const bool knha = f.test == Test::knha;
   const bool random = f.method != Method::FE;
@@ -190,7 +155,13 @@ void render_json(const MetaRegAnalysis& a, std::ostream& out) {
   }
   j["studies"] = std::move(studies);
   j["diagnostics"] = detail::diagnostics_json(a.diagnostics);
-  out << j.dump(2) << '\n';
+  return j;
+}
+
+}  // namespace detail
+
+void render_json(const MetaRegAnalysis& a, std::ostream& out) {
+  out << detail::metareg_json(a).dump(2) << '\n';
 }
 
 void render_text(const MetaRegAnalysis& a, std::ostream& out) {
@@ -380,8 +351,10 @@ void render_json(const SubgroupAnalysis& a, std::ostream& out) {
   Json subgroups = Json::array();
   for (const auto& s : a.subgroups) {
     Json e = {{"level", s.level}, {"k", s.k}, {"estimate", num(s.estimate)}, {"se", num(s.se)}};
-    e[knha && !std::isnan(s.df) ? "tval" : "zval"] = num(s.stat);
-    if (knha && !std::isnan(s.df)) e["df"] = num(s.df);
+    // Named by the analysis' test, as for leave-one-out: a one-study subgroup under
+    // Knapp-Hartung falls back to z (df null).
+    e[knha ? "tval" : "zval"] = num(s.stat);
+    if (knha) e["df"] = num(s.df);
     e["pval"] = num(s.pval);
     e["ci_lb"] = num(s.ci_lb);
     e["ci_ub"] = num(s.ci_ub);

@@ -96,6 +96,7 @@ run_case <- function(args, f, name = NULL) {
   } else {
     case$expected <- result$expected
     if (!is.null(result$absolute_tolerance)) case$absolute_tolerance <- result$absolute_tolerance
+    if (!is.null(result$notes)) case$notes <- result$notes
   }
   if (length(warnings) > 0) case$warning <- paste(unique(warnings), collapse = "; ")
   case
@@ -378,6 +379,135 @@ generate_permutations <- function(outdir, input_dir) {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Sensitivity: `evident influence` (leave1out, influence, cumul, baujat).
+
+refit_rows <- function(x, labels, test) {
+  lapply(seq_along(labels), function(i) {
+    e <- list(study = labels[i], estimate = num(x$estimate[i]), se = num(x$se[i]))
+    e[[if (test == "knha") "tval" else "zval"]] <- num(if (test == "knha") x$tval[i] else x$zval[i])
+    pv <- if (!is.null(x$pval)) x$pval[i] else x$pvals[i]
+    c(e, list(pval = num(pv), ci_lb = num(x$ci.lb[i]), ci_ub = num(x$ci.ub[i]), Q = num(x$Q[i]),
+              Q_p = num(x$Qp[i]), tau2 = num(if (is.null(x$tau2)) 0 else x$tau2[i]),
+              I2 = num(x$I2[i]), H2 = num(x$H2[i])))
+  })
+}
+
+# metafor's fit, checked for a higher maximum of the (restricted) likelihood: Fisher scoring can
+# stop at a local maximum (dat.bcg in year order, first six studies, ML: tau2 = 0 with
+# logLik -3.554, while tau2 = 0.0596 has -3.369). evident finds the global maximum, so the
+# reference is metafor's fit started near it (tau2.init), with a note naming the row.
+rma_global <- function(yi, vi, method, test) {
+  fit0 <- rma(yi, vi, method = method, test = test, level = level, control = rma_control)
+  if (!method %in% c("ML", "REML") || length(yi) < 2) return(list(fit = fit0, note = NULL))
+  best <- fit0
+  for (t0 in 10^seq(-4, 2, by = 0.5)) {
+    f <- try(suppressWarnings(rma(yi, vi, method = method, test = test, level = level,
+                                  control = c(rma_control, list(tau2.init = t0)))),
+             silent = TRUE)
+    if (!inherits(f, "try-error") && c(logLik(f)) > c(logLik(best)) + 1e-9) best <- f
+  }
+  note <- NULL
+  if (!identical(best$tau2, fit0$tau2) && c(logLik(best)) > c(logLik(fit0)) + 1e-9) {
+    note <- sprintf(paste("metafor's Fisher scoring stopped at tau2 = %s (logLik %s); the",
+                          "row is metafor's fit started at tau2.init near tau2 = %s (logLik %s)"),
+                    format_number(fit0$tau2), format_number(c(logLik(fit0))),
+                    format_number(best$tau2), format_number(c(logLik(best))))
+  }
+  list(fit = best, note = note)
+}
+
+# Rows of leave1out or cumul refitted with rma_global; metafor's own rows where it found the
+# global maximum (checked to be the same), the better fit with a note otherwise.
+checked_rows <- function(x, subsets, es, method, test) {
+  notes <- character()
+  for (i in seq_along(subsets)) {
+    sub <- subsets[[i]]
+    g <- rma_global(es$yi[sub], es$vi[sub], method, test)
+    if (is.null(g$note)) {
+      stopifnot(isTRUE(all.equal(x$estimate[i], c(g$fit$beta), tolerance = 1e-8)))
+      next
+    }
+    r <- g$fit
+    x$estimate[i] <- c(r$beta)
+    x$se[i] <- r$se
+    if (test == "knha") x$tval[i] <- r$zval else x$zval[i] <- r$zval
+    if (!is.null(x$pval)) x$pval[i] <- r$pval else x$pvals[i] <- r$pval
+    x$ci.lb[i] <- r$ci.lb
+    x$ci.ub[i] <- r$ci.ub
+    x$tau2[i] <- r$tau2
+    x$I2[i] <- r$I2
+    x$H2[i] <- r$H2
+    notes <- c(notes, sprintf("row %d: %s", i - 1, g$note))
+  }
+  list(x = x, notes = notes)
+}
+
+influence_expected <- function(es, labels, method, test, formula = NULL, order = NULL) {
+  res <- if (is.null(formula)) {
+    rma(yi, vi, data = es, slab = labels, method = method, test = test, level = level,
+        control = rma_control)
+  } else {
+    rma(yi, vi, mods = formula, data = es, slab = labels, method = method, test = test,
+        level = level, control = rma_control)
+  }
+  inf <- influence(res)
+  e <- list(k = res$k)
+  notes <- character()
+  if (is.null(formula)) {
+    l1 <- checked_rows(leave1out(res), lapply(seq_len(res$k), function(i) -i), es, method, test)
+    e$leave1out <- refit_rows(l1$x, labels, test)
+    notes <- c(notes, paste("leave1out", l1$notes))[length(l1$notes) > 0]
+  }
+  e$influence <- lapply(seq_len(res$k), function(i) {
+    d <- lapply(seq_len(res$p), function(j) num(inf$dfbs[[j]][i]))
+    names(d) <- rownames(res$beta)
+    list(study = labels[i], rstudent = num(inf$inf$rstudent[i]), dffits = num(inf$inf$dffits[i]),
+         cook_d = num(inf$inf$cook.d[i]), cov_r = num(inf$inf$cov.r[i]),
+         tau2_del = num(inf$inf$tau2.del[i]), QE_del = num(inf$inf$QE.del[i]),
+         hat = num(inf$inf$hat[i]), weight = num(inf$inf$weight[i]), dfbetas = d,
+         inf = inf$inf$inf[i] == "*")
+  })
+  if (is.null(formula)) {
+    cu <- if (is.null(order)) cumul(res) else cumul(res, order = order)
+    idx <- if (is.null(order)) seq_len(res$k) else order(order)
+    cc <- checked_rows(cu, lapply(seq_len(res$k), function(i) idx[seq_len(i)]), es, method,
+                       test)
+    e$cumulative <- refit_rows(cc$x, cu$slab, test)
+    if (length(cc$notes) > 0) notes <- c(notes, paste("cumulative", cc$notes))
+  }
+  pdf(NULL)
+  b <- baujat(res, progbar = FALSE)
+  invisible(dev.off())
+  e$baujat <- lapply(seq_len(res$k), function(i) {
+    list(study = labels[i], x = num(b$x[i]), y = num(b$y[i]))
+  })
+  list(expected = e, notes = if (length(notes) > 0) as.list(notes))
+}
+
+generate_influence <- function(outdir, input_dir) {
+  d <- read_input(input_dir, "data/bcg.csv")
+  es <- effects(d, "RR")
+  labels <- d$study
+  cases <- list()
+  for (method in methods) for (test in tests) {
+    cases[[length(cases) + 1]] <- run_case(
+      c("--measure", "RR", "--method", method, "--test", test, "--order", "year"),
+      function() influence_expected(es, labels, method, test, order = es$year),
+      name = paste("year", method, test, sep = "_"))
+  }
+  cases[[length(cases) + 1]] <- run_case(
+    c("--measure", "RR", "--method", "REML", "--test", "z"),
+    function() influence_expected(es, labels, "REML", "z"), name = "input_order_REML_z")
+  for (test in tests) {
+    cases[[length(cases) + 1]] <- run_case(
+      c("--measure", "RR", "--mods", "ablat", "--method", "REML", "--test", test),
+      function() influence_expected(es, labels, "REML", test, formula = ~ablat),
+      name = paste("mods_ablat_REML", test, sep = "_"))
+  }
+  write_doc(outdir, "influence_bcg_RR", "data/bcg.csv", cases, command = "influence")
+}
+
+# ---------------------------------------------------------------------------------------------
 
 write_doc <- function(outdir, stem, input, cases, command = NULL) {
   doc <- list(generator = generator_string())
@@ -410,6 +540,7 @@ generate <- function(outdir, input_dir) {
   generate_metareg(outdir, outdir)
   generate_subgroups(outdir, outdir)
   generate_permutations(outdir, outdir)
+  generate_influence(outdir, outdir)
 }
 
 # Files this script writes (the comparison in --check is limited to them).
