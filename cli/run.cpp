@@ -21,6 +21,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       "Run 'evident SUBCOMMAND --help' for the options of a subcommand.");
   Action fit_action = add_fit_command(app);
   Action influence_action = add_influence_command(app);
+  Action bias_action = add_bias_command(app);
 
   Streams streams{in, out, err};
   try {
@@ -44,6 +45,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   try {
     if (app.got_subcommand("fit")) return fit_action(streams);
     if (app.got_subcommand("influence")) return influence_action(streams);
+    if (app.got_subcommand("bias")) return bias_action(streams);
     err << "evident: no subcommand given\n";
     return kExitBadInput;
   } catch (const InputError& e) {

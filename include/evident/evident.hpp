@@ -2,6 +2,7 @@
 /// \file
 /// evident: evidence synthesis. Include this for the whole public API.
 
+#include "evident/bias.hpp"
 #include "evident/confint.hpp"
 #include "evident/csv.hpp"
 #include "evident/diagnostic.hpp"

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "evident/bias.hpp"
 #include "evident/moderator_analysis.hpp"
 #include "evident/sensitivity.hpp"
 #include "evident/summary.hpp"
@@ -46,5 +47,12 @@ void render_text(const InfluenceAnalysis& a, std::ostream& out);
 void render_json(const InfluenceAnalysis& a, std::ostream& out);
 void render_csv(const InfluenceAnalysis& a, std::ostream& out);
 void render(const InfluenceAnalysis& a, Format format, std::ostream& out);
+
+/// `evident bias`: Egger, Begg, trim-and-fill, fail-safe N, PET-PEESE and funnel plot data
+/// (CSV: one row of headline numbers).
+void render_text(const BiasAnalysis& a, std::ostream& out);
+void render_json(const BiasAnalysis& a, std::ostream& out);
+void render_csv(const BiasAnalysis& a, std::ostream& out);
+void render(const BiasAnalysis& a, Format format, std::ostream& out);
 
 }  // namespace evident

@@ -508,6 +508,109 @@ generate_influence <- function(outdir, input_dir) {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Small-study effects and publication bias: `evident bias`.
+
+bias_expected <- function(es, method, test, predictor = "sei", model = "rma",
+                          estimator = "L0") {
+  res <- rma(yi, vi, data = es, method = method, test = test, level = level,
+             control = rma_control)
+  e <- list(k = res$k)
+  rt <- regtest(res, model = model, predictor = predictor)
+  eg <- list(predictor = predictor, model = model)
+  t_based <- model == "lm" || test == "knha"
+  eg[[if (t_based) "tval" else "zval"]] <- num(rt$zval)
+  if (t_based) eg$df <- num(rt$ddf)
+  eg$pval <- num(rt$pval)
+  eg$limit_estimate <- num(if (is.null(rt$est)) NA else rt$est)
+  eg$limit_ci_lb <- num(if (is.null(rt$ci.lb)) NA else rt$ci.lb)
+  eg$limit_ci_ub <- num(if (is.null(rt$ci.ub)) NA else rt$ci.ub)
+  e$egger <- eg
+  rk <- ranktest(res)
+  e$begg <- list(tau = num(rk$tau), pval = num(rk$pval))
+  # trimfill's inner fits take `...`: tight control, and the test for the final fit.
+  tf <- trimfill(res, estimator = estimator, control = rma_control, test = test)
+  tfe <- list(estimator = estimator, side = tf$side, k0 = tf$k0, se_k0 = num(tf$se.k0))
+  if (estimator == "R0") tfe$p_k0 <- num(tf$p.k0)
+  tfe$k <- tf$k
+  tfe$estimate <- num(tf$beta[1])
+  tfe$se <- num(tf$se)
+  tfe[[if (test == "knha") "tval" else "zval"]] <- num(tf$zval)
+  tfe <- c(tfe, list(pval = num(tf$pval), ci_lb = num(tf$ci.lb), ci_ub = num(tf$ci.ub),
+                     tau2 = num(tf$tau2), I2 = num(tf$I2), Q = num(tf$QE), Q_p = num(tf$QEp)))
+  if (tf$k0 > 0) {
+    filled <- which(tf$fill)
+    tfe$filled <- lapply(seq_along(filled), function(j) {
+      list(study = sprintf("Filled %d", j), yi = num(tf$yi[filled[j]]),
+           vi = num(tf$vi[filled[j]]))
+    })
+  } else {
+    tfe$filled <- list()
+  }
+  e$trimfill <- tfe
+  fr <- fsn(yi, vi, data = es, type = "Rosenthal")
+  fo <- fsn(yi, vi, data = es, type = "Orwin")
+  fb <- fsn(yi, vi, data = es, type = "Rosenberg")
+  e$fsn <- list(alpha = num(0.05),
+                rosenthal = list(fsnum = num(fr$fsnum), pval = num(fr$pval)),
+                orwin = list(fsnum = num(fo$fsnum), mean = num(fo$meanes),
+                             target = num(fo$target)),
+                rosenberg = list(fsnum = num(fb$fsnum), pval = num(fb$pval),
+                                 mean = num(fb$meanes)))
+  # PET and PEESE: regtest's weighted least squares fits (model "lm"); the rule of evident's
+  # documentation applied to them (PEESE when PET's intercept has two-sided p < 0.10).
+  pet_fit <- summary(regtest(res, model = "lm", predictor = "sei", ret.fit = TRUE)$fit)
+  peese_fit <- summary(regtest(res, model = "lm", predictor = "vi", ret.fit = TRUE)$fit)
+  wls <- function(s, crit) {
+    cf <- coef(s)
+    list(estimate = num(cf[1, 1]), se = num(cf[1, 2]), tval = num(cf[1, 3]),
+         df = num(s$df[2]), pval = num(cf[1, 4]),
+         ci_lb = num(cf[1, 1] - qt(0.975, s$df[2]) * cf[1, 2]),
+         ci_ub = num(cf[1, 1] + qt(0.975, s$df[2]) * cf[1, 2]),
+         slope = num(cf[2, 1]), slope_pval = num(cf[2, 4]))
+  }
+  use_peese <- coef(pet_fit)[1, 4] < 0.10
+  chosen <- if (use_peese) peese_fit else pet_fit
+  e$pet_peese <- list(method = if (use_peese) "PEESE" else "PET",
+                      estimate = num(coef(chosen)[1, 1]), se = num(coef(chosen)[1, 2]),
+                      pet = wls(pet_fit), peese = wls(peese_fit))
+  list(expected = e)
+}
+
+generate_bias <- function(outdir, input_dir) {
+  sets <- list(list(stem = "bias_egger2001_OR", input = "data/egger2001.csv", measure = "OR"),
+               list(stem = "bias_bcg_RR", input = "data/bcg.csv", measure = "RR"))
+  for (set in sets) {
+    d <- read_input(input_dir, set$input)
+    es <- effects(d, set$measure)
+    cases <- list()
+    for (method in c("FE", "DL", "REML", "PM")) for (test in tests) {
+      cases[[length(cases) + 1]] <- run_case(
+        c("--measure", set$measure, "--method", method, "--test", test),
+        function() bias_expected(es, method, test), name = paste(method, test, sep = "_"))
+    }
+    for (predictor in c("vi", "ni", "ninv")) {
+      cases[[length(cases) + 1]] <- run_case(
+        c("--measure", set$measure, "--predictor", predictor),
+        function() bias_expected(es, "REML", "z", predictor = predictor),
+        name = paste("predictor", predictor, sep = "_"))
+    }
+    for (predictor in c("sei", "ni")) {
+      cases[[length(cases) + 1]] <- run_case(
+        c("--measure", set$measure, "--egger-model", "lm", "--predictor", predictor),
+        function() bias_expected(es, "REML", "z", predictor = predictor, model = "lm"),
+        name = paste("lm", predictor, sep = "_"))
+    }
+    for (method in c("FE", "REML")) {
+      cases[[length(cases) + 1]] <- run_case(
+        c("--measure", set$measure, "--method", method, "--estimator", "R0"),
+        function() bias_expected(es, method, "z", estimator = "R0"),
+        name = paste("R0", method, sep = "_"))
+    }
+    write_doc(outdir, set$stem, set$input, cases, command = "bias")
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
 
 write_doc <- function(outdir, stem, input, cases, command = NULL) {
   doc <- list(generator = generator_string())
@@ -541,6 +644,7 @@ generate <- function(outdir, input_dir) {
   generate_subgroups(outdir, outdir)
   generate_permutations(outdir, outdir)
   generate_influence(outdir, outdir)
+  generate_bias(outdir, outdir)
 }
 
 # Files this script writes (the comparison in --check is limited to them).
