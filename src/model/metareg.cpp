@@ -15,6 +15,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -107,38 +108,35 @@ class Evaluator {
   bool evaluate(Weight weight, Detail detail) {
     const std::size_t p = x_.p;
     const std::size_t k = y_.size();
-    const bool need_m2 = detail != Detail::q;
     const bool need_m3 = detail == Detail::derivative;
     m1_.setZero(p_, p_);
     m2.setZero(p_, p_);
     m3_.setZero(p_, p_);
     xwy_.setZero(p_);
     sw = sw2 = 0.0;
-    double* m1 = m1_.data();
-    double* m2p = m2.data();
-    double* m3 = m3_.data();
-    for (std::size_t i = 0; i < k; ++i) {
-      const double w = weight(i);
-      const double w2 = w * w;
-      sw += w;
-      sw2 += w2;
-      const double* xi = &x_.values[i * p];
-      for (std::size_t c = 0; c < p; ++c) {
-        const double wx = w * xi[c];
-        xwy_[static_cast<Eigen::Index>(c)] += wx * y_[i];
-        for (std::size_t b = c; b < p; ++b)
-          m1[b * p + c] += wx * xi[b];
-        if (need_m2) {
-          const double w2x = w2 * xi[c];
-          for (std::size_t b = c; b < p; ++b)
-            m2p[b * p + c] += w2x * xi[b];
-          if (need_m3) {
-            const double w3x = w2x * w;
-            for (std::size_t b = c; b < p; ++b)
-              m3[b * p + c] += w3x * xi[b];
-          }
-        }
-      }
+    // First pass: the weighted cross-products, with the number of columns known at compile
+    // time for small designs (the loops unroll and the sums stay in registers).
+    const int levels = detail == Detail::q ? 1 : (need_m3 ? 3 : 2);
+    switch (p * 4 + static_cast<std::size_t>(levels)) {
+#define EVIDENT_CROSSPRODUCTS(P, L) \
+  case P * 4 + L:                   \
+    crossproducts<P, L>(weight, k); \
+    break;
+#define EVIDENT_CROSSPRODUCTS_P(P) \
+  EVIDENT_CROSSPRODUCTS(P, 1)      \
+  EVIDENT_CROSSPRODUCTS(P, 2)      \
+  EVIDENT_CROSSPRODUCTS(P, 3)
+      EVIDENT_CROSSPRODUCTS_P(1)
+      EVIDENT_CROSSPRODUCTS_P(2)
+      EVIDENT_CROSSPRODUCTS_P(3)
+      EVIDENT_CROSSPRODUCTS_P(4)
+      EVIDENT_CROSSPRODUCTS_P(5)
+      EVIDENT_CROSSPRODUCTS_P(6)
+#undef EVIDENT_CROSSPRODUCTS_P
+#undef EVIDENT_CROSSPRODUCTS
+      default:
+        crossproducts_any(weight, k, levels);
+        break;
     }
     symmetrize(m1_);
     symmetrize(m2);
@@ -185,6 +183,71 @@ class Evaluator {
       ypppy = sw3r2 - c_.dot(a * c_);
     }
     return true;
+  }
+
+  // Accumulates sum w, sum w^2, X'Wy and the upper triangles of X'W^jX, j = 1..L, for P columns.
+  template <std::size_t P, int L, class Weight>
+  void crossproducts(Weight weight, std::size_t k) {
+    constexpr std::size_t kPacked = P * (P + 1) / 2;
+    std::array<double, P> xwy{};
+    std::array<std::array<double, kPacked>, L> m{};
+    double s1 = 0.0, s2 = 0.0;
+    const double* x = x_.values.data();
+    for (std::size_t i = 0; i < k; ++i) {
+      const double w = weight(i);
+      const double* xi = x + i * P;
+      s1 += w;
+      s2 += w * w;
+      double wl = w;
+      for (int l = 0; l < L; ++l) {
+        std::size_t at = 0;
+        for (std::size_t c = 0; c < P; ++c) {
+          const double wx = wl * xi[c];
+          if (l == 0) xwy[c] += wx * y_[i];
+          for (std::size_t b = c; b < P; ++b)
+            m[static_cast<std::size_t>(l)][at++] += wx * xi[b];
+        }
+        wl *= w;
+      }
+    }
+    sw = s1;
+    sw2 = s2;
+    Matrix* targets[3] = {&m1_, &m2, &m3_};
+    for (int l = 0; l < L; ++l) {
+      std::size_t at = 0;
+      for (std::size_t c = 0; c < P; ++c) {
+        for (std::size_t b = c; b < P; ++b) {
+          (*targets[l])(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(b)) =
+              m[static_cast<std::size_t>(l)][at++];
+        }
+      }
+    }
+    for (std::size_t c = 0; c < P; ++c)
+      xwy_[static_cast<Eigen::Index>(c)] = xwy[c];
+  }
+
+  // The same for any number of columns.
+  template <class Weight>
+  void crossproducts_any(Weight weight, std::size_t k, int levels) {
+    const std::size_t p = x_.p;
+    double* targets[3] = {m1_.data(), m2.data(), m3_.data()};
+    for (std::size_t i = 0; i < k; ++i) {
+      const double w = weight(i);
+      sw += w;
+      sw2 += w * w;
+      const double* xi = &x_.values[i * p];
+      double wl = w;
+      for (int l = 0; l < levels; ++l) {
+        double* m = targets[l];
+        for (std::size_t c = 0; c < p; ++c) {
+          const double wx = wl * xi[c];
+          if (l == 0) xwy_[static_cast<Eigen::Index>(c)] += wx * y_[i];
+          for (std::size_t b = c; b < p; ++b)
+            m[b * p + c] += wx * xi[b];
+        }
+        wl *= w;
+      }
+    }
   }
 
   std::span<const double> y_, v_;
