@@ -2,6 +2,7 @@
 // programs. Formatting only; every number comes from the analysis.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -178,15 +179,13 @@ void render_text(const MetaRegAnalysis& a, std::ostream& out) {
   }
   if (!a.source.empty()) out << "Data: " << a.source << "; ";
   out << fmt::format("measure {} ({})\n", measure_name(a.measure), measure_description(a.measure));
-  out << "Moderators:";
+  std::vector<std::string> moderators;
   for (const auto& v : a.design.variables) {
-    if (v.categorical) {
-      out << fmt::format(" {} (categorical, reference {});", v.label, v.levels.front());
-    } else {
-      out << fmt::format(" {} (numeric);", v.label);
-    }
+    moderators.push_back(
+        v.categorical ? fmt::format("{} (categorical, reference {})", v.label, v.levels.front())
+                      : fmt::format("{} (numeric)", v.label));
   }
-  out << "\n\n";
+  out << fmt::format("Moderators: {}\n\n", fmt::join(moderators, "; "));
 
   if (random) {
     out << fmt::format("{:<52}{:>10}   {}\n", "Residual heterogeneity", "estimate",
@@ -395,12 +394,12 @@ void render_text(const SubgroupAnalysis& a, std::ostream& out) {
   std::size_t width = 8;
   for (const auto& s : a.subgroups)
     width = std::max(width, s.level.size());
-  out << fmt::format("{:<{}} {:>4} {:>9} {:>8} {:>8} {:>20} {:>8} {:>8} {:>8}\n", "subgroup", width,
-                     "k", "estimate", "se", "pval", fmt::format("{}% CI", level), "tau^2", "I^2",
-                     "Q");
+  out << fmt::format("{:<{}} {:>4} {:>9} {:>8} {:>8} {:>20} {:>8} {:>8} {:>10}\n", "subgroup",
+                     width, "k", "estimate", "se", "pval", fmt::format("{}% CI", level), "tau^2",
+                     "I^2", "Q");
   for (const auto& s : a.subgroups) {
-    out << fmt::format("{:<{}} {:>4} {:>9} {:>8} {:>8} {:>20} {:>8} {:>7}% {:>8}\n", s.level, width,
-                       s.k, fixed(s.estimate, 4), fixed(s.se, 4), pvalue(s.pval),
+    out << fmt::format("{:<{}} {:>4} {:>9} {:>8} {:>8} {:>20} {:>8} {:>7}% {:>10}\n", s.level,
+                       width, s.k, fixed(s.estimate, 4), fixed(s.se, 4), pvalue(s.pval),
                        bracket(s.ci_lb, s.ci_ub, 4), random ? fixed(s.tau2, 4) : "-",
                        fixed(s.I2, 2), fixed(s.Q, 4));
   }
