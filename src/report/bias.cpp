@@ -205,9 +205,10 @@ void render_text(const BiasAnalysis& a, std::ostream& out) {
   const TrimFill& tf = a.trimfill;
   if (tf.ok) {
     out << fmt::format(
-        "\nTrim-and-fill ({} estimator): {} studies missing on the {} side "
+        "\nTrim-and-fill ({} estimator): {} {} missing on the {} side "
         "(SE = {}{})\n",
-        estimator_name(tf.estimator), tf.k0, side_name(tf.side), fixed(tf.se_k0, 4),
+        estimator_name(tf.estimator), tf.k0, tf.k0 == 1 ? "study" : "studies", side_name(tf.side),
+        fixed(tf.se_k0, 4),
         tf.estimator == TrimFillEstimator::R0 ? fmt::format(", p = {}", pvalue(tf.p_k0))
                                               : std::string());
     out << fmt::format("  adjusted estimate: {} (se {}) {}, p-val {}\n", fixed(tf.fit.estimate, 4),
