@@ -360,22 +360,11 @@ TEST(CsvErrors, WhatJoinsProblemsAsFileLineColumn) {
   }
 }
 
-// Built member by member: GCC 12 at -O3 reports a false maybe-uninitialized warning for the
-// destruction of a brace-initialised InputProblem here.
-std::string formatted(const char* file, std::size_t line, std::size_t column) {
-  evident::InputProblem problem;
-  problem.where.file = file;
-  problem.where.line = line;
-  problem.where.column = column;
-  problem.message = "bad";
-  return problem.format();
-}
-
 TEST(CsvErrors, ProblemFormatOmitsZeroLineAndColumn) {
-  EXPECT_EQ(formatted("f.csv", 3, 2), "f.csv:3:2: bad");
-  EXPECT_EQ(formatted("f.csv", 3, 0), "f.csv:3: bad");
-  EXPECT_EQ(formatted("f.csv", 0, 0), "f.csv: bad");
-  EXPECT_EQ(formatted("", 0, 0), "bad");
+  EXPECT_EQ((evident::InputProblem{{"f.csv", 3, 2}, "bad"}).format(), "f.csv:3:2: bad");
+  EXPECT_EQ((evident::InputProblem{{"f.csv", 3, 0}, "bad"}).format(), "f.csv:3: bad");
+  EXPECT_EQ((evident::InputProblem{{"f.csv", 0, 0}, "bad"}).format(), "f.csv: bad");
+  EXPECT_EQ((evident::InputProblem{{"", 0, 0}, "bad"}).format(), "bad");
 }
 
 TEST(CsvErrors, UnopenableFileNamesThePath) {
