@@ -258,10 +258,6 @@ class Evaluator {
   Eigen::LLT<Matrix> llt_;
 };
 
-double variance_scale(std::span<const double> v) {
-  return detail::variance_scale(v);
-}
-
 detail::Tau2Estimate truncated(double raw) {
   detail::Tau2Estimate e;
   e.truncated = raw < 0.0;
@@ -396,7 +392,8 @@ detail::QRoot solve_q(Evaluator& ev, double target, double tolerance, int max_it
 // metafor: sqrt(2 k^2 / (k - p)) / sum w at the estimate.
 detail::Tau2Estimate tau2_pm(Evaluator& ev, std::span<const double> v, double k, double kp,
                              const FitOptions& o) {
-  const detail::QRoot root = solve_q(ev, kp, o.tau2_tolerance, o.max_iterations, variance_scale(v));
+  const detail::QRoot root =
+      solve_q(ev, kp, o.tau2_tolerance, o.max_iterations, detail::variance_scale(v));
   if (std::isnan(root.tau2)) return singular();
   detail::Tau2Estimate e;
   e.tau2 = root.tau2;
@@ -440,7 +437,7 @@ detail::Tau2Estimate tau2_likelihood(Evaluator& ev, std::span<const double> v, d
     ok = ev.at(t, Detail::q) && ok;
     return -0.5 * (slog + ev.q + (kRestricted ? ev.logdet : 0.0));
   };
-  const double scale = variance_scale(v);
+  const double scale = detail::variance_scale(v);
   auto tol = [&](double t) { return o.tau2_tolerance * std::max(t, scale); };
 
   const detail::Tau2Estimate dl = tau2_dl(ev, kp);
