@@ -18,5 +18,9 @@ using Action = std::function<int(Streams&)>;
 
 /// `evident fit FILE [options]`.
 Action add_fit_command(CLI::App& app);
+/// `evident influence FILE [options]`.
+Action add_influence_command(CLI::App& app);
+/// `evident bias FILE [options]`.
+Action add_bias_command(CLI::App& app);
 
 }  // namespace evident::cli

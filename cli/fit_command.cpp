@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "evident/evident.hpp"
+#include "moderator_options.hpp"
 #include "options.hpp"
 #include "run.hpp"
 
@@ -13,12 +14,17 @@ namespace {
 struct FitArgs {
   std::string file;
   AnalysisArgs analysis;
+  ModeratorArgs moderators;
   std::string format = "text";
 };
 
 int run_fit(const FitArgs& args, Streams& io) {
   const AnalysisSpec spec = to_spec(args.analysis);
+  check_moderator_options(args.moderators);
   const StudyTable table = read_table(args.file, io.in);
+  if (args.moderators.active()) {
+    return run_moderator_analysis(args.moderators, table, spec, *parse_format(args.format), io.out);
+  }
   const Analysis analysis = analyse(table, spec);
   render(analysis, *parse_format(args.format), io.out);
   return kExitOk;
@@ -33,6 +39,7 @@ Action add_fit_command(CLI::App& app) {
   fit->add_option("FILE", args->file, "CSV file with a header row, or - for standard input")
       ->required();
   add_analysis_options(*fit, args->analysis);
+  add_moderator_options(*fit, args->moderators);
   add_format_option(*fit, args->format);
   return [args](Streams& io) { return run_fit(*args, io); };
 }

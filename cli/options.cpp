@@ -89,6 +89,14 @@ void add_analysis_options(CLI::App& command, AnalysisArgs& args) {
       ->capture_default_str();
 }
 
+void require_inverse_variance(const AnalysisSpec& spec, std::string_view what) {
+  if (!works_on_counts(spec.fit.method)) return;
+  throw InputError({"--method", 0, 0},
+                   fmt::format("{} needs an inverse-variance model (--method FE, DL, HE, HS, SJ, "
+                               "ML, REML, EB or PM); --method {} pools the 2x2 tables themselves",
+                               what, method_name(spec.fit.method)));
+}
+
 AnalysisSpec to_spec(const AnalysisArgs& args) {
   AnalysisSpec spec;
   if (!args.measure.empty()) spec.effect.measure = *parse_measure(args.measure);

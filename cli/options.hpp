@@ -31,6 +31,10 @@ void add_analysis_options(CLI::App& command, AnalysisArgs& args);
 /// The analysis the options describe (they were checked while parsing).
 [[nodiscard]] AnalysisSpec to_spec(const AnalysisArgs& args);
 
+/// Throws a usage error when the spec's method pools 2x2 tables (MH, PETO): `what` (e.g.
+/// "--mods", "evident bias") needs an inverse-variance model with yi and vi.
+void require_inverse_variance(const AnalysisSpec& spec, std::string_view what);
+
 /// Adds --format text|json|csv.
 void add_format_option(CLI::App& command, std::string& format);
 

@@ -20,6 +20,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       "Exit codes: 0 success, 2 bad input or usage, 1 internal failure.\n"
       "Run 'evident SUBCOMMAND --help' for the options of a subcommand.");
   Action fit_action = add_fit_command(app);
+  Action influence_action = add_influence_command(app);
+  Action bias_action = add_bias_command(app);
 
   Streams streams{in, out, err};
   try {
@@ -42,6 +44,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
 
   try {
     if (app.got_subcommand("fit")) return fit_action(streams);
+    if (app.got_subcommand("influence")) return influence_action(streams);
+    if (app.got_subcommand("bias")) return bias_action(streams);
     err << "evident: no subcommand given\n";
     return kExitBadInput;
   } catch (const InputError& e) {

@@ -9,6 +9,7 @@ echo "== metafor reference values: regenerate and compare with the committed fil
 Rscript tests/reference/generate.R --check
 Rscript tests/reference/nonconvergence.R --check
 Rscript tests/reference/generate_designs.R --check
+Rscript tests/reference/generate_methods.R --check
 
 echo "== Release build and tests"
 bash scripts/build.sh build -DEVIDENT_WERROR=ON

@@ -23,6 +23,9 @@ enum class DiagnosticCode {
   converted_wald,           ///< a sampling variance was computed from a CI, p-value or z value
   ci_not_symmetric,         ///< the estimate is not halfway between its CI bounds
   shared_control,           ///< a multi-arm trial's shared control arm was combined or split
+  moderator_dropped,        ///< a design column was a combination of others and was dropped
+  refit_failed,             ///< a refit inside a method (leave-one-out, influence, ...) failed
+  method_not_applicable,    ///< a method needs more studies or other data than there are
 };
 
 [[nodiscard]] std::string_view diagnostic_name(DiagnosticCode code) noexcept;

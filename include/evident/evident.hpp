@@ -2,6 +2,7 @@
 /// \file
 /// evident: evidence synthesis. Include this for the whole public API.
 
+#include "evident/bias.hpp"
 #include "evident/confint.hpp"
 #include "evident/convert.hpp"
 #include "evident/csv.hpp"
@@ -11,8 +12,13 @@
 #include "evident/fit.hpp"
 #include "evident/mantel_haenszel.hpp"
 #include "evident/measure.hpp"
+#include "evident/metareg.hpp"
+#include "evident/moderator_analysis.hpp"
+#include "evident/moderators.hpp"
+#include "evident/permutation.hpp"
 #include "evident/predict.hpp"
 #include "evident/report.hpp"
+#include "evident/sensitivity.hpp"
 #include "evident/summary.hpp"
 #include "evident/table.hpp"
 #include "evident/transform.hpp"

@@ -6,6 +6,9 @@
 #include <optional>
 #include <string_view>
 
+#include "evident/bias.hpp"
+#include "evident/moderator_analysis.hpp"
+#include "evident/sensitivity.hpp"
 #include "evident/summary.hpp"
 
 namespace evident {
@@ -23,5 +26,33 @@ void render_json(const Analysis& a, std::ostream& out);
 void render_csv(const Analysis& a, std::ostream& out);
 
 void render(const Analysis& a, Format format, std::ostream& out);
+
+/// Meta-regression: the coefficient table, QM and QE tests, R2, residual heterogeneity,
+/// predictions and the permutation test (JSON keys in docs/cli.md; CSV: one row per coefficient).
+void render_text(const MetaRegAnalysis& a, std::ostream& out);
+void render_json(const MetaRegAnalysis& a, std::ostream& out);
+void render_csv(const MetaRegAnalysis& a, std::ostream& out);
+void render(const MetaRegAnalysis& a, Format format, std::ostream& out);
+
+/// Subgroup analysis: the overall result, one pooled result per subgroup and the test for
+/// subgroup differences (CSV: the overall row, then one row per subgroup).
+void render_text(const SubgroupAnalysis& a, std::ostream& out);
+void render_json(const SubgroupAnalysis& a, std::ostream& out);
+void render_csv(const SubgroupAnalysis& a, std::ostream& out);
+void render(const SubgroupAnalysis& a, Format format, std::ostream& out);
+
+/// `evident influence`: leave-one-out, influence diagnostics, cumulative results and Baujat
+/// coordinates (CSV: one row per study).
+void render_text(const InfluenceAnalysis& a, std::ostream& out);
+void render_json(const InfluenceAnalysis& a, std::ostream& out);
+void render_csv(const InfluenceAnalysis& a, std::ostream& out);
+void render(const InfluenceAnalysis& a, Format format, std::ostream& out);
+
+/// `evident bias`: Egger, Begg, trim-and-fill, fail-safe N, PET-PEESE and funnel plot data
+/// (CSV: one row of headline numbers).
+void render_text(const BiasAnalysis& a, std::ostream& out);
+void render_json(const BiasAnalysis& a, std::ostream& out);
+void render_csv(const BiasAnalysis& a, std::ostream& out);
+void render(const BiasAnalysis& a, Format format, std::ostream& out);
 
 }  // namespace evident

@@ -81,6 +81,12 @@ std::string_view diagnostic_name(DiagnosticCode code) noexcept {
       return "ci_not_symmetric";
     case DiagnosticCode::shared_control:
       return "shared_control";
+    case DiagnosticCode::moderator_dropped:
+      return "moderator_dropped";
+    case DiagnosticCode::refit_failed:
+      return "refit_failed";
+    case DiagnosticCode::method_not_applicable:
+      return "method_not_applicable";
   }
   return "?";
 }

@@ -8,44 +8,54 @@
 #include <utility>
 
 #include "evident/transform.hpp"
+#include "methods/fit_notes.hpp"
 #include "stats/distributions.hpp"
 
 namespace evident {
 
-namespace {
+namespace detail {
 
 void add_fit_diagnostics(const Fit& f, std::vector<Diagnostic>& out) {
-  if (f.notes & kNoteSingleStudy) {
+  add_note_diagnostics(f.notes, f.method, f.iterations, out);
+}
+
+void add_note_diagnostics(std::uint32_t notes, Method method, int iterations,
+                          std::vector<Diagnostic>& out) {
+  if (notes & kNoteSingleStudy) {
     out.push_back({DiagnosticCode::single_study,
                    "only one study: its estimate is reported, heterogeneity cannot be estimated",
                    {}});
   }
-  if (f.notes & kNoteTau2Truncated) {
-    out.push_back({DiagnosticCode::tau2_truncated,
-                   fmt::format("the {} estimate of tau^2 was negative and is set to 0",
-                               method_name(f.method)),
-                   {}});
+  if (notes & kNoteTau2Truncated) {
+    out.push_back(
+        {DiagnosticCode::tau2_truncated,
+         fmt::format("the {} estimate of tau^2 was negative and is set to 0", method_name(method)),
+         {}});
   }
-  if (f.notes & kNoteKnhaCommon) {
+  if (notes & kNoteKnhaCommon) {
     out.push_back({DiagnosticCode::knha_with_common_effect,
                    "the Knapp-Hartung adjustment is meant for random-effects models; with a "
                    "common-effect model it only rescales the standard error",
                    {}});
   }
-  if (f.notes & kNoteKnhaSingleStudy) {
+  if (notes & kNoteKnhaSingleStudy) {
     out.push_back({DiagnosticCode::knha_single_study,
                    "with one study the Knapp-Hartung test has no degrees of freedom; the z test "
                    "is used instead",
                    {}});
   }
-  if (f.notes & kNoteNotConverged) {
+  if (notes & kNoteNotConverged) {
     out.push_back({DiagnosticCode::not_converged,
                    fmt::format("the {} iteration stopped after {} iterations without reaching "
                                "its tolerance",
-                               method_name(f.method), f.iterations),
+                               method_name(method), iterations),
                    {}});
   }
 }
+
+}  // namespace detail
+
+namespace {
 
 // MH and PETO pool counts with a given measure and only the z test (rma.mh and rma.peto have no
 // other).
@@ -176,7 +186,7 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
   }
 
   a.diagnostics = data.diagnostics;
-  add_fit_diagnostics(a.fit, a.diagnostics);
+  detail::add_fit_diagnostics(a.fit, a.diagnostics);
   return a;
 }
 

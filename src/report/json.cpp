@@ -3,28 +3,25 @@
 #include <ostream>
 
 #include "evident/evident.hpp"
+#include "report/json_util.hpp"
 
 namespace evident {
 
-namespace {
+namespace detail {
 
-using Json = nlohmann::ordered_json;  // keys in the documented order
-
-// NaN and infinities are not JSON numbers: an undefined value is null.
-Json num(double x) {
-  return std::isfinite(x) ? Json(x) : Json(nullptr);
+Json diagnostics_json(const std::vector<Diagnostic>& diagnostics) {
+  Json out = Json::array();
+  for (const auto& d : diagnostics) {
+    out.push_back({{"code", diagnostic_name(d.code)},
+                   {"message", d.message},
+                   {"study", d.study.empty() ? Json(nullptr) : Json(d.study)}});
+  }
+  return out;
 }
-
-Json interval(bool present, double lb, double ub) {
-  if (!present) return nullptr;
-  return Json::array({num(lb), num(ub)});
-}
-
-}  // namespace
 
 // Keys and meanings follow metafor (DESIGN.md, "Command line contract"); new keys may be added,
 // existing ones never change.
-void render_json(const Analysis& a, std::ostream& out) {
+Json analysis_json(const Analysis& a) {
   const Fit& f = a.fit;
   const bool random = is_random_effects(f.method);
   const auto& ci = a.heterogeneity_ci;
@@ -88,13 +85,7 @@ void render_json(const Analysis& a, std::ostream& out) {
                        {"ci_ub", num(s.ci_ub)}});
   }
   j["studies"] = std::move(studies);
-  Json diagnostics = Json::array();
-  for (const auto& d : a.diagnostics) {
-    diagnostics.push_back({{"code", diagnostic_name(d.code)},
-                           {"message", d.message},
-                           {"study", d.study.empty() ? Json(nullptr) : Json(d.study)}});
-  }
-  j["diagnostics"] = std::move(diagnostics);
+  j["diagnostics"] = diagnostics_json(a.diagnostics);
   if (a.multiarm) {
     Json trials = Json::array();
     for (const auto& t : a.multiarm->trials) {
@@ -104,7 +95,13 @@ void render_json(const Analysis& a, std::ostream& out) {
                      {"by_default", a.multiarm->by_default},
                      {"trials", std::move(trials)}};
   }
-  out << j.dump(2) << '\n';
+  return j;
+}
+
+}  // namespace detail
+
+void render_json(const Analysis& a, std::ostream& out) {
+  out << detail::analysis_json(a).dump(2) << '\n';
 }
 
 }  // namespace evident

@@ -1,6 +1,7 @@
 #include "stats/distributions.hpp"
 
 #include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/fisher_f.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
@@ -45,6 +46,13 @@ double chisq_sf(double x, double df) noexcept {
 double chisq_quantile(double p, double df) noexcept {
   if (!(p > 0.0 && p < 1.0) || !(df > 0.0)) return kNaN;
   return bm::quantile(bm::chi_squared_distribution<double, Policy>(df), p);
+}
+
+double f_sf(double x, double df1, double df2) noexcept {
+  if (std::isnan(x) || !(df1 > 0.0) || !(df2 > 0.0)) return kNaN;
+  if (x <= 0.0) return 1.0;
+  if (std::isinf(x)) return 0.0;
+  return bm::cdf(bm::complement(bm::fisher_f_distribution<double, Policy>(df1, df2), x));
 }
 
 double t_sf(double t, double df) noexcept {

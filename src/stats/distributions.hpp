@@ -15,6 +15,9 @@ double chisq_sf(double x, double df) noexcept;
 /// The x with P(X <= x) = p for X ~ chi-squared(df).
 double chisq_quantile(double p, double df) noexcept;
 
+/// P(F > x) for F ~ F(df1, df2).
+double f_sf(double x, double df1, double df2) noexcept;
+
 /// P(T > t) for T ~ Student t(df).
 double t_sf(double t, double df) noexcept;
 /// The t with P(T > t) = p.

@@ -604,3 +604,23 @@ TEST(GoldenFolder, CaseFormatRoundTrips) {
 }
 
 }  // namespace
+
+namespace {
+
+// MH and PETO pool the 2x2 tables themselves: the methods built on yi and vi (meta-regression,
+// subgroups, influence, bias) must refuse them with a usage error rather than run without tau2.
+TEST(CliMethods, CountMethodsAreRefusedWhereYiViModelsAreNeeded) {
+  const std::string csv = "study,ai,n1i,ci,n2i,g\na,1,10,3,10,x\nb,2,20,5,20,y\nc,4,30,6,30,x\n";
+  const std::vector<std::vector<std::string>> calls{
+      {"fit", "-", "--measure", "OR", "--method", "MH", "--mods", "g"},
+      {"fit", "-", "--measure", "OR", "--method", "MH", "--subgroup", "g"},
+      {"influence", "-", "--measure", "OR", "--method", "PETO"},
+      {"bias", "-", "--measure", "OR", "--method", "MH"}};
+  for (const auto& args : calls) {
+    const Result r = run_cli(args, csv);
+    EXPECT_EQ(r.code, 2) << args[0] << " " << args.back();
+    EXPECT_TRUE(contains(r.err, "needs an inverse-variance model")) << r.err;
+  }
+}
+
+}  // namespace

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
@@ -40,6 +41,9 @@ struct reference_case {
   std::string skip_reason;  // metafor failed on this case
   std::string warning;      // metafor warned; shown with mismatches because it may explain them
   std::string load_error;   // the expected file could not be read; the test fails with this
+  // Absolute tolerances for single values by path (e.g. "permutation.QM_p"), for Monte Carlo
+  // quantities; every other value is compared at the relative tolerance below.
+  std::map<std::string, double> absolute_tolerances;
 };
 
 // GoogleTest prints parameters on failure; the name is all a reader needs.
@@ -84,6 +88,11 @@ std::vector<reference_case> read_expected_file(const fs::path& path, const fs::p
     if (entry.contains("error")) c.skip_reason = entry["error"].get<std::string>();
     if (entry.contains("warning")) c.warning = entry["warning"].get<std::string>();
     if (entry.contains("expected")) c.expected = entry["expected"];
+    if (entry.contains("absolute_tolerance")) {
+      for (const auto& [key, value] : entry["absolute_tolerance"].items()) {
+        c.absolute_tolerances[key] = value.get<double>();
+      }
+    }
     cases.push_back(std::move(c));
   }
   return cases;
@@ -121,17 +130,28 @@ bool numbers_close(double a, double b) {
 }
 
 // Appends one line per difference; only keys present in `expected` are checked, so evident may
-// print more (diagnostics, extra options) without failing.
+// print more (diagnostics, extra options) without failing. A path in `tolerances` is compared
+// with that absolute tolerance instead.
 void compare(const json& expected, const json& actual, const std::string& path,
-             std::vector<std::string>& mismatches) {
+             std::vector<std::string>& mismatches,
+             const std::map<std::string, double>& tolerances) {
   auto mismatch = [&] {
     mismatches.push_back(path + ": expected " + expected.dump() + ", got " + actual.dump());
   };
   if (expected.is_null()) {
     if (!actual.is_null()) mismatch();
   } else if (expected.is_number()) {
-    if (!actual.is_number() || !numbers_close(expected.get<double>(), actual.get<double>()))
+    const auto tolerance = tolerances.find(path);
+    if (!actual.is_number()) {
       mismatch();
+    } else if (tolerance != tolerances.end()) {
+      if (!(std::abs(expected.get<double>() - actual.get<double>()) <= tolerance->second)) {
+        mismatches.push_back(path + ": expected " + expected.dump() + " within " +
+                             std::to_string(tolerance->second) + ", got " + actual.dump());
+      }
+    } else if (!numbers_close(expected.get<double>(), actual.get<double>())) {
+      mismatch();
+    }
   } else if (expected.is_string() || expected.is_boolean()) {
     if (actual != expected) mismatch();
   } else if (expected.is_array()) {
@@ -142,7 +162,7 @@ void compare(const json& expected, const json& actual, const std::string& path,
       return;
     }
     for (std::size_t i = 0; i < expected.size(); ++i) {
-      compare(expected[i], actual[i], path + "[" + std::to_string(i) + "]", mismatches);
+      compare(expected[i], actual[i], path + "[" + std::to_string(i) + "]", mismatches, tolerances);
     }
   } else if (expected.is_object()) {
     if (!actual.is_object()) {
@@ -154,7 +174,7 @@ void compare(const json& expected, const json& actual, const std::string& path,
       if (!actual.contains(key)) {
         mismatches.push_back(child + ": missing (expected " + value.dump() + ")");
       } else {
-        compare(value, actual.at(key), child, mismatches);
+        compare(value, actual.at(key), child, mismatches, tolerances);
       }
     }
   }
@@ -180,7 +200,7 @@ TEST_P(reference_test, matches_metafor) {
   ASSERT_FALSE(actual.is_discarded()) << "output is not JSON:\n" << out.str();
 
   std::vector<std::string> mismatches;
-  compare(c.expected, actual, "", mismatches);
+  compare(c.expected, actual, "", mismatches, c.absolute_tolerances);
   if (!mismatches.empty()) {
     std::ostringstream report;
     for (const std::string& line : mismatches)

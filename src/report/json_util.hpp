@@ -1,0 +1,33 @@
+#pragma once
+// JSON helpers shared by the JSON renderers (internal to the report layer).
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "evident/moderator_analysis.hpp"
+#include "evident/summary.hpp"
+
+namespace evident::detail {
+
+using Json = nlohmann::ordered_json;  // keys in the documented order
+
+// NaN and infinities are not JSON numbers: an undefined value is null.
+inline Json num(double x) {
+  return std::isfinite(x) ? Json(x) : Json(nullptr);
+}
+
+inline Json interval(bool present, double lb, double ub) {
+  if (!present) return nullptr;
+  return Json::array({num(lb), num(ub)});
+}
+
+// The object `evident fit --format json` prints for an Analysis (json.cpp).
+Json analysis_json(const Analysis& a);
+
+// The object `evident fit --mods ... --format json` prints (moderators.cpp).
+Json metareg_json(const MetaRegAnalysis& a);
+
+// {code, message, study} for each diagnostic.
+Json diagnostics_json(const std::vector<Diagnostic>& diagnostics);
+
+}  // namespace evident::detail
