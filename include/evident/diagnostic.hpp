@@ -23,6 +23,7 @@ enum class DiagnosticCode {
   converted_wald,           ///< a sampling variance was computed from a CI, p-value or z value
   ci_not_symmetric,         ///< the estimate is not halfway between its CI bounds
   shared_control,           ///< a multi-arm trial's shared control arm was combined or split
+  non_finite_result,        ///< a result that should be a number is not (overflow, degenerate data)
 };
 
 [[nodiscard]] std::string_view diagnostic_name(DiagnosticCode code) noexcept;

@@ -81,6 +81,8 @@ std::string_view diagnostic_name(DiagnosticCode code) noexcept {
       return "ci_not_symmetric";
     case DiagnosticCode::shared_control:
       return "shared_control";
+    case DiagnosticCode::non_finite_result:
+      return "non_finite_result";
   }
   return "?";
 }

@@ -104,7 +104,8 @@ void render_json(const Analysis& a, std::ostream& out) {
                      {"by_default", a.multiarm->by_default},
                      {"trials", std::move(trials)}};
   }
-  out << j.dump(2) << '\n';
+  // Labels come from user files in any encoding: invalid UTF-8 is replaced (U+FFFD), not fatal.
+  out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace evident
