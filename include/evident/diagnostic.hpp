@@ -26,6 +26,7 @@ enum class DiagnosticCode {
   moderator_dropped,        ///< a design column was a combination of others and was dropped
   refit_failed,             ///< a refit inside a method (leave-one-out, influence, ...) failed
   method_not_applicable,    ///< a method needs more studies or other data than there are
+  non_finite_result,        ///< a result that should be a number is not (overflow, degenerate data)
 };
 
 [[nodiscard]] std::string_view diagnostic_name(DiagnosticCode code) noexcept;

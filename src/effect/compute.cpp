@@ -158,6 +158,19 @@ bool RowReader::finish_row(std::size_t row, double yi, double vi, double ni, Eff
                                label(row)});
     return false;
   }
+  // Beyond these bounds the fit's weighted sums (up to w^3 r^2 with w = 1 / vi) overflow or lose
+  // all precision in double arithmetic. No real effect size needs them; a change of units
+  // (e.g. grams for kilograms) brings any data back into range.
+  constexpr double kMaxAbsEffect = 1e50, kMinVariance = 1e-50, kMaxVariance = 1e50;
+  if ((std::isfinite(yi) && std::fabs(yi) > kMaxAbsEffect) ||
+      (std::isfinite(vi) && (vi > kMaxVariance || vi < kMinVariance))) {
+    problems_.add(table_.where(row, columns_.front()),
+                  fmt::format("the effect size {} with sampling variance {} is outside what "
+                              "evident can pool in double precision (|yi| <= 1e50, 1e-50 <= vi "
+                              "<= 1e50); express the data in other units",
+                              show(yi), show(vi)));
+    return false;
+  }
   out.yi.push_back(yi);
   out.vi.push_back(vi);
   out.ni.push_back(ni);

@@ -87,6 +87,8 @@ std::string_view diagnostic_name(DiagnosticCode code) noexcept {
       return "refit_failed";
     case DiagnosticCode::method_not_applicable:
       return "method_not_applicable";
+    case DiagnosticCode::non_finite_result:
+      return "non_finite_result";
   }
   return "?";
 }

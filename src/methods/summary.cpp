@@ -105,6 +105,21 @@ StudyResult study_row(const EffectData& data, std::size_t i, double weight, doub
           weight,         data.yi[i] - half, data.yi[i] + half};
 }
 
+// The last line of defence of "no number without a reason": a pooled estimate, standard error or
+// tau2 that is not a finite number, where no other diagnostic already says why, is named here.
+void guard_non_finite(Analysis& a) {
+  const Fit& f = a.fit;
+  if (f.notes & (kNoteNotEstimable | kNoteNotConverged)) return;
+  const bool finite = std::isfinite(f.estimate) && std::isfinite(f.se) && std::isfinite(f.tau2) &&
+                      std::isfinite(f.ci_lb) && std::isfinite(f.ci_ub);
+  if (finite) return;
+  a.diagnostics.push_back(
+      {DiagnosticCode::non_finite_result,
+       "the pooled result is not a finite number: the effect sizes and variances are too far "
+       "apart in scale to be combined in double precision",
+       {}});
+}
+
 Analysis analyse_counts(const EffectData& data, const FitOptions& options, Analysis a) {
   const TableFit t =
       options.method == Method::PETO
@@ -141,6 +156,7 @@ Analysis analyse_counts(const EffectData& data, const FitOptions& options, Analy
                            measure_name(data.measure)),
          {}});
   }
+  guard_non_finite(a);
   return a;
 }
 
@@ -187,6 +203,7 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
 
   a.diagnostics = data.diagnostics;
   detail::add_fit_diagnostics(a.fit, a.diagnostics);
+  guard_non_finite(a);
   return a;
 }
 

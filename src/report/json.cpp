@@ -101,7 +101,7 @@ Json analysis_json(const Analysis& a) {
 }  // namespace detail
 
 void render_json(const Analysis& a, std::ostream& out) {
-  out << detail::analysis_json(a).dump(2) << '\n';
+  detail::write_json(out, detail::analysis_json(a));
 }
 
 }  // namespace evident

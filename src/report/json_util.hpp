@@ -2,6 +2,7 @@
 // JSON helpers shared by the JSON renderers (internal to the report layer).
 
 #include <cmath>
+#include <ostream>
 #include <nlohmann/json.hpp>
 
 #include "evident/moderator_analysis.hpp"
@@ -29,5 +30,11 @@ Json metareg_json(const MetaRegAnalysis& a);
 
 // {code, message, study} for each diagnostic.
 Json diagnostics_json(const std::vector<Diagnostic>& diagnostics);
+
+// Writes `j` indented, one object per output. Labels come from user files in any encoding, so
+// invalid UTF-8 is replaced (U+FFFD) rather than ending the run.
+inline void write_json(std::ostream& out, const Json& j) {
+  out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
 
 }  // namespace evident::detail

@@ -162,7 +162,7 @@ Json metareg_json(const MetaRegAnalysis& a) {
 }  // namespace detail
 
 void render_json(const MetaRegAnalysis& a, std::ostream& out) {
-  out << detail::metareg_json(a).dump(2) << '\n';
+  detail::write_json(out, detail::metareg_json(a));
 }
 
 void render_text(const MetaRegAnalysis& a, std::ostream& out) {
@@ -379,7 +379,7 @@ void render_json(const SubgroupAnalysis& a, std::ostream& out) {
   for (const auto& d : detail::diagnostics_json(a.diagnostics))
     diagnostics.push_back(d);
   j["diagnostics"] = std::move(diagnostics);
-  out << j.dump(2) << '\n';
+  detail::write_json(out, j);
 }
 
 void render_text(const SubgroupAnalysis& a, std::ostream& out) {

@@ -118,7 +118,7 @@ void render_json(const InfluenceAnalysis& a, std::ostream& out) {
   for (const auto& d : detail::diagnostics_json(a.diagnostics))
     diagnostics.push_back(d);
   j["diagnostics"] = std::move(diagnostics);
-  out << j.dump(2) << '\n';
+  detail::write_json(out, j);
 }
 
 void render_text(const InfluenceAnalysis& a, std::ostream& out) {

@@ -1,0 +1,116 @@
+#include "fuzz_targets.hpp"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/run.hpp"
+#include "evident/csv.hpp"
+#include "evident/error.hpp"
+
+namespace evident::fuzz {
+
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
+  std::abort();
+}
+
+std::string quoted(const std::string& s) {
+  std::string q = "\"";
+  for (char ch : s) {
+    if (ch == '"') q += '"';
+    q += ch;
+  }
+  return q + '"';
+}
+
+}  // namespace
+
+void csv_target(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  std::istringstream in(text);
+  StudyTable table;
+  try {
+    table = read_csv(in, "fuzz.csv");
+  } catch (const InputError& e) {
+    if (e.problems().empty()) fail("InputError without problems");
+    return;
+  }
+  // Round trip: every field quoted, so any content survives.
+  std::string again;
+  for (std::size_t c = 0; c < table.columns(); ++c) {
+    if (c) again += ',';
+    again += quoted(table.column_names()[c]);
+  }
+  again += "\r\n";
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    for (std::size_t c = 0; c < table.columns(); ++c) {
+      if (c) again += ',';
+      again += quoted(table.cell(r, c));
+    }
+    again += "\r\n";
+  }
+  std::istringstream in2(again);
+  StudyTable second;
+  try {
+    second = read_csv(in2, "again.csv");
+  } catch (const InputError&) {
+    fail("a table evident read could not be read back after writing it");
+  }
+  if (second.columns() != table.columns() || second.column_names() != table.column_names()) {
+    fail("round trip changed the header");
+  }
+  if (second.rows() != table.rows()) fail("round trip changed the number of rows");
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    for (std::size_t c = 0; c < table.columns(); ++c) {
+      if (second.cell(r, c) != table.cell(r, c)) fail("round trip changed a cell");
+    }
+  }
+}
+
+void fit_target(const std::uint8_t* data, std::size_t size) {
+  static constexpr std::array<const char*, 28> kMeasures{
+      "",     "MD",  "SMD",  "ROM",  "OR",  "RR",  "RD",   "PR",  "PLO",  "PAS",
+      "PFT",  "COR", "ZCOR", "PETO", "IRR", "IRD", "IRSD", "IR",  "IRLN", "IRS",
+      "IRFT", "MC",  "SMCC", "SMCR", "OR",  "RR",  "SMD",  "ZCOR"};
+  static constexpr std::array<const char*, 11> kMethods{"FE",   "DL", "HE", "HS", "SJ",  "ML",
+                                                        "REML", "EB", "PM", "MH", "PETO"};
+  static constexpr std::array<const char*, 3> kFormats{"json", "text", "csv"};
+  if (size < 4) return;
+  const char* measure = kMeasures[data[0] % kMeasures.size()];
+  const char* method = kMethods[data[1] % kMethods.size()];
+  const char* test = (data[2] & 1) ? "knha" : "z";
+  const char* format = kFormats[data[3] % kFormats.size()];
+  std::vector<std::string> args{"fit", "-", "--method", method, "--test", test, "--format", format};
+  if (*measure != '\0') args.insert(args.end(), {"--measure", measure});
+
+  std::istringstream in(std::string(reinterpret_cast<const char*>(data + 4), size - 4));
+  std::ostringstream out, err;
+  const int code = cli::run(args, in, out, err);
+  if (code == cli::kExitInternal) {
+    std::fprintf(stderr, "%s", err.str().c_str());
+    fail("internal error (exit code 1) on user input");
+  }
+  if (code != cli::kExitOk && code != cli::kExitBadInput) fail("unknown exit code");
+  if (code == cli::kExitBadInput && err.str().empty()) fail("exit code 2 without a message");
+  if (code != cli::kExitOk || std::string_view(format) != "json") return;
+
+  const auto j = nlohmann::json::parse(out.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) fail("JSON output does not parse");
+  if (!j.contains("estimate")) fail("JSON output without an estimate key");
+  if (j["estimate"].is_null()) {
+    const bool explained =
+        (j.contains("diagnostics") && !j["diagnostics"].empty()) ||
+        (j.contains("convergence") && j["convergence"].value("termination", "") == "not_estimable");
+    if (!explained) fail("a null estimate without a diagnostic saying why");
+  }
+}
+
+}  // namespace evident::fuzz
