@@ -12,11 +12,16 @@ struct Streams {
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
+  /// Standard error is a terminal: progress may be shown there.
+  bool err_is_terminal = false;
 };
 
 using Action = std::function<int(Streams&)>;
 
 /// `evident fit FILE [options]`.
 Action add_fit_command(CLI::App& app);
+
+/// `evident review DIR [--out report.html] [--mcid [ID=]VALUE]`.
+Action add_review_command(CLI::App& app);
 
 }  // namespace evident::cli

@@ -14,6 +14,7 @@ struct FitArgs {
   std::string file;
   AnalysisArgs analysis;
   std::string format = "text";
+  PlotArgs plots;
 };
 
 int run_fit(const FitArgs& args, Streams& io) {
@@ -21,6 +22,7 @@ int run_fit(const FitArgs& args, Streams& io) {
   const StudyTable table = read_table(args.file, io.in);
   const Analysis analysis = analyse(table, spec);
   render(analysis, *parse_format(args.format), io.out);
+  write_plots(args.plots, analysis, table);
   return kExitOk;
 }
 
@@ -34,6 +36,7 @@ Action add_fit_command(CLI::App& app) {
       ->required();
   add_analysis_options(*fit, args->analysis);
   add_format_option(*fit, args->format);
+  add_plot_options(*fit, args->plots);
   return [args](Streams& io) { return run_fit(*args, io); };
 }
 

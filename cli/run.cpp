@@ -5,6 +5,8 @@
 #include <exception>
 #include <iostream>
 
+#include <unistd.h>
+
 #include "commands.hpp"
 #include "evident/evident.hpp"
 
@@ -20,8 +22,9 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       "Exit codes: 0 success, 2 bad input or usage, 1 internal failure.\n"
       "Run 'evident SUBCOMMAND --help' for the options of a subcommand.");
   Action fit_action = add_fit_command(app);
+  Action review_action = add_review_command(app);
 
-  Streams streams{in, out, err};
+  Streams streams{in, out, err, &err == &std::cerr && isatty(STDERR_FILENO) == 1};
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
@@ -42,6 +45,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
 
   try {
     if (app.got_subcommand("fit")) return fit_action(streams);
+    if (app.got_subcommand("review")) return review_action(streams);
     err << "evident: no subcommand given\n";
     return kExitBadInput;
   } catch (const InputError& e) {

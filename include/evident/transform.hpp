@@ -20,6 +20,9 @@ class BackTransform {
   static std::optional<BackTransform> for_measure(Measure m, std::span<const double> ni = {});
 
   [[nodiscard]] double operator()(double x) const noexcept;
+  /// True when the analysis scale is a logarithm (OR, RR, ROM, and later ratio measures): the
+  /// natural scale is a ratio with no effect at 1, drawn on a log axis.
+  [[nodiscard]] bool is_exp() const noexcept { return kind_ == Kind::exp; }
   /// Name of the natural-scale quantity ("OR", "RR", "proportion", "r", ...).
   [[nodiscard]] std::string_view scale_name() const noexcept { return scale_name_; }
 
