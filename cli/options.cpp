@@ -11,8 +11,8 @@ namespace {
 
 std::string measure_help() {
   std::string text =
-      "Effect-size measure (metafor's codes). Without it, columns yi and vi (or sei) are used "
-      "as given.";
+      "Effect-size measure (metafor's codes). Default: none, columns yi and vi (or sei) are "
+      "used as given.";
   for (Measure m : all_measures()) {
     if (m == Measure::GEN) continue;
     text += fmt::format("\n  {:<5} {}", measure_name(m), measure_description(m));
@@ -97,14 +97,14 @@ void add_plot_options(CLI::App& command, PlotArgs& args) {
       },
       "PATH", "plot path");
   command.add_option("--forest", args.forest,
-                     "Write a forest plot to PATH (.svg, .png at 300 dpi, or .pdf)")
+                     "Write a forest plot to PATH (.svg, .png at 300 dpi, or .pdf; default: none)")
       ->check(plot_path);
   command.add_option("--funnel", args.funnel,
-                     "Write a funnel plot (standard error against effect) to PATH")
+                     "Write a funnel plot (standard error against effect) to PATH (default: none)")
       ->check(plot_path);
   command.add_flag("--contours", args.contours,
-                   "Contour-enhanced funnel plot: shade where p < 0.10, 0.05, 0.01 (default: "
-                   "pseudo-confidence region around the estimate)");
+                   "Contour-enhanced funnel plot: shade where p < 0.10, 0.05, 0.01 (default: off, "
+                   "a pseudo-confidence region around the estimate)");
   command
       .add_option("--arms", args.arms,
                   "Names of the two groups in plots, experimental first, separated by a comma")
@@ -116,7 +116,7 @@ void add_plot_options(CLI::App& command, PlotArgs& args) {
       ->capture_default_str();
   command.add_option("--mcid", args.mcid,
                      "Minimal clinically important difference, drawn as dashed lines (natural "
-                     "scale: a ratio for OR/RR, units of the outcome for MD)")
+                     "scale: a ratio for OR/RR, units of the outcome for MD; default: none)")
       ->check(CLI::PositiveNumber);
   command.add_option("--title", args.title, "Title of the plots (default: none)");
 }

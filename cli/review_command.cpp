@@ -93,7 +93,7 @@ Action add_review_command(CLI::App& app) {
       ->add_option("--mcid", args->mcid,
                    "Minimal clinically important difference: ID=VALUE for one outcome or "
                    "published panel, or VALUE for every one without its own MCID (repeatable; "
-                   "default: the manifest's)")
+                   "default: the manifest's mcid keys)")
       ->allow_extra_args(false);
   return [args](Streams& io) { return run_review_command(*args, io); };
 }

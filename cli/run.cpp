@@ -29,7 +29,9 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
-    out << app.help();  // the selected subcommand's help when one was given
+    // The selected subcommand's help when one was given; else every subcommand with all its
+    // options and defaults.
+    out << (app.get_subcommands().empty() ? app.help("", CLI::AppFormatMode::All) : app.help());
     return kExitOk;
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);

@@ -76,7 +76,10 @@ class Reader {
     return {file_, static_cast<std::size_t>(b.line), static_cast<std::size_t>(b.column)};
   }
 
+  // A problem with a key in [defaults] shows up for every outcome; it is reported once.
   void problem(SourceLocation where, std::string message) {
+    const std::string seen = InputProblem{where, message}.format();
+    if (!seen_.insert(seen).second) return;
     problems_.add(std::move(where), std::move(message));
   }
 
@@ -230,6 +233,7 @@ class Reader {
  private:
   std::string file_;
   ProblemList problems_;
+  std::set<std::string> seen_;
 };
 
 // Looks a key up in an outcome's table, then in [defaults].

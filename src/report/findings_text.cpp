@@ -171,12 +171,11 @@ std::string panel_statement(const PublishedPanelResult& p) {
   std::string s = fmt::format("{} published {} range from {} to {}", rows.size(),
                               rows.size() == 1 ? "estimate" : "estimates", readable(lo),
                               readable(hi));
-  if (!p.spec.scale.empty()) s += " (" + p.spec.scale + ")";
   s += fmt::format("; intervals including no effect: {} of {}", include_null, rows.size());
   if (p.spec.mcid) {
-    s += fmt::format("; estimates reaching an important benefit (MCID {}): {} of {}; intervals "
+    s += fmt::format("; estimates reaching an important benefit (MCID {:g}): {} of {}; intervals "
                      "entirely beyond it: {} of {}",
-                     readable(*p.spec.mcid), beyond_mcid, rows.size(), ci_beyond_mcid, rows.size());
+                     *p.spec.mcid, beyond_mcid, rows.size(), ci_beyond_mcid, rows.size());
   }
   return s + ".";
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -83,13 +84,23 @@ std::string link(std::string_view url, std::string_view text) {
 
 // A plot as an inline image: an SVG document in a data URI keeps each figure's glyph and clip
 // ids separate from the other figures' (inlined <svg> elements would share one id space).
+// The width of an SVG document in points, from its header.
+double svg_width_pt(const std::string& svg) {
+  const auto at = svg.find("width=\"");
+  if (at == std::string::npos) return 0.0;
+  return std::atof(svg.c_str() + at + 7);
+}
+
 template <class Plot>
 std::string figure(const Plot& plot, std::string_view alt, std::string_view caption) {
   const std::string svg = render_plot(plot, PlotFormat::svg);
+  // Plots are laid out for print (8 pt text); on screen they are shown 1.5 times larger, which
+  // makes their text as large as the report's, and never wider than the page.
+  const double width_px = std::round(svg_width_pt(svg) * 1.5 * 4.0 / 3.0);
   return fmt::format(
-      "<figure><img src=\"data:image/svg+xml;base64,{}\" alt=\"{}\"><figcaption>{}</figcaption>"
-      "</figure>\n",
-      base64(svg), esc(alt), caption);
+      "<figure><img src=\"data:image/svg+xml;base64,{}\" alt=\"{}\" style=\"width: {}px\">"
+      "<figcaption>{}</figcaption></figure>\n",
+      base64(svg), esc(alt), width_px, caption);
 }
 
 std::string anchor(std::string_view id) {
@@ -112,9 +123,10 @@ a { color: var(--accent); }
 .meta, figcaption, .small { color: var(--muted); font-size: 0.85em; }
 nav ol { columns: 2; margin: 0.4em 0; padding-left: 1.4em; }
 table { border-collapse: collapse; width: 100%; margin: 0.6em 0 1em; font-size: 0.86em; }
-th, td { text-align: left; vertical-align: top; padding: 4px 7px; border-bottom: 1px solid var(--rule); }
+th, td { text-align: left; vertical-align: top; padding: 4px 7px; border-bottom: 1px solid var(--rule);
+         overflow-wrap: anywhere; }
 th { background: #f3f3f6; border-bottom: 2px solid var(--ink); }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num, th.num { text-align: right; white-space: nowrap; overflow-wrap: normal; }
 table.pico th { width: 12em; background: none; border-bottom: 1px solid var(--rule); }
 table.sof td { font-size: 0.95em; }
 .cert { white-space: nowrap; font-weight: bold; }
@@ -130,6 +142,7 @@ table.sof td { font-size: 0.95em; }
 .result { font-size: 1.05em; }
 figure { margin: 0.8em 0 1.2em; }
 figure img { display:block; max-width: 100%; height: auto; border: 1px solid #ececf1; }
+table.sof td:nth-child(3) { min-width: 9em; }
 details { margin: 0.6em 0 1em; }
 summary { cursor: pointer; color: var(--accent); }
 code { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 0.9em; background:#f3f3f6; padding: 0 3px; }
@@ -274,9 +287,10 @@ void write_certainty(std::ostream& out, const Findings& f) {
 
 void write_series(std::ostream& out, const OutcomeResult& o) {
   const bool events = !o.series.empty() && std::isfinite(o.series.front().events);
-  out << "<p>These are single-arm series: every patient received MSC and no one was compared, so "
-         "they describe how often events were seen, not whether MSC caused them. They are not "
-         "pooled as comparisons.</p>\n<table><thead><tr><th>Series</th>";
+  out << "<p>These are single-arm series: every patient received the intervention and no one was "
+         "compared, so they describe what was seen, not whether the intervention caused it. They "
+         "are not pooled as comparisons.</p>\n<table><thead><tr><th>Series</th><th>Outcome</th>"
+         "<th>Reported</th>";
   if (events) {
     out << "<th class=\"num\">Events</th><th class=\"num\">Patients</th><th class=\"num\">"
            "Proportion</th><th class=\"num\">95% CI (exact)</th>";
@@ -288,7 +302,8 @@ void write_series(std::ostream& out, const OutcomeResult& o) {
   double total_events = 0, total_patients = 0;
   for (const auto& s : o.series) {
     const StudyTable& t = o.tables[s.ref.table];
-    out << "<tr><td>" << esc(s.study) << "</td>";
+    out << "<tr><td>" << esc(s.study) << "</td><td>" << esc(cell(t, s.ref.row, "outcome"))
+        << "</td><td class=\"small\">" << esc(cell(t, s.ref.row, "measure_type")) << "</td>";
     if (events) {
       total_events += s.events;
       total_patients += s.total;
@@ -339,9 +354,11 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
   out << fmt::format("<section id=\"{}\">\n<h3>{}</h3>\n", anchor(s.id), esc(s.name));
   std::string facts;
   if (!s.scale.empty()) facts += "Scale: " + esc(s.scale) + ". ";
-  facts += fmt::format("Lower values are {}. ", s.benefit == Benefit::lower ? "better" : "worse");
+  if (s.design == OutcomeDesign::comparative) {
+    facts += fmt::format("Lower values are {}. ", s.benefit == Benefit::lower ? "better" : "worse");
+  }
   if (s.mcid) {
-    facts += fmt::format("Minimal clinically important difference: {}{}. ", readable(*s.mcid),
+    facts += fmt::format("Minimal clinically important difference: {:g}{}. ", *s.mcid,
                          s.mcid_source.empty() ? "" : " (" + esc(s.mcid_source) + ")");
   }
   out << "<p class=\"small\">" << facts << "</p>\n";
@@ -589,7 +606,7 @@ void write_published(std::ostream& out, const Review& review) {
     std::string facts;
     if (!panel.spec.scale.empty()) facts += "Scale: " + esc(panel.spec.scale) + ". ";
     if (panel.spec.mcid) {
-      facts += fmt::format("MCID: {}{}. ", readable(*panel.spec.mcid),
+      facts += fmt::format("MCID: {:g}{}. ", *panel.spec.mcid,
                            panel.spec.mcid_source.empty() ? ""
                                                           : " (" + esc(panel.spec.mcid_source) + ")");
     }
@@ -647,7 +664,7 @@ void write_published(std::ostream& out, const Review& review) {
       const double v = panel.spec.log_scale ? std::fabs(std::log(m)) : m;
       fp.references.push_back({-v, "MCID"});
       fp.references.push_back({v, "MCID"});
-      fp.footnotes.push_back(fmt::format("Dashed lines: MCID (\u00b1{})", readable(m)));
+      fp.footnotes.push_back(fmt::format("Dashed lines: MCID (\u00b1{:g})", m));
     }
     if (any_flag) fp.footnotes.push_back("Open squares: numbers flagged below");
     fp.footnotes.push_back("Results overlap in trials: shown side by side, not pooled");

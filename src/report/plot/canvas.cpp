@@ -4,6 +4,7 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -246,6 +247,13 @@ void Scene::add_text(TextMeasure& measure, Text t) {
       break;
   }
   texts.push_back(std::move(t));
+}
+
+void Scene::fit_texts(double margin) {
+  for (const Text& t : texts) {
+    width = std::max(width, std::ceil(t.left + t.width + margin));
+    height = std::max(height, std::ceil(t.top + t.height + margin));
+  }
 }
 
 void Scene::add_rect(double x, double y, double w, double h, Color fill) {

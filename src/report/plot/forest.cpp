@@ -301,8 +301,10 @@ Scene layout_forest(const ForestPlot& p) {
   // "Favours" labels either side of the line of no effect, wrapped to their half of the graph
   // (or a little more when the line of no effect is near an end of the axis).
   const double fav_base = axis_bottom + 3.0 + ascent;
-  const double left_avail = std::max(null_x - 5.0 - gx0, 70.0);
-  const double right_avail = std::max(gx1 - null_x - 5.0, 70.0);
+  const double left_avail =
+      std::max(null_x - 5.0 - gx0, std::min(110.0, null_x - 5.0 - kMargin));
+  const double right_avail =
+      std::max(gx1 - null_x - 5.0, std::min(110.0, s.width - kMargin - null_x - 5.0));
   double fav_bottom = axis_bottom;
   const auto left_lines = wrap(measure, p.favours_left, kBody, left_avail, 2);
   const auto right_lines = wrap(measure, p.favours_right, kBody, right_avail, 2);
@@ -369,6 +371,7 @@ Scene layout_forest(const ForestPlot& p) {
     bottom = std::max(bottom, end);
   }
   s.height = std::ceil(bottom + kMargin);
+  s.fit_texts(kMargin);
   return s;
 }
 

@@ -59,9 +59,10 @@ Frame make_frame(Scene& s, TextMeasure& m, const std::string& title, const std::
   for (const auto& l : f.ay.labels)
     label_w = std::max(label_w, m.width(l, kTick));
   double y = kMargin;
+  const double page_width = kMargin + label_w + 8.0 + kPlotWidth + kMargin;
   if (!title.empty()) {
     const FontMetrics mtitle = m.metrics(kTitle);
-    for (const auto& line : wrap(m, title, kTitle, kPlotWidth + label_w + 40.0, 2)) {
+    for (const auto& line : wrap(m, title, kTitle, page_width - 2 * kMargin, 2)) {
       s.add_text(m, {kMargin, y + mtitle.ascent, line, kTitle});
       y += mtitle.height() * 1.2;
     }
@@ -206,6 +207,7 @@ Scene layout_funnel(const FunnelPlot& p) {
                                open ? " [filled in]" : "", p.sei[i]);
   }
   s.description = "Funnel plot: " + description;
+  s.fit_texts(kMargin);
   return s;
 }
 
@@ -255,6 +257,7 @@ Scene layout_bubble(const BubblePlot& p) {
   }
   s.description = fmt::format("Bubble plot of {} against {}: {} studies", p.y_label, p.x_label,
                               std::min(p.x.size(), p.yi.size()));
+  s.fit_texts(kMargin);
   return s;
 }
 
@@ -312,6 +315,7 @@ Scene layout_baujat(const BaujatPlot& p) {
   for (auto& t : placed)
     s.texts.push_back(std::move(t));
   s.description = "Baujat plot: " + description;
+  s.fit_texts(kMargin);
   return s;
 }
 

@@ -102,6 +102,8 @@ struct Scene {
 
   // Adds a text, computing its box with `measure`.
   void add_text(TextMeasure& measure, Text t);
+  // Grows the page, if needed, so that every text lies inside it with `margin` to spare.
+  void fit_texts(double margin);
   void add_rect(double x, double y, double w, double h, Color fill);
 };
 
