@@ -21,6 +21,8 @@ struct ReviewArgs {
   std::string dir;
   std::string out;  // empty: DIR/report.html
   std::vector<std::string> mcid;
+  std::string plots;  // empty: no plot files
+  std::string plot_format = "png";
 };
 
 // --mcid VALUE (every outcome without an MCID) or --mcid ID=VALUE.
@@ -74,6 +76,11 @@ int run_review_command(const ReviewArgs& args, Streams& io) {
   html.close();
   if (!html) throw InputError({out_path, 0, 0}, "cannot write the report to this file");
   render_review_summary(review, io.out, out_path);
+  if (!args.plots.empty()) {
+    const auto format = plot_format_for_path("x." + args.plot_format);
+    const auto written = write_review_plots(review, args.plots, *format);
+    io.out << "Plots: " << written.size() << " files in " << args.plots << "\n";
+  }
   return kExitOk;
 }
 
@@ -95,6 +102,13 @@ Action add_review_command(CLI::App& app) {
                    "published panel, or VALUE for every one without its own MCID (repeatable; "
                    "default: the manifest's mcid keys)")
       ->allow_extra_args(false);
+  review->add_option("--plots", args->plots,
+                     "Also write every plot of the report into this folder (default: none)");
+  review
+      ->add_option("--plot-format", args->plot_format,
+                   "Format of the --plots files: png (300 dpi), svg or pdf")
+      ->check(CLI::IsMember({"png", "svg", "pdf"}))
+      ->capture_default_str();
   return [args](Streams& io) { return run_review_command(*args, io); };
 }
 

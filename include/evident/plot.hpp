@@ -34,6 +34,7 @@ enum class PlotFormat { svg, png, pdf };
 struct ForestColumn {
   std::string group;
   std::string header;
+  bool text = false;  ///< left-aligned words rather than right-aligned numbers
 };
 
 enum class ForestRowKind {

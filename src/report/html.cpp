@@ -411,26 +411,7 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
   for (const auto& note : o.notes)
     out << "<p class=\"note\">" << esc(note) << "</p>\n";
 
-  ForestOptions fo;
-  fo.group1 = s.experimental;
-  fo.group2 = s.control;
-  fo.benefit = s.benefit;
-  fo.mcid = s.mcid;
-  // The per-arm columns come from the view table of each study.
-  std::vector<std::vector<std::string>> unused;
-  ForestPlot fp;
-  if (o.tables.size() == 1) {
-    fp = forest_plot(a, fo, &o.tables.front());
-  } else {
-    // Several data files: one table per study for the per-arm columns.
-    std::vector<const StudyTable*> per_study;
-    std::vector<std::size_t> rows;
-    for (const auto& ref : o.study_refs) {
-      per_study.push_back(&o.tables[ref.table]);
-      rows.push_back(ref.row);
-    }
-    fp = forest_plot(a, fo, per_study, rows);
-  }
+  const ForestPlot fp = outcome_forest_plot(o);
   out << figure(fp, "Forest plot of " + s.name,
                 esc(fmt::format("Forest plot. Squares: study estimates, sized by weight; lines: "
                                 "{:g}% confidence intervals; diamond: pooled estimate{}.",
@@ -443,9 +424,7 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
                                     ? "; red bar: prediction interval for a new study"
                                     : "")));
   if (a.fit.k >= 3) {
-    FunnelPlot fun = funnel_plot(a, false);
-    for (std::size_t i = 0; i < o.funnel_open.size() && i < fun.open.size(); ++i)
-      fun.open[i] = o.funnel_open[i];
+    const FunnelPlot fun = outcome_funnel_plot(o);
     out << figure(fun, "Funnel plot of " + s.name,
                   esc(fmt::format("Funnel plot: each study's estimate against its standard error, "
                                   "with the pooled estimate and its pseudo 95% confidence region.{}",
@@ -588,7 +567,6 @@ void write_plain(std::ostream& out, const Review& review) {
 
 void write_published(std::ostream& out, const Review& review) {
   const PublishedResult& p = *review.published;
-  const OutcomeSpec* first = review.outcomes.empty() ? nullptr : &review.outcomes.front().spec;
   out << "<section id=\"published\">\n<h2>Published meta-analyses, side by side</h2>\n";
   out << fmt::format(
       "<p>{} pooled results from {} published meta-analyses and reviews ({}) are shown as their "
@@ -616,58 +594,7 @@ void write_published(std::ostream& out, const Review& review) {
     write_cautions(out, review.manifest, panel.spec.id);
     out << "<p>" << esc(detail::panel_statement(panel)) << "</p>\n";
 
-    ForestPlot fp;
-    fp.study_header = "Meta-analysis";
-    fp.columns = {{"", "Outcome"}, {"", "Months"}};
-    fp.effect_name = panel.spec.title.size() < 40 ? panel.spec.title : "Published estimate";
-    fp.model_text = "as published, 95% CI";
-    fp.estimate_header = "Estimate [95% CI]";
-    fp.log_scale = panel.spec.log_scale;
-    fp.show_weights = false;
-    const std::string e = first ? first->experimental : "Intervention";
-    const std::string c = first ? first->control : "Control";
-    const bool lower = panel.spec.benefit == Benefit::lower;
-    fp.favours_left = "Favours " + (lower ? e : c);
-    fp.favours_right = "Favours " + (lower ? c : e);
-    auto scale = [&](double v) { return panel.spec.log_scale ? std::log(v) : v; };
-    bool any_flag = false;
-    for (const auto& r : panel.rows) {
-      if (!(std::isfinite(r.estimate) && std::isfinite(r.ci_lb) && std::isfinite(r.ci_ub))) continue;
-      if (panel.spec.log_scale && !(r.ci_lb > 0)) continue;
-      ForestRow row;
-      row.label = r.label;
-      row.cells = {r.outcome, r.timepoint.empty() ? "-" : r.timepoint};
-      row.estimate = scale(r.estimate);
-      row.ci_lb = scale(r.ci_lb);
-      row.ci_ub = scale(r.ci_ub);
-      row.weight = std::nan("");
-      row.open = !r.flags.empty();
-      any_flag = any_flag || row.open;
-      fp.rows.push_back(std::move(row));
-    }
-    if (!panel.spec.compare_outcome.empty()) {
-      for (const auto& o : review.outcomes) {
-        if (o.spec.id != panel.spec.compare_outcome || !o.analysis) continue;
-        ForestRow row;
-        row.kind = ForestRowKind::summary;
-        row.label = fmt::format("Pooled in this review: {}", o.spec.name);
-        row.cells = {"", ""};
-        row.estimate = o.analysis->fit.estimate;
-        row.ci_lb = o.analysis->fit.ci_lb;
-        row.ci_ub = o.analysis->fit.ci_ub;
-        row.weight = std::nan("");
-        fp.rows.push_back(std::move(row));
-      }
-    }
-    if (panel.spec.mcid) {
-      const double m = *panel.spec.mcid;
-      const double v = panel.spec.log_scale ? std::fabs(std::log(m)) : m;
-      fp.references.push_back({-v, "MCID"});
-      fp.references.push_back({v, "MCID"});
-      fp.footnotes.push_back(fmt::format("Dashed lines: MCID (\u00b1{:g})", m));
-    }
-    if (any_flag) fp.footnotes.push_back("Open squares: numbers flagged below");
-    fp.footnotes.push_back("Results overlap in trials: shown side by side, not pooled");
+    const ForestPlot fp = published_panel_plot(review, panel);
     if (!fp.rows.empty()) {
       out << figure(fp, "Published estimates: " + panel.spec.title,
                     "Published pooled estimates with their 95% confidence intervals, as printed.");

@@ -187,8 +187,13 @@ Scene layout_forest(const ForestPlot& p) {
     }
     j = end;
   }
+  // Numbers align right, words left.
+  auto col_x = [&](std::size_t j) {
+    return p.columns[j].text ? col_right[j] - col_w[j] : col_right[j];
+  };
+  auto col_align = [&](std::size_t j) { return p.columns[j].text ? Align::left : Align::right; };
   for (std::size_t j = 0; j < ncol; ++j) {
-    s.add_text(measure, {col_right[j], base_header, p.columns[j].header, kBold, Align::right});
+    s.add_text(measure, {col_x(j), base_header, p.columns[j].header, kBold, col_align(j)});
   }
   s.add_text(measure, {x_label, base_header, p.study_header, kBold});
   s.add_text(measure, {(gx0 + gx1) / 2, base_group, p.effect_name, kBold, Align::center});
@@ -225,7 +230,7 @@ Scene layout_forest(const ForestPlot& p) {
                   label_font(r.kind)});
     }
     for (std::size_t j = 0; j < ncol && j < r.cells.size(); ++j) {
-      s.add_text(measure, {col_right[j], base, r.cells[j], label_font(r.kind), Align::right});
+      s.add_text(measure, {col_x(j), base, r.cells[j], label_font(r.kind), col_align(j)});
     }
     s.add_text(measure, {x_est, base, est_text[i], label_font(r.kind), Align::right});
     if (p.show_weights && std::isfinite(r.weight)) {
