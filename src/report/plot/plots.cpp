@@ -251,7 +251,11 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
   p.estimate_header = fmt::format("{} [{}% CI]", names.abbrev, level);
   p.log_scale = is_log_ratio(a.measure);
   p.null_value = 0.0;
-  const std::string fav1 = "Favours " + o.group1, fav2 = "Favours " + o.group2;
+  // Proportions and correlations describe one group: nothing is favoured unless the caller says.
+  const InputShape shape = measure_shape(a.measure);
+  const bool comparison = shape != InputShape::proportion && shape != InputShape::correlation;
+  const std::string fav1 = comparison ? "Favours " + o.group1 : "";
+  const std::string fav2 = comparison ? "Favours " + o.group2 : "";
   p.favours_left = !o.favours_left.empty() ? o.favours_left
                                            : (o.benefit == Benefit::lower ? fav1 : fav2);
   p.favours_right = !o.favours_right.empty() ? o.favours_right
