@@ -96,11 +96,13 @@ void add_plot_options(CLI::App& command, PlotArgs& args) {
         return "a plot file name must end in .svg, .png (300 dpi) or .pdf";
       },
       "PATH", "plot path");
-  command.add_option("--forest", args.forest,
-                     "Write a forest plot to PATH (.svg, .png at 300 dpi, or .pdf; default: none)")
+  command
+      .add_option("--forest", args.forest,
+                  "Write a forest plot to PATH (.svg, .png at 300 dpi, or .pdf; default: none)")
       ->check(plot_path);
-  command.add_option("--funnel", args.funnel,
-                     "Write a funnel plot (standard error against effect) to PATH (default: none)")
+  command
+      .add_option("--funnel", args.funnel,
+                  "Write a funnel plot (standard error against effect) to PATH (default: none)")
       ->check(plot_path);
   command.add_flag("--contours", args.contours,
                    "Contour-enhanced funnel plot: shade where p < 0.10, 0.05, 0.01 (default: off, "
@@ -114,9 +116,10 @@ void add_plot_options(CLI::App& command, PlotArgs& args) {
                   "Which values favour the first group in plots: lower or higher")
       ->check(CLI::IsMember({"lower", "higher"}))
       ->capture_default_str();
-  command.add_option("--mcid", args.mcid,
-                     "Minimal clinically important difference, drawn as dashed lines (natural "
-                     "scale: a ratio for OR/RR, units of the outcome for MD; default: none)")
+  command
+      .add_option("--mcid", args.mcid,
+                  "Minimal clinically important difference, drawn as dashed lines (natural "
+                  "scale: a ratio for OR/RR, units of the outcome for MD; default: none)")
       ->check(CLI::PositiveNumber);
   command.add_option("--title", args.title, "Title of the plots (default: none)");
 }

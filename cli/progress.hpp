@@ -25,8 +25,8 @@ class Progress {
     if (!shown_ && steady_clock::now() - start_ < kDelay) return;
     constexpr std::size_t kWidth = 24;
     const std::size_t filled = done * kWidth / total;
-    std::string line = "\r[" + std::string(filled, '#') + std::string(kWidth - filled, '-') +
-                       "] " + std::to_string(done) + "/" + std::to_string(total) + " ";
+    std::string line = "\r[" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " +
+                       std::to_string(done) + "/" + std::to_string(total) + " ";
     line += std::string(what.substr(0, 40));
     err_ << line << "\033[K" << std::flush;
     shown_ = true;

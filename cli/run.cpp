@@ -1,11 +1,11 @@
 #include "run.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <exception>
 #include <iostream>
-
-#include <unistd.h>
 
 #include "commands.hpp"
 #include "evident/evident.hpp"

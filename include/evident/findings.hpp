@@ -51,7 +51,7 @@ enum class RiskOfBias { low, some_concerns, high };
 struct DomainSuggestion {
   std::string domain;  ///< "Risk of bias", "Inconsistency", ...
   Rating rating = Rating::not_assessed;
-  std::string reason;        ///< why, with the numbers
+  std::string reason;          ///< why, with the numbers
   bool from_reviewer = false;  ///< given in the manifest, not suggested by the program
 };
 
@@ -64,14 +64,14 @@ struct SmallStudyTest {
 
 /// What the numbers allow a plain-language statement to claim.
 enum class EffectDirection {
-  reduces,                    ///< the effect is below the line of no effect
-  increases,                  ///< above it
-  little_or_no_difference,    ///< within the range of trivial effects
+  reduces,                  ///< the effect is below the line of no effect
+  increases,                ///< above it
+  little_or_no_difference,  ///< within the range of trivial effects
 };
 
 struct AbsoluteEffect {
-  double control_risk = 0.0;          ///< assumed risk without the intervention
-  std::string control_risk_source;    ///< where it came from
+  double control_risk = 0.0;                        ///< assumed risk without the intervention
+  std::string control_risk_source;                  ///< where it came from
   double risk = 0.0, risk_lb = 0.0, risk_ub = 0.0;  ///< with the intervention
   /// (risk - control_risk) per 1000 people, with its interval.
   double per_1000 = 0.0, per_1000_lb = 0.0, per_1000_ub = 0.0;
@@ -86,12 +86,12 @@ struct FindingsInput {
   /// Assumed control-group risk for binary outcomes; without it, the median control-group risk
   /// of the studies (GRADE Handbook 5.1).
   std::optional<double> control_risk;
-  std::vector<double> control_risks;  ///< observed per study (events / total), for the median
+  std::vector<double> control_risks;   ///< observed per study (events / total), for the median
   std::vector<double> control_totals;  ///< control-group size per study (same order)
-  bool randomised = true;             ///< GRADE starts randomised evidence at high certainty
-  double participants = 0.0;          ///< total in the analysis (NaN when unknown)
-  double events = 0.0;                ///< total events (binary outcomes; NaN otherwise)
-  std::optional<double> typical_sd;   ///< for the optimal information size of a mean difference
+  bool randomised = true;              ///< GRADE starts randomised evidence at high certainty
+  double participants = 0.0;           ///< total in the analysis (NaN when unknown)
+  double events = 0.0;                 ///< total events (binary outcomes; NaN otherwise)
+  std::optional<double> typical_sd;    ///< for the optimal information size of a mean difference
   std::vector<std::optional<RiskOfBias>> risk_of_bias;  ///< per study, in Analysis order
   bool has_risk_of_bias = false;                        ///< a `rob` column was present
   std::optional<SmallStudyTest> small_study;

@@ -63,9 +63,9 @@ enum class OutcomeDesign {
 };
 
 struct OutcomeSpec {
-  std::string id;     ///< short name: [a-z0-9_-]
-  std::string name;   ///< as shown in the report
-  std::string group;  ///< section of the report ("Safety", "Effectiveness")
+  std::string id;                 ///< short name: [a-z0-9_-]
+  std::string name;               ///< as shown in the report
+  std::string group;              ///< section of the report ("Safety", "Effectiveness")
   std::vector<std::string> data;  ///< data files, relative to the review folder
   RowFilter where;
   std::vector<RowFilter> exclude;
@@ -206,9 +206,9 @@ struct OutcomeResult {
 struct PublishedRow {
   std::size_t line = 0;
   std::string label, outcome, timepoint, measure, model, k, n, notes, source_url, source_location;
-  std::string estimate_text, ci_text;  ///< as printed
+  std::string estimate_text, ci_text;               ///< as printed
   double estimate = 0.0, ci_lb = 0.0, ci_ub = 0.0;  ///< NaN where not a number
-  std::vector<std::string> flags;  ///< problems found in the numbers themselves
+  std::vector<std::string> flags;                   ///< problems found in the numbers themselves
 };
 
 struct PublishedPanelResult {
@@ -257,7 +257,6 @@ std::vector<std::string> write_review_plots(const Review& review, const std::str
                                             PlotFormat format);
 
 /// A summary that fits on one terminal screen: one line per outcome.
-void render_review_summary(const Review& review, std::ostream& out,
-                           const std::string& report_path);
+void render_review_summary(const Review& review, std::ostream& out, const std::string& report_path);
 
 }  // namespace evident

@@ -2,6 +2,7 @@
 // place in the file; all problems are collected and reported together.
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +10,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "evident/review.hpp"
 
@@ -20,25 +20,28 @@ namespace {
 namespace fs = std::filesystem;
 
 // Keys an outcome may have; all but `id` and `name` may also be given once under [defaults].
-constexpr std::string_view kOutcomeKeys[] = {
-    "id",          "name",          "group",       "data",          "where",
-    "exclude",     "columns",       "label",       "design",        "measure",
-    "method",      "test",          "level",       "add",           "to",
-    "benefit",     "mcid",          "mcid_source", "scale",         "control_risk",
-    "control_risk_source",          "study_design", "rob_column",   "experimental",
-    "control",     "indirectness",  "indirectness_reason",          "notes"};
-constexpr std::string_view kTopKeys[] = {"title", "question", "defaults", "outcome", "published",
-                                         "caution"};
+constexpr std::string_view kOutcomeKeys[] = {"id",           "name",         "group",
+                                             "data",         "where",        "exclude",
+                                             "columns",      "label",        "design",
+                                             "measure",      "method",       "test",
+                                             "level",        "add",          "to",
+                                             "benefit",      "mcid",         "mcid_source",
+                                             "scale",        "control_risk", "control_risk_source",
+                                             "study_design", "rob_column",   "experimental",
+                                             "control",      "indirectness", "indirectness_reason",
+                                             "notes"};
+constexpr std::string_view kTopKeys[] = {"title",   "question",  "defaults",
+                                         "outcome", "published", "caution"};
 constexpr std::string_view kQuestionKeys[] = {"population", "intervention", "comparator",
                                               "outcomes"};
 constexpr std::string_view kPublishedKeys[] = {"data", "label", "columns", "panel", "notes"};
-constexpr std::string_view kPanelKeys[] = {"id",          "title",   "scale",          "where",
-                                           "exclude",     "log_scale", "mcid",         "mcid_source",
-                                           "benefit",     "compare_outcome", "notes"};
+constexpr std::string_view kPanelKeys[] = {"id",      "title",           "scale", "where",
+                                           "exclude", "log_scale",       "mcid",  "mcid_source",
+                                           "benefit", "compare_outcome", "notes"};
 constexpr std::string_view kCautionKeys[] = {"text", "applies_to"};
 constexpr std::string_view kPublishedRoles[] = {
-    "estimate", "ci_lb", "ci_ub", "outcome", "timepoint", "measure", "k", "n", "notes",
-    "source_url", "source_location", "model"};
+    "estimate", "ci_lb", "ci_ub", "outcome",    "timepoint",       "measure",
+    "k",        "n",     "notes", "source_url", "source_location", "model"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -85,7 +88,8 @@ class Reader {
 
   // Every key of `t` must be one of `known`; an unknown one is reported with the closest known.
   template <std::size_t N>
-  void check_keys(const toml::table& t, const std::string& path, const std::string_view (&known)[N]) {
+  void check_keys(const toml::table& t, const std::string& path,
+                  const std::string_view (&known)[N]) {
     for (auto&& [key, node] : t) {
       const std::string_view k = key.str();
       if (std::find(std::begin(known), std::end(known), k) != std::end(known)) continue;
@@ -221,7 +225,8 @@ class Reader {
     }
     for (auto&& [key, value] : *t) {
       const std::string k(key.str());
-      if (auto s = string(&value, name + "." + k)) out.push_back({k, *s, name + "." + k, at(value)});
+      if (auto s = string(&value, name + "." + k))
+        out.push_back({k, *s, name + "." + k, at(value)});
     }
     return out;
   }
@@ -269,8 +274,8 @@ void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpe
                             s.path, o.id));
     }
   } else if (!s.own.get("id")) {
-    r.problem(r.at(s.own), fmt::format("{}: 'id' is required (a short name such as \"sae\")",
-                                       s.path));
+    r.problem(r.at(s.own),
+              fmt::format("{}: 'id' is required (a short name such as \"sae\")", s.path));
   }
   o.name = r.string(s.own.get("name"), s.path + ".name").value_or(o.id);
   o.group = r.string(s.get("group"), s.name("group")).value_or("Outcomes");
@@ -290,8 +295,8 @@ void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpe
   if (const toml::node* n = s.get("data")) {
     for (const auto& file : o.data) {
       if (!fs::is_regular_file(fs::path(dir) / file)) {
-        r.problem(r.at(*n), fmt::format("{}: data file '{}' not found in {}", s.name("data"),
-                                        file, dir));
+        r.problem(r.at(*n),
+                  fmt::format("{}: data file '{}' not found in {}", s.name("data"), file, dir));
       }
     }
   }
@@ -302,9 +307,9 @@ void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpe
     } else if (d == "single-arm" || d == "single_arm") {
       o.design = OutcomeDesign::single_arm;
     } else {
-      r.problem(r.at(*s.get("design")),
-                fmt::format("{}: '{}' is not a design: comparative or single-arm",
-                            s.name("design"), *v));
+      r.problem(
+          r.at(*s.get("design")),
+          fmt::format("{}: '{}' is not a design: comparative or single-arm", s.name("design"), *v));
     }
   }
   if (auto v = r.string(s.get("measure"), s.name("measure"))) {
@@ -351,9 +356,9 @@ void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpe
     if (*v > 0 && *v < 100) {
       o.analysis.fit.level = *v;
     } else {
-      r.problem(r.at(*s.get("level")),
-                fmt::format("{}: the confidence level is a percentage in (0, 100)",
-                            s.name("level")));
+      r.problem(
+          r.at(*s.get("level")),
+          fmt::format("{}: the confidence level is a percentage in (0, 100)", s.name("level")));
     }
   }
   if (auto v = r.number(s.get("add"), s.name("add"))) {
@@ -416,9 +421,9 @@ void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpe
     } else if (d == "observational") {
       o.randomised = false;
     } else {
-      r.problem(r.at(*s.get("study_design")),
-                fmt::format("{}: '{}' is not randomised or observational",
-                            s.name("study_design"), *v));
+      r.problem(
+          r.at(*s.get("study_design")),
+          fmt::format("{}: '{}' is not randomised or observational", s.name("study_design"), *v));
     }
   }
   o.rob_column = r.string(s.get("rob_column"), s.name("rob_column")).value_or(o.rob_column);
@@ -474,8 +479,7 @@ void read_panel(Reader& r, const toml::table& t, const std::string& path, Publis
                 fmt::format("{}.benefit: '{}' is not \"lower\" or \"higher\"", path, *v));
     }
   }
-  p.compare_outcome =
-      r.string(t.get("compare_outcome"), path + ".compare_outcome").value_or("");
+  p.compare_outcome = r.string(t.get("compare_outcome"), path + ".compare_outcome").value_or("");
   p.notes = r.strings(t.get("notes"), path + ".notes");
 }
 
@@ -522,8 +526,9 @@ Manifest read_manifest(const std::string& dir_or_file) {
       m.question.comparator = r.string(t->get("comparator"), "question.comparator").value_or("");
       m.question.outcomes = r.strings(t->get("outcomes"), "question.outcomes");
     } else {
-      r.problem(r.at(*q), "question: expected a table [question] with population, "
-                          "intervention, comparator and outcomes");
+      r.problem(r.at(*q),
+                "question: expected a table [question] with population, "
+                "intervention, comparator and outcomes");
     }
   }
   const toml::table* defaults = nullptr;

@@ -55,8 +55,7 @@ bool is_binary(Measure m) {
 }
 
 double median(std::vector<double> v) {
-  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }),
-          v.end());
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
   if (v.empty()) return kNaN;
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -110,9 +109,10 @@ DomainSuggestion risk_of_bias(const Analysis& a, const FindingsInput& in) {
   } else {
     d.rating = Rating::not_serious;
   }
-  d.reason = fmt::format("{} of the weight from studies at high risk of bias, {} with some "
-                         "concerns",
-                         percent(high), percent(some));
+  d.reason = fmt::format(
+      "{} of the weight from studies at high risk of bias, {} with some "
+      "concerns",
+      percent(high), percent(some));
   if (unknown > 0) d.reason += fmt::format(", {} not assessed", percent(unknown));
   return d;
 }
@@ -143,7 +143,8 @@ DomainSuggestion inconsistency(const Analysis& a, const Findings& f) {
              (pi_spans_null && !ci_spans_null)) {
     d.rating = Rating::serious;
   }
-  if (fit.k < 5) d.reason += fmt::format("; with {} studies heterogeneity is poorly estimated", fit.k);
+  if (fit.k < 5)
+    d.reason += fmt::format("; with {} studies heterogeneity is poorly estimated", fit.k);
   return d;
 }
 
@@ -164,15 +165,18 @@ DomainSuggestion imprecision(const Analysis& a, const FindingsInput& in, Finding
   if (is_binary(a.measure) && f.absolute) {
     const double p0 = f.absolute->control_risk;
     if (p0 > 0.0 && p0 < 1.0) {
-      const double p1 = in.benefit == Benefit::lower ? p0 * (1.0 - kGradeRelativeChange)
-                                                     : std::min(0.99, p0 * (1.0 + kGradeRelativeChange));
+      const double p1 = in.benefit == Benefit::lower
+                            ? p0 * (1.0 - kGradeRelativeChange)
+                            : std::min(0.99, p0 * (1.0 + kGradeRelativeChange));
       const double z = kZAlpha + kZBeta;
       ois = 2.0 * z * z * (p0 * (1 - p0) + p1 * (1 - p1)) / ((p0 - p1) * (p0 - p1));
-      ois_text = fmt::format("optimal information size {:.0f} (control risk {:.1f}%, relative "
-                             "change 25%)",
-                             std::ceil(ois), 100 * p0);
+      ois_text = fmt::format(
+          "optimal information size {:.0f} (control risk {:.1f}%, relative "
+          "change 25%)",
+          std::ceil(ois), 100 * p0);
     }
-  } else if (in.mcid && (a.measure == Measure::SMD || (a.measure == Measure::MD && in.typical_sd))) {
+  } else if (in.mcid &&
+             (a.measure == Measure::SMD || (a.measure == Measure::MD && in.typical_sd))) {
     const double sd = a.measure == Measure::SMD ? 1.0 : *in.typical_sd;
     const double z = kZAlpha + kZBeta;
     ois = 2.0 * 2.0 * z * z * sd * sd / (*in.mcid * *in.mcid);
@@ -239,12 +243,14 @@ DomainSuggestion small_study_effects(const Analysis& a, const FindingsInput& in)
     return d;
   }
   if (a.fit.k < 10) {
-    d.reason = fmt::format("{} {}: fewer than 10, too few for a test of funnel plot asymmetry "
-                           "(Sterne et al. 2011)",
-                           a.fit.k, a.fit.k == 1 ? "study" : "studies");
+    d.reason = fmt::format(
+        "{} {}: fewer than 10, too few for a test of funnel plot asymmetry "
+        "(Sterne et al. 2011)",
+        a.fit.k, a.fit.k == 1 ? "study" : "studies");
   } else {
-    d.reason = "10 or more studies, but no test for small-study effects was run: inspect the "
-               "funnel plot";
+    d.reason =
+        "10 or more studies, but no test for small-study effects was run: inspect the "
+        "funnel plot";
   }
   return d;
 }
@@ -280,8 +286,8 @@ std::string_view rating_name(Rating r) noexcept {
 
 std::optional<Rating> parse_rating(std::string_view name) noexcept {
   const std::string n = lower(name);
-  for (Rating r : {Rating::not_serious, Rating::serious, Rating::very_serious,
-                   Rating::not_assessed, Rating::not_applicable}) {
+  for (Rating r : {Rating::not_serious, Rating::serious, Rating::very_serious, Rating::not_assessed,
+                   Rating::not_applicable}) {
     if (n == rating_name(r)) return r;
   }
   return std::nullopt;
@@ -342,7 +348,7 @@ Findings assess(const Analysis& a, const FindingsInput& in) {
   } else if (f.ratio) {
     f.important_low = 1.0 - kGradeRelativeChange;
     f.important_high = 1.0 + kGradeRelativeChange;
-    f.threshold_source = "GRADE default: a relative change of 25% (0.75 and 1.25)";
+    f.threshold_source = "GRADE's default thresholds 0.75 and 1.25";
   }
 
   if (is_binary(a.measure)) {
@@ -364,9 +370,9 @@ Findings assess(const Analysis& a, const FindingsInput& in) {
         }
         if (total > 0 && events > 0) {
           abs.control_risk = events / total;
-          abs.control_risk_source = fmt::format(
-              "overall control-group risk, {:.0f} events in {:.0f} (the median is 0)", events,
-              total);
+          abs.control_risk_source =
+              fmt::format("overall control-group risk, {:.0f} events in {:.0f} (the median is 0)",
+                          events, total);
         }
       }
     }
@@ -390,11 +396,11 @@ Findings assess(const Analysis& a, const FindingsInput& in) {
     const std::string below = low_is_benefit ? "benefit" : "harm";
     const std::string above = low_is_benefit ? "harm" : "benefit";
     if (f.ci_ub < f.important_low) {
-      f.mcid_comparison = fmt::format("the whole interval shows an important {} (beyond {})",
-                                      below, num(f.important_low));
+      f.mcid_comparison = fmt::format("the whole interval shows an important {} (beyond {})", below,
+                                      num(f.important_low));
     } else if (f.ci_lb > f.important_high) {
-      f.mcid_comparison = fmt::format("the whole interval shows an important {} (beyond {})",
-                                      above, num(f.important_high));
+      f.mcid_comparison = fmt::format("the whole interval shows an important {} (beyond {})", above,
+                                      num(f.important_high));
     } else if (f.ci_lb >= f.important_low && f.ci_ub <= f.important_high) {
       f.mcid_comparison = includes_null
                               ? "the interval excludes important effects: little or no difference"

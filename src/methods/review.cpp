@@ -1,6 +1,8 @@
 // Running a review: for each outcome, the rows its filters choose from its data files, the
 // effect sizes, the analysis and its assessment; the published results and their checks.
 
+#include "evident/review.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 
 #include "evident/csv.hpp"
 #include "evident/effect.hpp"
-#include "evident/review.hpp"
 #include "stats/distributions.hpp"
 
 namespace evident {
@@ -75,8 +76,8 @@ class Files {
 std::size_t column_or_throw(const StudyTable& t, const std::string& column, const std::string& key,
                             const SourceLocation& where) {
   if (auto c = t.find_column(column)) return *c;
-  throw InputError(where, fmt::format("{}: the data file {} has no column '{}'", key, t.source(),
-                                      column));
+  throw InputError(where,
+                   fmt::format("{}: the data file {} has no column '{}'", key, t.source(), column));
 }
 
 struct CompiledFilter {
@@ -253,8 +254,7 @@ double cell_number(const StudyTable& t, std::size_t row, std::string_view column
 }
 
 double median(std::vector<double> v) {
-  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }),
-          v.end());
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
   if (v.empty()) return kNaN;
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -301,8 +301,7 @@ void run_comparative(OutcomeResult& res) {
       merged.ni.push_back(d.ni[i]);
       res.study_refs.push_back({part_table[p], row_of_line.at(d.lines[i])});
     }
-    merged.diagnostics.insert(merged.diagnostics.end(), d.diagnostics.begin(),
-                              d.diagnostics.end());
+    merged.diagnostics.insert(merged.diagnostics.end(), d.diagnostics.begin(), d.diagnostics.end());
   }
   res.analysis = analyse(merged, o.analysis.fit, join(sources, " + "));
   res.status = OutcomeStatus::pooled;
@@ -415,9 +414,9 @@ void run_single_arm(OutcomeResult& res) {
         s.events = value("xi");
         s.total = value("ni");
         if (!(s.total > 0) || s.events < 0 || s.events > s.total) {
-          throw InputError(table.where(r, *table.find_column("xi")),
-                           fmt::format("{} events in {} participants is not a proportion",
-                                       s.events, s.total));
+          throw InputError(
+              table.where(r, *table.find_column("xi")),
+              fmt::format("{} events in {} participants is not a proportion", s.events, s.total));
         }
         s.proportion = s.events / s.total;
         std::tie(s.ci_lb, s.ci_ub) = stats::clopper_pearson(s.events, s.total, level);
@@ -438,19 +437,23 @@ void run_single_arm(OutcomeResult& res) {
 // ---- published results -------------------------------------------------------------------------
 
 const std::map<std::string, std::string>& default_published_columns() {
-  static const std::map<std::string, std::string> columns{
-      {"estimate", "estimate"},        {"ci_lb", "ci_low"},
-      {"ci_ub", "ci_high"},            {"outcome", "outcome"},
-      {"timepoint", "timepoint_months"}, {"measure", "effect_measure"},
-      {"k", "k"},                      {"n", "n_participants"},
-      {"notes", "notes"},              {"source_url", "source_url"},
-      {"source_location", "source_location"}, {"model", "model"}};
+  static const std::map<std::string, std::string> columns{{"estimate", "estimate"},
+                                                          {"ci_lb", "ci_low"},
+                                                          {"ci_ub", "ci_high"},
+                                                          {"outcome", "outcome"},
+                                                          {"timepoint", "timepoint_months"},
+                                                          {"measure", "effect_measure"},
+                                                          {"k", "k"},
+                                                          {"n", "n_participants"},
+                                                          {"notes", "notes"},
+                                                          {"source_url", "source_url"},
+                                                          {"source_location", "source_location"},
+                                                          {"model", "model"}};
   return columns;
 }
 
 bool is_difference_measure(std::string_view m) {
-  return m.find("MD") != std::string_view::npos ||
-         m.find("difference") != std::string_view::npos;
+  return m.find("MD") != std::string_view::npos || m.find("difference") != std::string_view::npos;
 }
 
 PublishedResult run_published(const PublishedSpec& spec, Files& files, const Manifest& m,
@@ -505,15 +508,17 @@ PublishedResult run_published(const PublishedSpec& spec, Files& files, const Man
     const bool complete =
         std::isfinite(row.estimate) && std::isfinite(row.ci_lb) && std::isfinite(row.ci_ub);
     if (complete && (row.estimate < row.ci_lb || row.estimate > row.ci_ub)) {
-      row.flags.push_back("the printed interval does not contain the estimate (a minus sign may "
-                          "be missing in the source)");
+      row.flags.push_back(
+          "the printed interval does not contain the estimate (a minus sign may "
+          "be missing in the source)");
     } else if (complete && is_difference_measure(row.measure)) {
       // A difference's interval is symmetric about the estimate up to rounding; a ratio's is
       // symmetric only on the log scale.
       const double up = row.ci_ub - row.estimate, down = row.estimate - row.ci_lb;
       if (std::fabs(up - down) > 0.2 * (row.ci_ub - row.ci_lb) + 0.02) {
-        row.flags.push_back("the interval is asymmetric around the estimate, which a "
-                            "difference's interval is not: these may be ratios mislabelled");
+        row.flags.push_back(
+            "the interval is asymmetric around the estimate, which a "
+            "difference's interval is not: these may be ratios mislabelled");
       }
     }
     res.rows.push_back(std::move(row));

@@ -55,8 +55,8 @@ std::string effect_abbrev(Measure m) {
 std::string readable(double v) {
   if (std::isnan(v)) return "NA";
   const double a = std::fabs(v);
-  std::string s = (a != 0.0 && (a < 0.01 || a >= 1000)) ? fmt::format("{:.3g}", v)
-                                                         : fmt::format("{:.2f}", v);
+  std::string s =
+      (a != 0.0 && (a < 0.01 || a >= 1000)) ? fmt::format("{:.3g}", v) : fmt::format("{:.2f}", v);
   if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
   return s;
 }
@@ -112,10 +112,11 @@ std::string plain_statement(const OutcomeResult& o) {
   std::string sentence;
   const Certainty c = f.statement_certainty;
   if (c == Certainty::very_low) {
-    sentence = fmt::format("The evidence is very uncertain about the effect of {} on {}.", who,
-                           what);
+    sentence =
+        fmt::format("The evidence is very uncertain about the effect of {} on {}.", who, what);
   } else {
-    const char* modal = c == Certainty::moderate ? "probably " : (c == Certainty::low ? "may " : "");
+    const char* modal =
+        c == Certainty::moderate ? "probably " : (c == Certainty::low ? "may " : "");
     const bool high = c == Certainty::high;
     switch (f.direction) {
       case EffectDirection::reduces:
@@ -131,9 +132,9 @@ std::string plain_statement(const OutcomeResult& o) {
     }
   }
   sentence[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(sentence[0])));
-  sentence += fmt::format(" ({}; {}; suggested certainty: {}.)",
-                          effect_text(f, m, o.analysis->fit.level), size_text(o),
-                          certainty_label(f));
+  sentence +=
+      fmt::format(" ({}; {}; suggested certainty: {}.)", effect_text(f, m, o.analysis->fit.level),
+                  size_text(o), certainty_label(f));
   if (f.absolute) {
     sentence += fmt::format(" Assuming {:.0f} per 1000 without it, that is {}.",
                             1000.0 * f.absolute->control_risk, per_1000_text(*f.absolute));
@@ -168,14 +169,15 @@ std::string panel_statement(const PublishedPanelResult& p) {
       if (benefit_low ? r->ci_ub <= low : r->ci_lb >= high) ++ci_beyond_mcid;
     }
   }
-  std::string s = fmt::format("{} published {} range from {} to {}", rows.size(),
-                              rows.size() == 1 ? "estimate" : "estimates", readable(lo),
-                              readable(hi));
+  std::string s =
+      fmt::format("{} published {} range from {} to {}", rows.size(),
+                  rows.size() == 1 ? "estimate" : "estimates", readable(lo), readable(hi));
   s += fmt::format("; intervals including no effect: {} of {}", include_null, rows.size());
   if (p.spec.mcid) {
-    s += fmt::format("; estimates reaching an important benefit (MCID {:g}): {} of {}; intervals "
-                     "entirely beyond it: {} of {}",
-                     *p.spec.mcid, beyond_mcid, rows.size(), ci_beyond_mcid, rows.size());
+    s += fmt::format(
+        "; estimates reaching an important benefit (MCID {:g}): {} of {}; intervals "
+        "entirely beyond it: {} of {}",
+        *p.spec.mcid, beyond_mcid, rows.size(), ci_beyond_mcid, rows.size());
   }
   return s + ".";
 }
@@ -184,9 +186,10 @@ std::string missing_text(const OutcomeResult& o) {
   if (o.unusable.empty()) {
     return "No row of the data matches this outcome's filters.";
   }
-  std::string s = fmt::format("{} {} this outcome, but {} the values the analysis needs:",
-                              o.unusable.size(), o.unusable.size() == 1 ? "row matches" : "rows match",
-                              o.unusable.size() == 1 ? "it lacks" : "they lack");
+  std::string s =
+      fmt::format("{} {} this outcome, but {} the values the analysis needs:", o.unusable.size(),
+                  o.unusable.size() == 1 ? "row matches" : "rows match",
+                  o.unusable.size() == 1 ? "it lacks" : "they lack");
   for (std::size_t i = 0; i < o.unusable.size(); ++i) {
     const auto& u = o.unusable[i];
     s += fmt::format("{} {} ({}:{}; no {}{})", i ? ";" : "", u.study, u.file, u.line,

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <ostream>
@@ -125,7 +125,7 @@ nav ol { columns: 2; margin: 0.4em 0; padding-left: 1.4em; }
 table { border-collapse: collapse; width: 100%; margin: 0.6em 0 1em; font-size: 0.86em; }
 th, td { text-align: left; vertical-align: top; padding: 4px 7px; border-bottom: 1px solid var(--rule);
          overflow-wrap: anywhere; }
-th { background: #f3f3f6; border-bottom: 2px solid var(--ink); }
+th { background: #f3f3f6; border-bottom: 2px solid var(--ink); overflow-wrap: normal; }
 td.num, th.num { text-align: right; white-space: nowrap; overflow-wrap: normal; }
 table.pico th { width: 12em; background: none; border-bottom: 1px solid var(--rule); }
 table.sof td { font-size: 0.95em; }
@@ -142,6 +142,7 @@ table.sof td { font-size: 0.95em; }
 .result { font-size: 1.05em; }
 figure { margin: 0.8em 0 1.2em; }
 figure img { display:block; max-width: 100%; height: auto; border: 1px solid #ececf1; }
+table.sof td:nth-child(2) { min-width: 6em; }
 table.sof td:nth-child(3) { min-width: 9em; }
 details { margin: 0.6em 0 1em; }
 summary { cursor: pointer; color: var(--accent); }
@@ -199,8 +200,8 @@ void write_data_table(std::ostream& out, const OutcomeResult& o) {
     return name;
   };
   auto add = [&](const std::string& name, const std::string& head) {
-    cols.push_back({name, fmt::format("{}<br><span class=\"small\">{}</span>", esc(head),
-                                      esc(mapped(name)))});
+    cols.push_back(
+        {name, fmt::format("{}<br><span class=\"small\">{}</span>", esc(head), esc(mapped(name)))});
   };
   const std::string e = o.spec.experimental, c = o.spec.control;
   if (o.spec.design == OutcomeDesign::single_arm) {
@@ -254,7 +255,8 @@ void write_data_table(std::ostream& out, const OutcomeResult& o) {
           << esc(file) << " line " << t.line(r) << "</span></td>";
       const std::string notes = cell(t, r, "notes");
       out << "<td class=\"small\">";
-      if (notes.find("DERIVED") != std::string::npos) out << "<span class=\"derived\">Derived.</span> ";
+      if (notes.find("DERIVED") != std::string::npos)
+        out << "<span class=\"derived\">Derived.</span> ";
       out << esc(notes) << "</td></tr>\n";
     }
   }
@@ -270,13 +272,11 @@ void write_certainty(std::ostream& out, const Findings& f) {
                      f.start == Certainty::high ? "randomised trials start at high certainty"
                                                 : "observational studies start at low certainty");
   for (const auto& d : f.domains) {
-    out << fmt::format("<tr><td>{}</td><td>{}{}</td><td>{}</td></tr>\n", esc(d.domain),
-                       esc(rating_name(d.rating)),
-                       d.from_reviewer ? " <span class=\"badge\">reviewers</span>" : "",
-                       esc(d.reason));
+    out << fmt::format(
+        "<tr><td>{}</td><td>{}{}</td><td>{}</td></tr>\n", esc(d.domain), esc(rating_name(d.rating)),
+        d.from_reviewer ? " <span class=\"badge\">reviewers</span>" : "", esc(d.reason));
   }
-  out << fmt::format("<tr><th>Overall</th><th colspan=\"2\">{}</th></tr>\n",
-                     cert_span(f));
+  out << fmt::format("<tr><th>Overall</th><th colspan=\"2\">{}</th></tr>\n", cert_span(f));
   if (f.at_most) {
     out << "<tr><td colspan=\"3\" class=\"small\">\u201cAt most\u201d: risk of bias or "
            "indirectness was not assessed; assessing them can only keep or lower this rating."
@@ -342,8 +342,8 @@ std::string model_words(const OutcomeSpec& s) {
   if (method_name(m) == std::string_view("FE")) {
     words = "a common-effect (inverse-variance) model";
   } else {
-    words = fmt::format("a random-effects model with the {} estimator of \u03c4\u00b2",
-                        method_name(m));
+    words =
+        fmt::format("a random-effects model with the {} estimator of \u03c4\u00b2", method_name(m));
   }
   if (s.analysis.fit.test == Test::knha) words += " and the Hartung-Knapp-Sidik-Jonkman test";
   return words;
@@ -374,7 +374,8 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
   }
   if (o.status == OutcomeStatus::described) {
     write_series(out, o);
-    if (!o.unusable.empty()) out << "<p class=\"note\">" << esc(detail::missing_text(o)) << "</p>\n";
+    if (!o.unusable.empty())
+      out << "<p class=\"note\">" << esc(detail::missing_text(o)) << "</p>\n";
     out << "</section>\n";
     return;
   }
@@ -384,9 +385,11 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
   out << "<p class=\"result\"><strong>" << esc(detail::effect_text(f, m, a.fit.level))
       << "</strong>; " << esc(detail::size_text(o)) << ".";
   if (f.absolute) {
-    out << " " << esc(detail::per_1000_text(*f.absolute)) << fmt::format(
-        " at an assumed control risk of {:.0f} per 1000 ({}).", 1000 * f.absolute->control_risk,
-        esc(s.control_risk_source.empty() ? f.absolute->control_risk_source : s.control_risk_source));
+    out << " " << esc(detail::per_1000_text(*f.absolute))
+        << fmt::format(" at an assumed control risk of {:.0f} per 1000 ({}).",
+                       1000 * f.absolute->control_risk,
+                       esc(s.control_risk_source.empty() ? f.absolute->control_risk_source
+                                                         : s.control_risk_source));
   }
   out << "</p>\n";
   std::string het;
@@ -425,14 +428,15 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
                                     : "")));
   if (a.fit.k >= 3) {
     const FunnelPlot fun = outcome_funnel_plot(o);
-    out << figure(fun, "Funnel plot of " + s.name,
-                  esc(fmt::format("Funnel plot: each study's estimate against its standard error, "
-                                  "with the pooled estimate and its pseudo 95% confidence region.{}",
-                                  a.fit.k < 10 ? fmt::format(" With {} studies, asymmetry cannot "
-                                                             "be judged reliably (at least 10 are "
-                                                             "needed).",
-                                                             a.fit.k)
-                                               : "")));
+    out << figure(
+        fun, "Funnel plot of " + s.name,
+        esc(fmt::format("Funnel plot: each study's estimate against its standard error, "
+                        "with the pooled estimate and its pseudo 95% confidence region.{}",
+                        a.fit.k < 10 ? fmt::format(" With {} studies, asymmetry cannot "
+                                                   "be judged reliably (at least 10 are "
+                                                   "needed).",
+                                                   a.fit.k)
+                                     : "")));
   }
   write_certainty(out, f);
   for (const auto& t : o.sensitivity) {
@@ -512,12 +516,13 @@ void write_sof(std::ostream& out, const Review& review) {
         if (std::isfinite(s.total)) n += s.total;
         if (std::isfinite(s.n)) n += s.n;
       }
-      out << fmt::format("<td>{} series ({:g})</td><td colspan=\"5\">Described, not pooled: "
-                         "single-arm series have no comparison group{}.</td></tr>\n",
-                         o.series.size(), n,
-                         ev > 0 || std::isfinite(o.series.front().events)
-                             ? fmt::format(" ({:g} events in {:g} patients)", ev, n)
-                             : "");
+      out << fmt::format(
+          "<td>{} series ({:g})</td><td colspan=\"5\">Described, not pooled: "
+          "single-arm series have no comparison group{}.</td></tr>\n",
+          o.series.size(), n,
+          ev > 0 || std::isfinite(o.series.front().events)
+              ? fmt::format(" ({:g} events in {:g} patients)", ev, n)
+              : "");
     } else {
       out << "<td>0</td><td colspan=\"5\">Not estimable from the data in this review (see the "
              "outcome).</td></tr>\n";
@@ -529,8 +534,10 @@ void write_sof(std::ostream& out, const Review& review) {
 void write_plain(std::ostream& out, const Review& review) {
   out << "<section id=\"plain\">\n<h2>Plain-language summary</h2>\n";
   out << "<p class=\"small\">Written by the program from the numbers below; the wording follows "
-         "the certainty (\u201cmay\u201d for low, \u201cprobably\u201d for moderate), and an effect "
-         "whose interval includes no effect is never stated more firmly than \u201cmay\u201d.</p>\n";
+         "the certainty (\u201cmay\u201d for low, \u201cprobably\u201d for moderate), and an "
+         "effect "
+         "whose interval includes no effect is never stated more firmly than "
+         "\u201cmay\u201d.</p>\n";
   std::string group;
   for (const auto& o : review.outcomes) {
     if (o.spec.group != group) {
@@ -543,12 +550,13 @@ void write_plain(std::ostream& out, const Review& review) {
       out << "<strong>" << esc(o.spec.name) << ".</strong> " << esc(detail::plain_statement(o));
     } else if (o.status == OutcomeStatus::described) {
       out << "<strong>" << esc(o.spec.name) << ".</strong> "
-          << fmt::format("{} single-arm {} without a comparison group: they show how often events "
-                         "were seen, not whether the injection caused them.",
-                         o.series.size(), o.series.size() == 1 ? "series" : "series");
+          << fmt::format(
+                 "{} single-arm {} without a comparison group: they show how often events "
+                 "were seen, not whether the injection caused them.",
+                 o.series.size(), o.series.size() == 1 ? "series" : "series");
     } else {
-      out << "<strong>" << esc(o.spec.name) << ".</strong> This review's data cannot answer this: "
-          << esc(detail::missing_text(o));
+      out << "<strong>" << esc(o.spec.name)
+          << ".</strong> This review's data cannot answer this: " << esc(detail::missing_text(o));
     }
     out << "</li>\n";
   }
@@ -584,9 +592,9 @@ void write_published(std::ostream& out, const Review& review) {
     std::string facts;
     if (!panel.spec.scale.empty()) facts += "Scale: " + esc(panel.spec.scale) + ". ";
     if (panel.spec.mcid) {
-      facts += fmt::format("MCID: {:g}{}. ", *panel.spec.mcid,
-                           panel.spec.mcid_source.empty() ? ""
-                                                          : " (" + esc(panel.spec.mcid_source) + ")");
+      facts += fmt::format(
+          "MCID: {:g}{}. ", *panel.spec.mcid,
+          panel.spec.mcid_source.empty() ? "" : " (" + esc(panel.spec.mcid_source) + ")");
     }
     if (!facts.empty()) out << "<p class=\"small\">" << facts << "</p>\n";
     for (const auto& note : panel.spec.notes)
@@ -618,12 +626,13 @@ void write_published(std::ostream& out, const Review& review) {
   std::size_t flagged = 0;
   for (const auto& r : p.rows)
     flagged += r.flags.empty() ? 0 : 1;
-  out << fmt::format("<details><summary>All {} published results in {} ({} flagged by evident's "
-                     "checks)</summary>\n<table><thead><tr><th>Line</th><th>Meta-analysis</th>"
-                     "<th>Outcome</th><th>Months</th><th>Measure</th><th class=\"num\">Estimate"
-                     "</th><th class=\"num\">95% CI</th><th>Source</th><th>Notes and checks</th>"
-                     "</tr></thead><tbody>\n",
-                     p.rows.size(), esc(p.file), flagged);
+  out << fmt::format(
+      "<details><summary>All {} published results in {} ({} flagged by evident's "
+      "checks)</summary>\n<table><thead><tr><th>Line</th><th>Meta-analysis</th>"
+      "<th>Outcome</th><th>Months</th><th>Measure</th><th class=\"num\">Estimate"
+      "</th><th class=\"num\">95% CI</th><th>Source</th><th>Notes and checks</th>"
+      "</tr></thead><tbody>\n",
+      p.rows.size(), esc(p.file), flagged);
   for (const auto& r : p.rows) {
     out << fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
@@ -645,16 +654,18 @@ void write_missing(std::ostream& out, const Review& review) {
   for (const auto& o : review.outcomes) {
     if (o.status != OutcomeStatus::no_data) continue;
     any = true;
-    out << "<li><strong>" << esc(o.spec.name) << ":</strong> " << esc(detail::missing_text(o))
-        << "</li>\n";
+    out << "<li><strong>" << esc(o.spec.name) << ":</strong> ";
+    for (const auto& note : o.spec.notes)
+      out << esc(note) << " ";
+    out << esc(detail::missing_text(o)) << "</li>\n";
   }
   for (const auto& o : review.outcomes) {
     if (o.status != OutcomeStatus::pooled || !o.analysis || o.analysis->fit.k >= 3) continue;
     any = true;
-    out << fmt::format("<li><strong>{}:</strong> only {} {}; a pooled estimate from so few "
-                       "studies is fragile.</li>\n",
-                       esc(o.spec.name), o.analysis->fit.k,
-                       o.analysis->fit.k == 1 ? "study" : "studies");
+    out << fmt::format(
+        "<li><strong>{}:</strong> only {} {}; a pooled estimate from so few "
+        "studies is fragile.</li>\n",
+        esc(o.spec.name), o.analysis->fit.k, o.analysis->fit.k == 1 ? "study" : "studies");
   }
   if (!any) out << "<li>Every outcome could be analysed.</li>\n";
   out << "</ul>\n";
@@ -663,7 +674,8 @@ void write_missing(std::ostream& out, const Review& review) {
          "file, with the source of every number in <code>source_url</code> and "
          "<code>source_location</code>, and run the review again:</p>\n";
   out << "<pre>evident review " << esc(review.manifest.dir) << "</pre>\n";
-  out << "<p>The rows an outcome uses are chosen by its <code>where</code> and <code>exclude</code> "
+  out << "<p>The rows an outcome uses are chosen by its <code>where</code> and "
+         "<code>exclude</code> "
          "filters in <code>"
       << esc(std::filesystem::path(review.manifest.path).filename().string())
       << "</code>; the columns it needs are:</p>\n<ul>\n";
@@ -674,10 +686,11 @@ void write_missing(std::ostream& out, const Review& review) {
       cols.push_back(c.column);
     for (const auto& f : o.spec.where.conditions)
       filters.push_back(fmt::format("{} = {}", f.column, fmt::join(f.values, " or ")));
-    out << fmt::format("<li>{}: rows with {}; values in {}.</li>\n", esc(o.spec.name),
-                       esc(filters.empty() ? "any values" : fmt::format("{}", fmt::join(filters, ", "))),
-                       esc(cols.empty() ? "the measure's metafor columns"
-                                        : fmt::format("{}", fmt::join(cols, ", "))));
+    out << fmt::format(
+        "<li>{}: rows with {}; values in {}.</li>\n", esc(o.spec.name),
+        esc(filters.empty() ? "any values" : fmt::format("{}", fmt::join(filters, ", "))),
+        esc(cols.empty() ? "the measure's metafor columns"
+                         : fmt::format("{}", fmt::join(cols, ", "))));
   }
   out << "</ul>\n</section>\n";
 }
@@ -705,13 +718,15 @@ void write_methods(std::ostream& out, const Review& review) {
       kVersion, esc(std::filesystem::path(review.manifest.path).filename().string()),
       esc(fmt::format("{}", fmt::join(measures, "; "))));
   if (zero) out << ", adding 1/2 to every cell of a 2\u00d72 table with a zero cell";
-  out << fmt::format(". Studies were pooled with {}", esc(fmt::format("{}", fmt::join(models, "; "))));
+  out << fmt::format(". Studies were pooled with {}",
+                     esc(fmt::format("{}", fmt::join(models, "; "))));
   if (random) out << " (restricted maximum likelihood: Viechtbauer 2005)";
   out << "; the pooled effect was tested with a Wald-type z test";
   if (knha) out << " or the Hartung-Knapp-Sidik-Jonkman t test (Hartung &amp; Knapp 2001)";
   out << ". Heterogeneity is described by Cochran's Q, I\u00b2 (Higgins &amp; Thompson 2002) with "
          "its Q-profile confidence interval (Viechtbauer 2007)";
-  if (random) out << " and, for random-effects models, the 95% prediction interval (Riley et al. 2011)";
+  if (random)
+    out << " and, for random-effects models, the 95% prediction interval (Riley et al. 2011)";
   out << ". Every number is computed as metafor computes it; evident's test suite checks this "
          "against metafor to a relative 1e-6.";
   if (unavailable) {
@@ -763,10 +778,11 @@ void render_review_html(const Review& review, std::ostream& out) {
       << kVersion << "\">\n<title>" << esc(title) << "</title>\n<style>" << kCss
       << "</style>\n</head>\n<body>\n<main>\n";
   out << "<header>\n<h1>" << esc(title) << "</h1>\n";
-  out << fmt::format("<p class=\"meta\">Evidence report written by evident {} from the review "
-                     "folder <code>{}</code>. Every number below is computed from the data files "
-                     "of that folder; run <code>evident review {}</code> to reproduce it.</p>\n",
-                     kVersion, esc(m.dir), esc(m.dir));
+  out << fmt::format(
+      "<p class=\"meta\">Evidence report written by evident {} from the review "
+      "folder <code>{}</code>. Every number below is computed from the data files "
+      "of that folder; run <code>evident review {}</code> to reproduce it.</p>\n",
+      kVersion, esc(m.dir), esc(m.dir));
   out << "</header>\n";
 
   out << "<nav><strong>Contents</strong><ol>\n<li><a href=\"#question\">The question</a></li>\n"

@@ -78,8 +78,8 @@ void render_review_summary(const Review& review, std::ostream& out,
   const Manifest& m = review.manifest;
   out << wrap_line(m.title.empty() ? "Evidence review" : m.title, 98, "");
   out << "\n";
-  out << fmt::format("{} {:>3} {:>5}  {:<24} {:<16} {}\n", fit_to("Outcome", kNameWidth), "k",
-                     "N", "Effect (95% CI)", "Per 1000", "Certainty*");
+  out << fmt::format("{} {:>3} {:>5}  {:<24} {:<16} {}\n", fit_to("Outcome", kNameWidth), "k", "N",
+                     "Effect (95% CI)", "Per 1000", "Certainty*");
   std::string group;
   for (const auto& o : review.outcomes) {
     if (o.spec.group != group) {
@@ -91,10 +91,9 @@ void render_review_summary(const Review& review, std::ostream& out,
       const Findings& f = *o.findings;
       const Measure measure = o.spec.analysis.effect.measure;
       const double n = detail::participants(o);
-      const std::string effect =
-          fmt::format("{} {} ({} to {})", detail::effect_abbrev(measure),
-                      detail::readable(f.estimate), detail::readable(f.ci_lb),
-                      detail::readable(f.ci_ub));
+      const std::string effect = fmt::format("{} {} ({} to {})", detail::effect_abbrev(measure),
+                                             detail::readable(f.estimate),
+                                             detail::readable(f.ci_lb), detail::readable(f.ci_ub));
       out << fmt::format("{} {:>3} {:>5}  {:<24} {:<16} {}\n", name, o.analysis->fit.k,
                          std::isfinite(n) ? fmt::format("{:.0f}", n) : "-", effect,
                          f.absolute ? per_1000(*f.absolute) : "-", detail::certainty_label(f));
@@ -114,13 +113,13 @@ void render_review_summary(const Review& review, std::ostream& out,
                          counts ? fmt::format("{:g} with events; single-arm, not pooled", events)
                                 : "before/after only; single-arm, not pooled");
     } else {
-      out << fmt::format("{} {:>3} {:>5}  {}\n", name, 0, "-",
-                         o.unusable.empty()
-                             ? "no data"
-                             : fmt::format("not estimable: {} matching {} lack{} means/counts",
-                                           o.unusable.size(),
-                                           o.unusable.size() == 1 ? "row" : "rows",
-                                           o.unusable.size() == 1 ? "s" : ""));
+      out << fmt::format(
+          "{} {:>3} {:>5}  {}\n", name, 0, "-",
+          o.unusable.empty()
+              ? "no data"
+              : fmt::format("not estimable: {} matching {} lack{} means/counts", o.unusable.size(),
+                            o.unusable.size() == 1 ? "row" : "rows",
+                            o.unusable.size() == 1 ? "s" : ""));
     }
   }
   if (review.published) {

@@ -2,6 +2,8 @@
 // linear axes, subgroups), stays inside the page, draws one marker per study; the SVG, PNG and
 // PDF outputs are what their formats require.
 
+#include "evident/plot.hpp"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -15,7 +17,6 @@
 #include <vector>
 
 #include "evident/evident.hpp"
-#include "evident/plot.hpp"
 #include "report/plot/axis.hpp"
 #include "report/plot/layout.hpp"
 #include "report/plot/scene.hpp"
@@ -128,9 +129,10 @@ TEST_P(ForestSizes, NoTextOverlapsAndOneSquarePerStudy) {
     EXPECT_EQ(squares, k) << what;
     for (std::size_t i = 0; i < k; i += 13) {
       const std::string first_word = t.cell(i, 0).substr(0, t.cell(i, 0).find(' '));
-      EXPECT_TRUE(std::any_of(s.texts.begin(), s.texts.end(), [&](const plot::Text& x) {
-        return x.text.rfind(first_word, 0) == 0;
-      })) << what << ": no label for study " << i;
+      EXPECT_TRUE(
+          std::any_of(s.texts.begin(), s.texts.end(),
+                      [&](const plot::Text& x) { return x.text.rfind(first_word, 0) == 0; }))
+          << what << ": no label for study " << i;
     }
     // The SVG is well-formed XML with one marker fill per study.
     const std::string svg = evident::render_plot(fp, evident::PlotFormat::svg);
@@ -148,8 +150,13 @@ TEST(Forest, SubgroupBlocksAndHollowRowsLayOutWithoutOverlap) {
   p.model_text = "IV, random (REML), 95% CI";
   p.columns = {{"MSC", "Mean"}, {"MSC", "SD"}, {"MSC", "Total"}};
   for (int g = 0; g < 3; ++g) {
-    p.rows.push_back({ForestRowKind::heading, fmt::format("Cell source {}: adipose-derived", g),
-                      {}, kNaN, kNaN, kNaN, kNaN});
+    p.rows.push_back({ForestRowKind::heading,
+                      fmt::format("Cell source {}: adipose-derived", g),
+                      {},
+                      kNaN,
+                      kNaN,
+                      kNaN,
+                      kNaN});
     for (int i = 0; i < 4; ++i) {
       const double y = -1.0 + 0.3 * i - 0.2 * g;
       p.rows.push_back({ForestRowKind::study,
@@ -162,7 +169,8 @@ TEST(Forest, SubgroupBlocksAndHollowRowsLayOutWithoutOverlap) {
                         i == 3});
     }
     p.rows.push_back({ForestRowKind::summary, "Subtotal (95% CI)", {}, -0.6, -1.0, -0.2, 30.0});
-    p.rows.push_back({ForestRowKind::text, "Heterogeneity: I\u00b2 = 12%", {}, kNaN, kNaN, kNaN, kNaN});
+    p.rows.push_back(
+        {ForestRowKind::text, "Heterogeneity: I\u00b2 = 12%", {}, kNaN, kNaN, kNaN, kNaN});
   }
   p.rows.push_back({ForestRowKind::summary, "Total (95% CI)", {}, -0.7, -0.9, -0.5, 100.0});
   p.rows.push_back({ForestRowKind::prediction, "Prediction interval", {}, kNaN, -1.6, 0.2, kNaN});
@@ -270,12 +278,12 @@ TEST(Axis, TickLabelsReadNaturally) {
   EXPECT_EQ(plot::tick_label(0.2), "0.2");
   plot::TextMeasure m;
   // A symmetric ratio axis: 1/x of every tick is a tick.
-  const plot::Axis a = plot::make_axis(std::log(0.3), std::log(3.5), true, 0.0, true, m,
-                                       plot::Font{7.5}, 170.0);
+  const plot::Axis a =
+      plot::make_axis(std::log(0.3), std::log(3.5), true, 0.0, true, m, plot::Font{7.5}, 170.0);
   for (double t : a.ticks) {
-    EXPECT_TRUE(std::any_of(a.ticks.begin(), a.ticks.end(),
-                            [&](double u) { return std::fabs(u + t) < 1e-9; }))
-        << std::exp(t);
+    EXPECT_TRUE(std::any_of(a.ticks.begin(), a.ticks.end(), [&](double u) {
+      return std::fabs(u + t) < 1e-9;
+    })) << std::exp(t);
   }
   EXPECT_LE(a.lo, std::log(0.3));
   EXPECT_GE(a.hi, std::log(3.5));
@@ -291,7 +299,8 @@ TEST(Formats, PngIs300DpiPdfIsPdfAndUnknownExtensionIsAnError) {
   auto u32 = [&](std::size_t at) {
     return (std::uint32_t(std::uint8_t(png[at])) << 24) |
            (std::uint32_t(std::uint8_t(png[at + 1])) << 16) |
-           (std::uint32_t(std::uint8_t(png[at + 2])) << 8) | std::uint32_t(std::uint8_t(png[at + 3]));
+           (std::uint32_t(std::uint8_t(png[at + 2])) << 8) |
+           std::uint32_t(std::uint8_t(png[at + 3]));
   };
   EXPECT_EQ(u32(16), static_cast<std::uint32_t>(std::ceil(s.width * 300.0 / 72.0)));  // IHDR width
   const std::size_t phys = png.find("pHYs");
@@ -316,8 +325,8 @@ TEST(Formats, PngIs300DpiPdfIsPdfAndUnknownExtensionIsAnError) {
 TEST(Wrap, LongWordsAreCutAndLinesAreLimited) {
   plot::TextMeasure m;
   const plot::Font f{8.0};
-  const auto lines = plot::wrap(m, "Supercalifragilisticexpialidocious-and-more-and-more text here",
-                                f, 60.0, 2);
+  const auto lines =
+      plot::wrap(m, "Supercalifragilisticexpialidocious-and-more-and-more text here", f, 60.0, 2);
   ASSERT_EQ(lines.size(), 2u);
   for (const auto& l : lines)
     EXPECT_LE(m.width(l, f), 60.0 + 1e-9) << l;

@@ -2,12 +2,15 @@
 // assessed as the manifest says; the report is self-contained and holds every outcome and the
 // summary of findings; the knee review's terminal summary matches its golden file.
 
+#include "evident/review.hpp"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -16,12 +19,13 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "evident/evident.hpp"
 #include "evident/findings.hpp"
-#include "evident/review.hpp"
 
 #ifndef EVIDENT_KNEE_DIR
 #error "EVIDENT_KNEE_DIR must name data/knee_msc"
@@ -211,43 +215,66 @@ TEST_P(ManifestErrors, NameTheKeyAndThePlace) {
 INSTANTIATE_TEST_SUITE_P(
     Review, ManifestErrors,
     ::testing::Values(
-        BadManifest{"UnknownKey", "measure = \"RR\"", "mesure = \"RR\"",
-                    {"outcome[1].mesure: unknown key (did you mean 'measure'?)",
-                     "review.toml:22:1:"}},
-        BadManifest{"UnknownMeasure", "measure = \"RR\"", "measure = \"RRR\"",
+        BadManifest{
+            "UnknownKey",
+            "measure = \"RR\"",
+            "mesure = \"RR\"",
+            {"outcome[1].mesure: unknown key (did you mean 'measure'?)", "review.toml:22:1:"}},
+        BadManifest{"UnknownMeasure",
+                    "measure = \"RR\"",
+                    "measure = \"RRR\"",
                     {"outcome[1].measure: unknown measure 'RRR'", "review.toml:22:11"}},
-        BadManifest{"UnknownMethod", "method = \"MH\"", "method = \"MHH\"",
+        BadManifest{"UnknownMethod",
+                    "method = \"MH\"",
+                    "method = \"MHH\"",
                     {"outcome[1].method: unknown method 'MHH'"}},
-        BadManifest{"WrongType", "mcid = 1.0", "mcid = \"one\"",
-                    {"outcome[2].mcid: expected a number"}},
+        BadManifest{
+            "WrongType", "mcid = 1.0", "mcid = \"one\"", {"outcome[2].mcid: expected a number"}},
         BadManifest{"NegativeMcid", "mcid = 1.0", "mcid = -1.0", {"outcome[2].mcid:"}},
-        BadManifest{"Benefit", "test = \"knha\"", "benefit = \"less\"",
+        BadManifest{"Benefit",
+                    "test = \"knha\"",
+                    "benefit = \"less\"",
                     {"outcome[2].benefit: 'less' is not a direction of benefit"}},
         BadManifest{"Test", "test = \"knha\"", "test = \"t\"", {"outcome[2].test: unknown test"}},
         BadManifest{"Level", "test = \"knha\"", "level = 100", {"outcome[2].level:"}},
-        BadManifest{"MissingData", "data = \"data.csv\"", "data = \"nope.csv\"",
+        BadManifest{"MissingData",
+                    "data = \"data.csv\"",
+                    "data = \"nope.csv\"",
                     {"defaults.data: data file 'nope.csv' not found"}},
-        BadManifest{"DuplicateId", "id = \"pain\"", "id = \"harm\"",
+        BadManifest{"DuplicateId",
+                    "id = \"pain\"",
+                    "id = \"harm\"",
                     {"outcome[2].id: 'harm' is used by an earlier outcome"}},
         BadManifest{"BadId", "id = \"pain\"", "id = \"pain score\"", {"outcome[2].id:"}},
         BadManifest{"MissingId", "id = \"function\"\n", "", {"outcome[3]: 'id' is required"}},
-        BadManifest{"MissingMeasure", "measure = \"SMD\"\n", "",
-                    {"outcome[3]: 'measure' is required"}},
-        BadManifest{"TopLevelTypo", "title = ", "titel = ",
-                    {"titel: unknown key (did you mean 'title'?)"}},
-        BadManifest{"DefaultsKey", "label = \"{study} {year}\"", "measure = \"XYZ\"",
+        BadManifest{
+            "MissingMeasure", "measure = \"SMD\"\n", "", {"outcome[3]: 'measure' is required"}},
+        BadManifest{
+            "TopLevelTypo", "title = ", "titel = ", {"titel: unknown key (did you mean 'title'?)"}},
+        BadManifest{"DefaultsKey",
+                    "label = \"{study} {year}\"",
+                    "measure = \"XYZ\"",
                     {"defaults.measure: unknown measure 'XYZ'"}},
-        BadManifest{"Design", "design = \"single-arm\"", "design = \"cohort\"",
+        BadManifest{"Design",
+                    "design = \"single-arm\"",
+                    "design = \"cohort\"",
                     {"outcome[4].design: 'cohort' is not a design"}},
-        BadManifest{"FilterType", "where = { outcome = \"harm\" }\nmeasure = \"RR\"",
-                    "where = \"harm\"\nmeasure = \"RR\"", {"outcome[1].where: expected a table"}},
-        BadManifest{"PanelKey", "mcid = 1.0\n\n[[caution]]", "mcdi = 1.0\n\n[[caution]]",
+        BadManifest{"FilterType",
+                    "where = { outcome = \"harm\" }\nmeasure = \"RR\"",
+                    "where = \"harm\"\nmeasure = \"RR\"",
+                    {"outcome[1].where: expected a table"}},
+        BadManifest{"PanelKey",
+                    "mcid = 1.0\n\n[[caution]]",
+                    "mcdi = 1.0\n\n[[caution]]",
                     {"published.panel[1].mcdi: unknown key (did you mean 'mcid'?)"}},
-        BadManifest{"CautionTarget", "applies_to = [\"published\", \"pain\"]",
+        BadManifest{"CautionTarget",
+                    "applies_to = [\"published\", \"pain\"]",
                     "applies_to = [\"published\", \"pian\"]",
                     {"caution[1].applies_to: no outcome or panel has the id 'pian'"}},
         BadManifest{"InvalidToml", "[question]", "[question", {"not valid TOML"}},
-        BadManifest{"Indirectness", "test = \"knha\"", "indirectness = \"bad\"",
+        BadManifest{"Indirectness",
+                    "test = \"knha\"",
+                    "indirectness = \"bad\"",
                     {"outcome[2].indirectness: 'bad' is not one of"}}),
     [](const ::testing::TestParamInfo<BadManifest>& p) { return std::string(p.param.name); });
 
@@ -502,7 +529,8 @@ TEST(Findings, OptimalInformationSizeOfABinaryOutcome) {
   const double z = 1.959963984540054 + 0.8416212335729143;
   EXPECT_NEAR(f.optimal_information_size, 2 * z * z * (0.2 * 0.8 + 0.15 * 0.85) / (0.05 * 0.05),
               1e-6);
-  EXPECT_EQ(domain(f, "Imprecision").rating, evident::Rating::very_serious);  // 500 < 1806, CI has 1
+  EXPECT_EQ(domain(f, "Imprecision").rating,
+            evident::Rating::very_serious);  // 500 < 1806, CI has 1
   ASSERT_TRUE(f.absolute);
   EXPECT_NEAR(f.absolute->risk, 0.2 * f.estimate, 1e-12);
   EXPECT_NEAR(f.absolute->per_1000, 1000 * (0.2 * f.estimate - 0.2), 1e-9);
@@ -513,8 +541,7 @@ TEST(Findings, InconsistencyFollowsI2AndThePredictionInterval) {
   const auto high = analysis_of({-0.9, 0.8, -0.6, 0.9, 0.1}, {0.01, 0.01, 0.01, 0.01, 0.01});
   evident::FindingsInput in;
   in.participants = std::nan("");
-  EXPECT_EQ(domain(evident::assess(low, in), "Inconsistency").rating,
-            evident::Rating::not_serious);
+  EXPECT_EQ(domain(evident::assess(low, in), "Inconsistency").rating, evident::Rating::not_serious);
   ASSERT_GT(high.fit.I2, 75.0);
   EXPECT_EQ(domain(evident::assess(high, in), "Inconsistency").rating,
             evident::Rating::very_serious);
@@ -524,8 +551,8 @@ TEST(Findings, InconsistencyFollowsI2AndThePredictionInterval) {
 }
 
 TEST(Findings, RiskOfBiasBySharesOfWeight) {
-  const auto a = analysis_of({0.1, 0.2, 0.3, 0.4}, {0.01, 0.01, 0.01, 0.01},
-                             evident::Measure::GEN, evident::Method::FE);
+  const auto a = analysis_of({0.1, 0.2, 0.3, 0.4}, {0.01, 0.01, 0.01, 0.01}, evident::Measure::GEN,
+                             evident::Method::FE);
   evident::FindingsInput in;
   in.participants = std::nan("");
   EXPECT_EQ(domain(evident::assess(a, in), "Risk of bias").rating, evident::Rating::not_assessed);
@@ -560,8 +587,8 @@ TEST(Findings, SmallStudyEffectsOnlyWithTenStudiesOrATest) {
   const auto few = analysis_of({0.1, 0.2, 0.3}, {0.01, 0.02, 0.03});
   evident::FindingsInput in3;
   in3.participants = std::nan("");
-  EXPECT_TRUE(contains(domain(evident::assess(few, in3), "Publication bias").reason,
-                       "fewer than 10"));
+  EXPECT_TRUE(
+      contains(domain(evident::assess(few, in3), "Publication bias").reason, "fewer than 10"));
 }
 
 TEST(Findings, PlainStatementIsNeverStrongerThanTheInterval) {
@@ -679,8 +706,7 @@ namespace {
 
 TEST(FitPlots, ForestAndFunnelAreWrittenInTheFormatOfTheirExtension) {
   Folder f;
-  f.write("t.csv",
-          "study,ai,n1i,ci,n2i\nA,2,20,5,20\nB,0,20,3,20\nC,4,20,6,20\nD,10,50,9,50\n");
+  f.write("t.csv", "study,ai,n1i,ci,n2i\nA,2,20,5,20\nB,0,20,3,20\nC,4,20,6,20\nD,10,50,9,50\n");
   const std::string csv = (f.path() / "t.csv").string();
   const std::string svg = (f.path() / "forest.svg").string();
   const std::string png = (f.path() / "funnel.png").string();
@@ -704,8 +730,8 @@ TEST(Help, TopLevelHelpListsEveryOptionOfEverySubcommandWithItsDefault) {
   ASSERT_EQ(r.code, 0);
   for (const char* option :
        {"--measure", "--method TEXT=REML", "--test TEXT=z", "--level", "=95", "--format",
-        "--forest", "--funnel", "--contours", "--arms TEXT=Group 1,Group 2", "--benefit",
-        "--mcid", "--title", "review", "--out", "default: DIR/report.html"}) {
+        "--forest", "--funnel", "--contours", "--arms TEXT=Group 1,Group 2", "--benefit", "--mcid",
+        "--title", "review", "--out", "default: DIR/report.html"}) {
     EXPECT_TRUE(contains(r.out, option)) << option << " missing from:\n" << r.out;
   }
   // Options without a value to show say what happens when they are not given.
@@ -721,6 +747,30 @@ TEST(Help, TopLevelHelpListsEveryOptionOfEverySubcommandWithItsDefault) {
       EXPECT_TRUE(contains(next, "default") || contains(next, "=")) << line << "\n" << next;
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Progress, SilentWhenNotATerminalOrQuickAndClearedAfterwards) {
+  std::ostringstream off;
+  {
+    evident::cli::Progress p(off, false);
+    p.update(1, 2, "outcome");
+  }
+  EXPECT_TRUE(off.str().empty());
+
+  std::ostringstream on;
+  evident::cli::Progress p(on, true);
+  p.update(0, 4, "quick");  // a run that ends before the delay shows nothing
+  EXPECT_TRUE(on.str().empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  p.update(2, 4, "Serious adverse events");
+  EXPECT_TRUE(contains(on.str(), "[############------------] 2/4 Serious adverse events"))
+      << on.str();
+  p.clear();
+  EXPECT_EQ(on.str().substr(on.str().size() - 4), "\r\033[K");
 }
 
 }  // namespace

@@ -128,9 +128,8 @@ Axis log_axis(double lo, double hi, TextMeasure& measure, const Font& font, doub
   }
   // 1-2-5 ticks, then decades, then every other decade: each set is closed under 1/x, so a
   // symmetric range stays symmetric.
-  const std::vector<std::vector<double>> sets{ratio_candidates({1.0, 2.0, 5.0}, 1),
-                                              ratio_candidates({1.0}, 1),
-                                              ratio_candidates({1.0}, 2)};
+  const std::vector<std::vector<double>> sets{
+      ratio_candidates({1.0, 2.0, 5.0}, 1), ratio_candidates({1.0}, 1), ratio_candidates({1.0}, 2)};
   for (const auto& candidates : sets) {
     double tlo = candidates.front(), thi = candidates.back();
     for (double c : candidates) {

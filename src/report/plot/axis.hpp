@@ -28,8 +28,7 @@ struct Axis {
 // draws ratio axes. Labels that would be closer than their own width are left out, never drawn
 // over each other; `length` is the axis length in points.
 [[nodiscard]] Axis make_axis(double lo, double hi, bool log_scale, double must_include,
-                             bool symmetric, TextMeasure& measure, const Font& font,
-                             double length);
+                             bool symmetric, TextMeasure& measure, const Font& font, double length);
 
 // A value as a tick label: up to 3 significant digits, no trailing zeros ("0.05", "1", "250").
 [[nodiscard]] std::string tick_label(double natural_value);

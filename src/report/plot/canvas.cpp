@@ -183,8 +183,7 @@ std::string add_png_dpi(std::string png, double dpi) {
   std::string chunk;
   put_u32(chunk, 9);
   chunk += body;
-  put_u32(chunk,
-          crc32(reinterpret_cast<const unsigned char*>(body.data()), body.size()));
+  put_u32(chunk, crc32(reinterpret_cast<const unsigned char*>(body.data()), body.size()));
   png.insert(kAfterIhdr, chunk);
   return png;
 }

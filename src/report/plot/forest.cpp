@@ -48,8 +48,7 @@ std::string interval_text(const ForestRow& r, bool log_scale, int digits) {
 }
 
 bool draws_interval(ForestRowKind k) {
-  return k == ForestRowKind::study || k == ForestRowKind::summary ||
-         k == ForestRowKind::prediction;
+  return k == ForestRowKind::study || k == ForestRowKind::summary || k == ForestRowKind::prediction;
 }
 
 const Font& label_font(ForestRowKind k) {
@@ -70,9 +69,9 @@ Scene layout_forest(const ForestPlot& p) {
   // Rows are a little taller than the text so that squares and diamonds have room.
   const double line_h = std::ceil((ascent + descent) * 1.25 * 4.0) / 4.0;
 
-  const bool has_headings =
-      std::any_of(p.rows.begin(), p.rows.end(),
-                  [](const ForestRow& r) { return r.kind == ForestRowKind::heading; });
+  const bool has_headings = std::any_of(p.rows.begin(), p.rows.end(), [](const ForestRow& r) {
+    return r.kind == ForestRowKind::heading;
+  });
 
   // ---- column widths -------------------------------------------------------------------------
   double label_w = measure.width(p.study_header, kBold);
@@ -180,8 +179,8 @@ Scene layout_forest(const ForestPlot& p) {
     if (!p.columns[j].group.empty()) {
       const double left = col_right[j] - col_w[j];
       const double right = col_right[end - 1];
-      s.add_text(measure, {(left + right) / 2, base_group, p.columns[j].group, kBold,
-                           Align::center});
+      s.add_text(measure,
+                 {(left + right) / 2, base_group, p.columns[j].group, kBold, Align::center});
       const double rule_y = base_group + descent + (line_h - ascent - descent) / 2;
       s.lines.push_back({left, rule_y, right, rule_y, 0.5, kGrey});
     }
@@ -225,17 +224,15 @@ Scene layout_forest(const ForestPlot& p) {
     const double yc = y + line_h / 2;
     const double indent = (has_headings && r.kind == ForestRowKind::study) ? kIndent : 0.0;
     for (std::size_t l = 0; l < label_lines[i].size(); ++l) {
-      s.add_text(measure,
-                 {x_label + indent, base + static_cast<double>(l) * line_h, label_lines[i][l],
-                  label_font(r.kind)});
+      s.add_text(measure, {x_label + indent, base + static_cast<double>(l) * line_h,
+                           label_lines[i][l], label_font(r.kind)});
     }
     for (std::size_t j = 0; j < ncol && j < r.cells.size(); ++j) {
       s.add_text(measure, {col_x(j), base, r.cells[j], label_font(r.kind), col_align(j)});
     }
     s.add_text(measure, {x_est, base, est_text[i], label_font(r.kind), Align::right});
     if (p.show_weights && std::isfinite(r.weight)) {
-      s.add_text(measure,
-                 {x_weight, base, fmt::format("{:.1f}%", r.weight), kBody, Align::right});
+      s.add_text(measure, {x_weight, base, fmt::format("{:.1f}%", r.weight), kBody, Align::right});
     }
     if (draws_interval(r.kind) && std::isfinite(r.ci_lb) && std::isfinite(r.ci_ub)) {
       const double a = gx(clamp(r.ci_lb)), b = gx(clamp(r.ci_ub));
@@ -306,8 +303,7 @@ Scene layout_forest(const ForestPlot& p) {
   // "Favours" labels either side of the line of no effect, wrapped to their half of the graph
   // (or a little more when the line of no effect is near an end of the axis).
   const double fav_base = axis_bottom + 3.0 + ascent;
-  const double left_avail =
-      std::max(null_x - 5.0 - gx0, std::min(110.0, null_x - 5.0 - kMargin));
+  const double left_avail = std::max(null_x - 5.0 - gx0, std::min(110.0, null_x - 5.0 - kMargin));
   const double right_avail =
       std::max(gx1 - null_x - 5.0, std::min(110.0, s.width - kMargin - null_x - 5.0));
   double fav_bottom = axis_bottom;
@@ -315,9 +311,8 @@ Scene layout_forest(const ForestPlot& p) {
   const auto right_lines = wrap(measure, p.favours_right, kBody, right_avail, 2);
   for (std::size_t l = 0; l < left_lines.size(); ++l) {
     if (left_lines[l].empty()) continue;
-    s.add_text(measure,
-               {null_x - 5.0, fav_base + static_cast<double>(l) * line_h, left_lines[l], kBody,
-                Align::right});
+    s.add_text(measure, {null_x - 5.0, fav_base + static_cast<double>(l) * line_h, left_lines[l],
+                         kBody, Align::right});
     axis_texts.push_back(s.texts.back());
     fav_bottom = std::max(fav_bottom, fav_base + static_cast<double>(l) * line_h + descent);
   }
@@ -369,8 +364,7 @@ Scene layout_forest(const ForestPlot& p) {
     }
   } else {
     std::vector<Text> below;
-    const double end =
-        place_notes(kMargin, axis_bottom + 6.0, s.width - 2 * kMargin, 4, below);
+    const double end = place_notes(kMargin, axis_bottom + 6.0, s.width - 2 * kMargin, 4, below);
     for (auto& t : below)
       s.texts.push_back(std::move(t));
     bottom = std::max(bottom, end);

@@ -144,13 +144,13 @@ ArmColumns arm_columns(const Analysis& a, const std::vector<StudySource>& source
   std::vector<Spec> specs;
   switch (measure_shape(a.measure)) {
     case InputShape::two_by_two:
-      specs.push_back({o.group1, "Events", [=](const StudySource& s) { return value(s, "ai"); },
-                       true, true});
+      specs.push_back(
+          {o.group1, "Events", [=](const StudySource& s) { return value(s, "ai"); }, true, true});
       specs.push_back({o.group1, "Total",
                        [=](const StudySource& s) { return total(s, "ai", "bi", "n1i"); }, true,
                        false});
-      specs.push_back({o.group2, "Events", [=](const StudySource& s) { return value(s, "ci"); },
-                       true, true});
+      specs.push_back(
+          {o.group2, "Events", [=](const StudySource& s) { return value(s, "ci"); }, true, true});
       specs.push_back({o.group2, "Total",
                        [=](const StudySource& s) { return total(s, "ci", "di", "n2i"); }, true,
                        false});
@@ -162,23 +162,22 @@ ArmColumns arm_columns(const Analysis& a, const std::vector<StudySource>& source
       for (std::size_t i = 0; i < 6; ++i) {
         const std::string_view name = names[i];
         specs.push_back({i < 3 ? o.group1 : o.group2, std::string(heads[i % 3]),
-                         [=](const StudySource& s) { return value(s, name); }, i % 3 == 2,
-                         false});
+                         [=](const StudySource& s) { return value(s, name); }, i % 3 == 2, false});
       }
       break;
     }
     case InputShape::proportion:
-      specs.push_back({"", "Events", [=](const StudySource& s) { return value(s, "xi"); }, true,
-                       true});
+      specs.push_back(
+          {"", "Events", [=](const StudySource& s) { return value(s, "xi"); }, true, true});
       specs.push_back({"", "Total",
                        [=](const StudySource& s) { return total(s, "xi", "mi", "ni"); }, true,
                        false});
       break;
     case InputShape::correlation:
-      specs.push_back({"", "r", [=](const StudySource& s) { return value(s, "ri"); }, false,
-                       false});
-      specs.push_back({"", "Total", [=](const StudySource& s) { return value(s, "ni"); }, true,
-                       false});
+      specs.push_back(
+          {"", "r", [=](const StudySource& s) { return value(s, "ri"); }, false, false});
+      specs.push_back(
+          {"", "Total", [=](const StudySource& s) { return value(s, "ni"); }, true, false});
       break;
     default:
       break;
@@ -215,8 +214,7 @@ template <class Plot>
 void write_any(const Plot& plot, const std::string& path) {
   const auto format = plot_format_for_path(path);
   if (!format) {
-    throw InputError({path, 0, 0},
-                     "a plot file name must end in .svg, .png (300 dpi) or .pdf");
+    throw InputError({path, 0, 0}, "a plot file name must end in .svg, .png (300 dpi) or .pdf");
   }
   const std::string bytes = render_plot(plot, *format);
   std::ofstream out(path, std::ios::binary);
@@ -256,10 +254,10 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
   const bool comparison = shape != InputShape::proportion && shape != InputShape::correlation;
   const std::string fav1 = comparison ? "Favours " + o.group1 : "";
   const std::string fav2 = comparison ? "Favours " + o.group2 : "";
-  p.favours_left = !o.favours_left.empty() ? o.favours_left
-                                           : (o.benefit == Benefit::lower ? fav1 : fav2);
-  p.favours_right = !o.favours_right.empty() ? o.favours_right
-                                             : (o.benefit == Benefit::lower ? fav2 : fav1);
+  p.favours_left =
+      !o.favours_left.empty() ? o.favours_left : (o.benefit == Benefit::lower ? fav1 : fav2);
+  p.favours_right =
+      !o.favours_right.empty() ? o.favours_right : (o.benefit == Benefit::lower ? fav2 : fav1);
 
   ArmColumns arms;
   if (sources) {
@@ -361,9 +359,10 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
       m = std::fabs(std::log(m));
       p.references.push_back({-m, "MCID"});
       p.references.push_back({m, "MCID"});
-      p.footnotes.push_back(fmt::format("Dashed lines: minimal clinically important difference ({} "
-                                        "{:.2f} and {:.2f})",
-                                        names.abbrev, std::exp(-m), std::exp(m)));
+      p.footnotes.push_back(
+          fmt::format("Dashed lines: minimal clinically important difference ({} "
+                      "{:.2f} and {:.2f})",
+                      names.abbrev, std::exp(-m), std::exp(m)));
     } else {
       p.references.push_back({-m, "MCID"});
       p.references.push_back({m, "MCID"});

@@ -32,9 +32,7 @@ struct Frame {
   Axis ax, ay;
   bool y_down = false;
   [[nodiscard]] double px(double v) const { return ax.map(v, x0, x1); }
-  [[nodiscard]] double py(double v) const {
-    return y_down ? ay.map(v, y0, y1) : ay.map(v, y1, y0);
-  }
+  [[nodiscard]] double py(double v) const { return y_down ? ay.map(v, y0, y1) : ay.map(v, y1, y0); }
 };
 
 struct Range {
@@ -88,8 +86,8 @@ Frame make_frame(Scene& s, TextMeasure& m, const std::string& title, const std::
     const double yy = f.py(f.ay.ticks[i]);
     s.lines.push_back({f.x0 - 3.0, yy, f.x0, yy, 0.6, kInk});
     if (!f.ay.labels[i].empty()) {
-      s.add_text(m, {f.x0 - 5.0, yy + (mt.ascent - mt.descent) / 2, f.ay.labels[i], kTick,
-                     Align::right});
+      s.add_text(
+          m, {f.x0 - 5.0, yy + (mt.ascent - mt.descent) / 2, f.ay.labels[i], kTick, Align::right});
     }
   }
   double bottom = base + mt.descent;
@@ -116,11 +114,8 @@ void add_legend(Scene& s, TextMeasure& m, const Frame& f,
       y += row_h;
     }
     s.add_rect(x, y, 9.0, 9.0, color);
-    s.polygons.push_back({{x, y, x + 9.0, y, x + 9.0, y + 9.0, x, y + 9.0},
-                          kWhite,
-                          false,
-                          kGrey,
-                          0.4});
+    s.polygons.push_back(
+        {{x, y, x + 9.0, y, x + 9.0, y + 9.0, x, y + 9.0}, kWhite, false, kGrey, 0.4});
     s.add_text(m, {x + 13.0, y + 4.5 + (mb.ascent - mb.descent) / 2, text, kBody});
     x += w + 14.0;
   }
@@ -157,8 +152,8 @@ Scene layout_funnel(const FunnelPlot& p) {
     xr.add(p.estimate - z * se_hi);
     xr.add(p.estimate + z * se_hi);
   }
-  Axis ax = make_axis(xr.lo, xr.hi, p.log_scale, p.log_scale ? 0.0 : p.null_value, false, m,
-                      kTick, kPlotWidth);
+  Axis ax = make_axis(xr.lo, xr.hi, p.log_scale, p.log_scale ? 0.0 : p.null_value, false, m, kTick,
+                      kPlotWidth);
   const Frame f = make_frame(s, m, p.title, p.x_label, "Standard error", ax, ay, true);
 
   auto triangle = [&](double centre, double zz, Color fill) {
@@ -188,13 +183,11 @@ Scene layout_funnel(const FunnelPlot& p) {
     triangle(p.estimate, z, region);
     const double cx = f.px(p.estimate);
     s.lines.push_back({cx, f.y0, cx, f.y1, 0.7, kInk});
-    s.lines.push_back({cx, f.py(0.0), f.px(p.estimate - z * se_hi), f.py(se_hi), 0.6, kGrey,
-                       true});
-    s.lines.push_back({cx, f.py(0.0), f.px(p.estimate + z * se_hi), f.py(se_hi), 0.6, kGrey,
-                       true});
-    add_legend(s, m, f,
-               {{region, fmt::format("pseudo {}% confidence region",
-                                     fmt::format("{:g}", p.level))}});
+    s.lines.push_back({cx, f.py(0.0), f.px(p.estimate - z * se_hi), f.py(se_hi), 0.6, kGrey, true});
+    s.lines.push_back({cx, f.py(0.0), f.px(p.estimate + z * se_hi), f.py(se_hi), 0.6, kGrey, true});
+    add_legend(
+        s, m, f,
+        {{region, fmt::format("pseudo {}% confidence region", fmt::format("{:g}", p.level))}});
   }
   std::string description;
   for (std::size_t i = 0; i < p.yi.size() && i < p.sei.size(); ++i) {
@@ -252,8 +245,8 @@ Scene layout_bubble(const BubblePlot& p) {
     const double w = i < p.weight.size() ? p.weight[i] : wmax;
     // Area proportional to weight, as metafor's regplot.
     const double r = wmax > 0 ? std::max(1.5, 9.0 * std::sqrt(std::max(w, 0.0) / wmax)) : 3.0;
-    s.circles.push_back({f.px(p.x[i]), f.py(p.yi[i]), r, {0.12, 0.31, 0.49, 0.35}, true, kMarker,
-                         0.6});
+    s.circles.push_back(
+        {f.px(p.x[i]), f.py(p.yi[i]), r, {0.12, 0.31, 0.49, 0.35}, true, kMarker, 0.6});
   }
   s.description = fmt::format("Bubble plot of {} against {}: {} studies", p.y_label, p.x_label,
                               std::min(p.x.size(), p.yi.size()));
@@ -274,9 +267,8 @@ Scene layout_baujat(const BaujatPlot& p) {
     yr.add(v);
   Axis ax = make_axis(xr.lo, xr.hi, false, 0.0, false, m, kTick, kPlotWidth);
   Axis ay = make_axis(yr.lo, yr.hi, false, 0.0, false, m, kTick, kPlotHeight);
-  const Frame f =
-      make_frame(s, m, p.title, "Contribution to overall heterogeneity (Q)",
-                 "Influence on the overall result", ax, ay, false);
+  const Frame f = make_frame(s, m, p.title, "Contribution to overall heterogeneity (Q)",
+                             "Influence on the overall result", ax, ay, false);
   const FontMetrics mt = m.metrics(kTick);
   // Labels go right, left, above or below their point, wherever they overlap no other label
   // and stay inside the plotting area; a label that fits nowhere is left out (the description

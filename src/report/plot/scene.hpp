@@ -92,8 +92,8 @@ struct Circle {
 
 struct Scene {
   double width = 0.0, height = 0.0;
-  std::string title;        // document title (SVG <title>, PDF metadata)
-  std::string description;  // accessible description (SVG <desc>)
+  std::string title;              // document title (SVG <title>, PDF metadata)
+  std::string description;        // accessible description (SVG <desc>)
   std::vector<Line> back_lines;   // drawn first (line of no effect, reference lines, grid)
   std::vector<Polygon> polygons;  // regions, squares, diamonds
   std::vector<Line> lines;        // intervals, axes, ticks
