@@ -318,7 +318,7 @@ void run_comparative(OutcomeResult& res) {
   const InputShape shape = measure_shape(o.analysis.effect.measure);
   double participants = 0.0, events = 0.0;
   std::vector<double> sds;
-  std::vector<std::string> double_zero;
+  std::vector<std::string> double_zero, all_events;
   for (const auto& t : res.tables) {
     if (t.find_column(o.rob_column)) in.has_risk_of_bias = true;
   }
@@ -335,6 +335,10 @@ void run_comparative(OutcomeResult& res) {
       in.control_risks.push_back(ci / n2);
       in.control_totals.push_back(n2);
       if (ai == 0 && ci == 0) double_zero.push_back(a.studies[i].study);
+      if (ai == n1 && ci == n2) {
+        all_events.push_back(fmt::format("{}, {:.0f}% of the weight", a.studies[i].study,
+                                         a.studies[i].weight));
+      }
     } else if (shape == InputShape::two_group_means) {
       participants += cell_number(t, r, "n1i") + cell_number(t, r, "n2i");
       sds.push_back(cell_number(t, r, "sd1i"));
@@ -378,6 +382,13 @@ void run_comparative(OutcomeResult& res) {
                             : " Studies with no events in either arm, which the Mantel-Haenszel "
                               "and Peto methods leave out, are included here with an estimate of "
                               "no difference and little weight."));
+  }
+  if (!all_events.empty() && o.analysis.effect.measure == Measure::RR) {
+    res.notes.push_back(fmt::format(
+        "Every participant in both arms had an event ({}): after the 1/2 correction its log risk "
+        "ratio has a very small variance, so inverse-variance pooling gives it a large weight; "
+        "Mantel-Haenszel weights, which depend on the group sizes, would not.",
+        join(all_events)));
   }
   if (!double_zero.empty()) {
     res.notes.push_back(fmt::format(
