@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <vector>
 
 namespace evident::detail {
 
@@ -196,6 +197,23 @@ std::string missing_text(const OutcomeResult& o) {
                      fmt::join(u.missing, ", "), u.kind.empty() ? "" : "; reported as " + u.kind);
   }
   return s + ".";
+}
+
+std::string missing_short(const OutcomeResult& o) {
+  if (o.unusable.empty()) return "no row of the data matches this outcome";
+  std::vector<std::string> studies, kinds;
+  for (const auto& u : o.unusable) {
+    if (std::find(studies.begin(), studies.end(), u.study) == studies.end())
+      studies.push_back(u.study);
+    if (!u.kind.empty() && std::find(kinds.begin(), kinds.end(), u.kind) == kinds.end())
+      kinds.push_back(u.kind);
+  }
+  std::string s = fmt::format("{} matching {} ({}) {} {}", o.unusable.size(),
+                              o.unusable.size() == 1 ? "row" : "rows", fmt::join(studies, ", "),
+                              o.unusable.size() == 1 ? "lacks" : "lack",
+                              fmt::join(o.unusable.front().missing, ", "));
+  if (!kinds.empty()) s += fmt::format("; reported as {}", fmt::join(kinds, "; "));
+  return s;
 }
 
 }  // namespace evident::detail

@@ -32,6 +32,8 @@ namespace evident::detail {
 [[nodiscard]] std::string panel_statement(const PublishedPanelResult& p);
 // Why an outcome without data could not be analysed, naming the rows that matched.
 [[nodiscard]] std::string missing_text(const OutcomeResult& o);
+// The same in one short sentence, for a table cell.
+[[nodiscard]] std::string missing_short(const OutcomeResult& o);
 // The outcome's total participants (NaN when unknown).
 [[nodiscard]] double participants(const OutcomeResult& o);
 

@@ -524,8 +524,9 @@ void write_sof(std::ostream& out, const Review& review) {
               ? fmt::format(" ({:g} events in {:g} patients)", ev, n)
               : "");
     } else {
-      out << "<td>0</td><td colspan=\"5\">Not estimable from the data in this review (see the "
-             "outcome).</td></tr>\n";
+      out << "<td>0</td><td colspan=\"5\">Not estimable from the data in this review: "
+          << esc(detail::missing_short(o))
+          << ". See <a href=\"#missing\">what is missing</a>.</td></tr>\n";
     }
   }
   out << "</tbody></table>\n</section>\n";
