@@ -338,9 +338,14 @@ void write_series(std::ostream& out, const OutcomeResult& o) {
 // Short description of a model, as a methods section names it.
 std::string model_words(const OutcomeSpec& s) {
   const Method m = s.analysis.fit.method;
+  const std::string_view name = method_name(m);
   std::string words;
-  if (method_name(m) == std::string_view("FE")) {
+  if (name == "FE") {
     words = "a common-effect (inverse-variance) model";
+  } else if (name == "MH") {
+    words = "the Mantel-Haenszel method (common effect)";
+  } else if (name == "PETO") {
+    words = "Peto's one-step method (common effect)";
   } else {
     words =
         fmt::format("a random-effects model with the {} estimator of \u03c4\u00b2", method_name(m));
@@ -708,7 +713,8 @@ void write_methods(std::ostream& out, const Review& review) {
     const Measure m = o.spec.analysis.effect.measure;
     ratio = ratio || m == Measure::RR || m == Measure::OR;
     knha = knha || o.spec.analysis.fit.test == Test::knha;
-    random = random || method_name(o.spec.analysis.fit.method) != std::string_view("FE");
+    const std::string_view mname = method_name(o.spec.analysis.fit.method);
+    random = random || (mname != "FE" && mname != "MH" && mname != "PETO");
     for (const auto& d : o.analysis->diagnostics)
       zero = zero || d.code == DiagnosticCode::zero_cell_corrected;
   }
