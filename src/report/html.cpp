@@ -92,11 +92,12 @@ double svg_width_pt(const std::string& svg) {
 }
 
 template <class Plot>
-std::string figure(const Plot& plot, std::string_view alt, std::string_view caption) {
+std::string figure(const Plot& plot, std::string_view alt, std::string_view caption,
+                   double zoom = 1.5) {
   const std::string svg = render_plot(plot, PlotFormat::svg);
-  // Plots are laid out for print (8 pt text); on screen they are shown 1.5 times larger, which
-  // makes their text as large as the report's, and never wider than the page.
-  const double width_px = std::round(svg_width_pt(svg) * 1.5 * 4.0 / 3.0);
+  // Plots are laid out for print (8 pt text); on screen they are shown larger (`zoom`), which
+  // makes their text about as large as the report's, and never wider than the page.
+  const double width_px = std::round(svg_width_pt(svg) * zoom * 4.0 / 3.0);
   return fmt::format(
       "<figure><img src=\"data:image/svg+xml;base64,{}\" alt=\"{}\" style=\"width: {}px\">"
       "<figcaption>{}</figcaption></figure>\n",
@@ -441,7 +442,8 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
                                                    "be judged reliably (at least 10 are "
                                                    "needed).",
                                                    a.fit.k)
-                                     : "")));
+                                     : "")),
+        1.1);
   }
   write_certainty(out, f);
   for (const auto& t : o.sensitivity) {

@@ -275,19 +275,34 @@ Scene layout_baujat(const BaujatPlot& p) {
   // still names every study).
   std::vector<Text> placed;
   std::string description;
-  for (std::size_t i = 0; i < p.x.size() && i < p.y.size(); ++i) {
-    const double cx = f.px(p.x[i]), cy = f.py(p.y[i]);
-    s.circles.push_back({cx, cy, 2.4, kMarker, true, kMarker, 0.6});
-    const std::string label = i < p.labels.size() ? p.labels[i] : "";
+  const std::size_t n = std::min(p.x.size(), p.y.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    s.circles.push_back({f.px(p.x[i]), f.py(p.y[i]), 2.4, kMarker, true, kMarker, 0.6});
     if (!description.empty()) description += "; ";
-    description += fmt::format("{} ({:.3g}, {:.3g})", label, p.x[i], p.y[i]);
+    description +=
+        fmt::format("{} ({:.3g}, {:.3g})", i < p.labels.size() ? p.labels[i] : "", p.x[i], p.y[i]);
+  }
+  // A label must not cover another label or any point.
+  auto covers_point = [&](const Text& t) {
+    return std::any_of(s.circles.begin(), s.circles.end(), [&](const Circle& c) {
+      return c.x + c.r > t.left && c.x - c.r < t.left + t.width && c.y + c.r > t.top &&
+             c.y - c.r < t.top + t.height;
+    });
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string label = i < p.labels.size() ? p.labels[i] : "";
     if (label.empty()) continue;
+    const double cx = s.circles[i].x, cy = s.circles[i].y;
     const double mid = (mt.ascent - mt.descent) / 2;
     const std::vector<Text> candidates{
         {cx + 4.0, cy + mid, label, kTick, Align::left},
         {cx - 4.0, cy + mid, label, kTick, Align::right},
         {cx, cy - 4.0 - mt.descent, label, kTick, Align::center},
         {cx, cy + 4.0 + mt.ascent, label, kTick, Align::center},
+        {cx + 3.0, cy - 3.0 - mt.descent, label, kTick, Align::left},
+        {cx - 3.0, cy - 3.0 - mt.descent, label, kTick, Align::right},
+        {cx + 3.0, cy + 3.0 + mt.ascent, label, kTick, Align::left},
+        {cx - 3.0, cy + 3.0 + mt.ascent, label, kTick, Align::right},
     };
     for (const Text& c : candidates) {
       Scene tmp;
@@ -296,10 +311,9 @@ Scene layout_baujat(const BaujatPlot& p) {
       if (t.left < f.x0 + 1 || t.left + t.width > f.x1 || t.top < f.y0 ||
           t.top + t.height > f.y1 - 1)
         continue;
-      bool clash = false;
-      for (const Text& q : placed)
-        clash = clash || overlap(t, q);
-      if (clash) continue;
+      if (covers_point(t)) continue;
+      if (std::any_of(placed.begin(), placed.end(), [&](const Text& q) { return overlap(t, q); }))
+        continue;
       placed.push_back(t);
       break;
     }
