@@ -336,8 +336,8 @@ void run_comparative(OutcomeResult& res) {
       in.control_totals.push_back(n2);
       if (ai == 0 && ci == 0) double_zero.push_back(a.studies[i].study);
       if (ai == n1 && ci == n2) {
-        all_events.push_back(fmt::format("{}, {:.0f}% of the weight", a.studies[i].study,
-                                         a.studies[i].weight));
+        all_events.push_back(
+            fmt::format("{}, {:.0f}% of the weight", a.studies[i].study, a.studies[i].weight));
       }
     } else if (shape == InputShape::two_group_means) {
       participants += cell_number(t, r, "n1i") + cell_number(t, r, "n2i");
