@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -539,6 +540,61 @@ void write_sof(std::ostream& out, const Review& review) {
   out << "</tbody></table>\n</section>\n";
 }
 
+// "In short": per section of the report, counts of what the pooled intervals show. Counting
+// claims nothing beyond the intervals themselves.
+void write_in_short(std::ostream& out, const Review& review) {
+  std::vector<std::string> groups;
+  for (const auto& o : review.outcomes) {
+    if (std::find(groups.begin(), groups.end(), o.spec.group) == groups.end()) {
+      groups.push_back(o.spec.group);
+    }
+  }
+  out << "<p><strong>In short.</strong></p>\n<ul>\n";
+  for (const auto& g : groups) {
+    std::size_t pooled = 0, clear = 0, harm = 0, described = 0;
+    std::vector<std::string> missing;
+    const Findings* best = nullptr;
+    for (const auto& o : review.outcomes) {
+      if (o.spec.group != g) continue;
+      if (o.status == OutcomeStatus::described) ++described;
+      if (o.status == OutcomeStatus::no_data) missing.push_back(o.spec.name);
+      if (o.status != OutcomeStatus::pooled) continue;
+      const Findings& f = *o.findings;
+      ++pooled;
+      if (f.ci_lb > f.null_value || f.ci_ub < f.null_value) ++clear;
+      const bool lower_better = o.spec.benefit == Benefit::lower;
+      if (std::isfinite(f.important_high) &&
+          (lower_better ? f.ci_ub > f.important_high : f.ci_lb < f.important_low)) {
+        ++harm;
+      }
+      if (!best || f.certainty > best->certainty) best = &f;
+    }
+    std::string line = "<strong>" + esc(g) + ":</strong> ";
+    if (pooled > 0) {
+      line += fmt::format(
+          "{} pooled {}; {} of {} with an interval that excludes no effect; {} of {} whose "
+          "interval includes an important harm; highest suggested certainty: {}.",
+          pooled, pooled == 1 ? "comparison" : "comparisons", clear, pooled, harm, pooled,
+          detail::certainty_label(*best));
+    }
+    if (!missing.empty()) {
+      line += fmt::format("{}Not estimable from this review's data: {}.", pooled ? " " : "",
+                          esc(fmt::format("{}", fmt::join(missing, "; "))));
+    }
+    if (described > 0) {
+      line += fmt::format(
+          " {} described from single-arm series only.",
+          described == 1 ? std::string("One outcome") : fmt::format("{} outcomes", described));
+    }
+    out << "<li>" << line << "</li>\n";
+  }
+  if (review.published && !review.published->panels.empty()) {
+    out << "<li><strong>Published meta-analyses:</strong> shown side by side below, not "
+           "combined (they share trials).</li>\n";
+  }
+  out << "</ul>\n";
+}
+
 void write_plain(std::ostream& out, const Review& review) {
   out << "<section id=\"plain\">\n<h2>Plain-language summary</h2>\n";
   out << "<p class=\"small\">Written by the program from the numbers below; the wording follows "
@@ -546,6 +602,7 @@ void write_plain(std::ostream& out, const Review& review) {
          "effect "
          "whose interval includes no effect is never stated more firmly than "
          "\u201cmay\u201d.</p>\n";
+  write_in_short(out, review);
   std::string group;
   for (const auto& o : review.outcomes) {
     if (o.spec.group != group) {
@@ -557,11 +614,14 @@ void write_plain(std::ostream& out, const Review& review) {
     if (o.status == OutcomeStatus::pooled) {
       out << "<strong>" << esc(o.spec.name) << ".</strong> " << esc(detail::plain_statement(o));
     } else if (o.status == OutcomeStatus::described) {
+      const bool events = !o.series.empty() && std::isfinite(o.series.front().events);
       out << "<strong>" << esc(o.spec.name) << ".</strong> "
-          << fmt::format(
-                 "{} single-arm {} without a comparison group: they show how often events "
-                 "were seen, not whether the injection caused them.",
-                 o.series.size(), o.series.size() == 1 ? "series" : "series");
+          << fmt::format("{} single-arm series without a comparison group: {}.", o.series.size(),
+                         events ? "they show how often events were seen, not whether the "
+                                  "intervention caused them"
+                                : "they show how scores changed over time, which includes the "
+                                  "natural course and placebo effects, not what the intervention "
+                                  "caused");
     } else {
       out << "<strong>" << esc(o.spec.name)
           << ".</strong> This review's data cannot answer this: " << esc(detail::missing_text(o));

@@ -450,6 +450,7 @@ TEST(Review, ReportIsSelfContainedWithEveryOutcomeAndTheSummaryOfFindings) {
   EXPECT_TRUE(contains(s, "Summary of findings"));
   EXPECT_TRUE(contains(s, "suggested"));
   EXPECT_TRUE(contains(s, "Plain-language summary"));
+  EXPECT_TRUE(contains(s, "In short"));
   EXPECT_TRUE(contains(s, "Methods"));
   EXPECT_TRUE(contains(s, "A caution about the published results."));
   // Self-contained: no script, every image inline, no external style sheet or font.
