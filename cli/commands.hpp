@@ -12,6 +12,8 @@ struct Streams {
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
+  /// Standard error is a terminal: progress may be shown there.
+  bool err_is_terminal = false;
 };
 
 using Action = std::function<int(Streams&)>;
@@ -22,5 +24,8 @@ Action add_fit_command(CLI::App& app);
 Action add_influence_command(CLI::App& app);
 /// `evident bias FILE [options]`.
 Action add_bias_command(CLI::App& app);
+
+/// `evident review DIR [--out report.html] [--mcid [ID=]VALUE]`.
+Action add_review_command(CLI::App& app);
 
 }  // namespace evident::cli

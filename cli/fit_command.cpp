@@ -16,6 +16,7 @@ struct FitArgs {
   AnalysisArgs analysis;
   ModeratorArgs moderators;
   std::string format = "text";
+  PlotArgs plots;
 };
 
 int run_fit(const FitArgs& args, Streams& io) {
@@ -27,6 +28,7 @@ int run_fit(const FitArgs& args, Streams& io) {
   }
   const Analysis analysis = analyse(table, spec);
   render(analysis, *parse_format(args.format), io.out);
+  write_plots(args.plots, analysis, table);
   return kExitOk;
 }
 
@@ -41,6 +43,7 @@ Action add_fit_command(CLI::App& app) {
   add_analysis_options(*fit, args->analysis);
   add_moderator_options(*fit, args->moderators);
   add_format_option(*fit, args->format);
+  add_plot_options(*fit, args->plots);
   return [args](Streams& io) { return run_fit(*args, io); };
 }
 

@@ -60,7 +60,8 @@ void add_moderator_options(CLI::App& command, ModeratorArgs& args) {
   command
       .add_option("--permutations", args.permutations,
                   "Permutation test of the meta-regression with this many permutations "
-                  "(exact when there are no more distinct permutations than this)")
+                  "(exact when there are no more distinct permutations than this); default: no "
+                  "permutation test")
       ->check(CLI::Range(std::size_t{2}, std::size_t{100000000}));
   command.add_option("--seed", args.seed, "Seed of the random permutations")->capture_default_str();
   command.add_option("--subgroup", args.subgroup,

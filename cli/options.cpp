@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "evident/csv.hpp"
+#include "evident/plot.hpp"
 
 namespace evident::cli {
 
@@ -10,8 +11,8 @@ namespace {
 
 std::string measure_help() {
   std::string text =
-      "Effect-size measure (metafor's codes). Without it, columns yi and vi (or sei) are used "
-      "as given.";
+      "Effect-size measure (metafor's codes). Default: none, columns yi and vi (or sei) are "
+      "used as given.";
   for (Measure m : all_measures()) {
     if (m == Measure::GEN) continue;
     text += fmt::format("\n  {:<5} {}", measure_name(m), measure_description(m));
@@ -128,6 +129,59 @@ void add_format_option(CLI::App& command, std::string& format) {
   command.add_option("--format", format, "Output: text, json or csv")
       ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
+}
+
+void add_plot_options(CLI::App& command, PlotArgs& args) {
+  auto plot_path = CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (plot_format_for_path(value)) return {};
+        return "a plot file name must end in .svg, .png (300 dpi) or .pdf";
+      },
+      "PATH", "plot path");
+  command
+      .add_option("--forest", args.forest,
+                  "Write a forest plot to PATH (.svg, .png at 300 dpi, or .pdf; default: none)")
+      ->check(plot_path);
+  command
+      .add_option("--funnel", args.funnel,
+                  "Write a funnel plot (standard error against effect) to PATH (default: none)")
+      ->check(plot_path);
+  command.add_flag("--contours", args.contours,
+                   "Contour-enhanced funnel plot: shade where p < 0.10, 0.05, 0.01 (default: off, "
+                   "a pseudo-confidence region around the estimate)");
+  command
+      .add_option("--arms", args.arms,
+                  "Names of the two groups in plots, experimental first, separated by a comma")
+      ->capture_default_str();
+  command
+      .add_option("--benefit", args.benefit,
+                  "Which values favour the first group in plots: lower or higher")
+      ->check(CLI::IsMember({"lower", "higher"}))
+      ->capture_default_str();
+  command
+      .add_option("--mcid", args.mcid,
+                  "Minimal clinically important difference, drawn as dashed lines (natural "
+                  "scale: a ratio for OR/RR, units of the outcome for MD; default: none)")
+      ->check(CLI::PositiveNumber);
+  command.add_option("--title", args.title, "Title of the plots (default: none)");
+}
+
+void write_plots(const PlotArgs& args, const Analysis& analysis, const StudyTable& table) {
+  if (!args.forest.empty()) {
+    ForestOptions o;
+    o.title = args.title;
+    const auto comma = args.arms.find(',');
+    o.group1 = args.arms.substr(0, comma);
+    o.group2 = comma == std::string::npos ? "Control" : args.arms.substr(comma + 1);
+    o.benefit = parse_benefit(args.benefit).value_or(Benefit::lower);
+    o.mcid = args.mcid;
+    write_plot(forest_plot(analysis, o, &table), args.forest);
+  }
+  if (!args.funnel.empty()) {
+    FunnelPlot f = funnel_plot(analysis, args.contours);
+    f.title = args.title;
+    write_plot(f, args.funnel);
+  }
 }
 
 StudyTable read_table(const std::string& file, std::istream& in) {

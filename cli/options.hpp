@@ -38,6 +38,23 @@ void require_inverse_variance(const AnalysisSpec& spec, std::string_view what);
 /// Adds --format text|json|csv.
 void add_format_option(CLI::App& command, std::string& format);
 
+/// Plots of an analysis: --forest PATH, --funnel PATH and how they are labelled.
+struct PlotArgs {
+  std::string forest;  // empty: no forest plot
+  std::string funnel;  // empty: no funnel plot
+  bool contours = false;
+  std::string arms = "Group 1,Group 2";
+  std::string benefit = "lower";
+  std::optional<double> mcid;
+  std::string title;
+};
+
+/// Adds --forest, --funnel, --contours, --arms, --benefit, --mcid and --title.
+void add_plot_options(CLI::App& command, PlotArgs& args);
+/// Writes the plots the options ask for (the format is the file extension); `table` is the data
+/// the analysis was computed from (its per-arm columns are shown in the forest plot).
+void write_plots(const PlotArgs& args, const Analysis& analysis, const StudyTable& table);
+
 /// Reads FILE, or standard input for "-".
 [[nodiscard]] StudyTable read_table(const std::string& file, std::istream& in);
 

@@ -1,5 +1,7 @@
 #include "run.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <exception>
@@ -22,13 +24,16 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   Action fit_action = add_fit_command(app);
   Action influence_action = add_influence_command(app);
   Action bias_action = add_bias_command(app);
+  Action review_action = add_review_command(app);
 
-  Streams streams{in, out, err};
+  Streams streams{in, out, err, &err == &std::cerr && isatty(STDERR_FILENO) == 1};
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
-    out << app.help();  // the selected subcommand's help when one was given
+    // The selected subcommand's help when one was given; else every subcommand with all its
+    // options and defaults.
+    out << (app.get_subcommands().empty() ? app.help("", CLI::AppFormatMode::All) : app.help());
     return kExitOk;
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);
@@ -46,6 +51,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     if (app.got_subcommand("fit")) return fit_action(streams);
     if (app.got_subcommand("influence")) return influence_action(streams);
     if (app.got_subcommand("bias")) return bias_action(streams);
+    if (app.got_subcommand("review")) return review_action(streams);
     err << "evident: no subcommand given\n";
     return kExitBadInput;
   } catch (const InputError& e) {

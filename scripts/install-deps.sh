@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what evident needs to build and test, from Debian packages only.
-# R and metafor are test peers (reference values), never runtime dependencies.
+# R and metafor are test peers (reference values), never runtime dependencies; Chromium is a test
+# peer too (the HTML report must open in it without console errors). Plots are drawn with Cairo
+# in DejaVu Sans, so text measures and renders the same everywhere; manifests are TOML (toml++).
 set -euo pipefail
 
 packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev libcairo2-dev
+  libtomlplusplus-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   r-base-core r-cran-metafor r-cran-metadat r-cran-jsonlite
+  chromium
 )
 
 missing=()

@@ -92,6 +92,10 @@ struct EffectData {
   [[nodiscard]] std::size_t k() const noexcept { return yi.size(); }
   /// Number of studies with an effect size (finite yi).
   [[nodiscard]] std::size_t k_yi() const noexcept;
+
+  /// Appends study `i` of `from`, with every per-study field (yi, vi, label, line, ni, counts),
+  /// so code that selects or merges studies never forgets one. Both must have the same measure.
+  void append_study(const EffectData& from, std::size_t i);
 };
 
 /// Computes yi and vi with escalc's formulas and defaults (large-sample variances, `vtype = "LS"`).

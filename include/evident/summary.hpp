@@ -65,6 +65,10 @@ struct AnalysisSpec {
 [[nodiscard]] Analysis analyse(const EffectData& data, const FitOptions& options,
                                std::string source = {});
 
+/// The spec with the measure the method implies: PETO for --method PETO with OR or no measure
+/// (rma.peto), OR for --method MH without a measure (rma.mh's default).
+[[nodiscard]] AnalysisSpec resolve_measure(AnalysisSpec spec);
+
 /// Computes the effect sizes of `table` (throws InputError for bad input) and analyses them.
 /// With method PETO the measure is PETO (OR or none may be given); with MH and no measure, OR.
 [[nodiscard]] Analysis analyse(const StudyTable& table, const AnalysisSpec& spec);

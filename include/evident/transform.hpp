@@ -23,6 +23,9 @@ class BackTransform {
   static BackTransform exponential(std::string_view scale) { return {Kind::exp, scale}; }
 
   [[nodiscard]] double operator()(double x) const noexcept;
+  /// True when the analysis scale is a logarithm (OR, RR, ROM, and later ratio measures): the
+  /// natural scale is a ratio with no effect at 1, drawn on a log axis.
+  [[nodiscard]] bool is_exp() const noexcept { return kind_ == Kind::exp; }
   /// Name of the natural-scale quantity ("OR", "RR", "proportion", "r", ...).
   [[nodiscard]] std::string_view scale_name() const noexcept { return scale_name_; }
 

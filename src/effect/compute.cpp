@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 
@@ -213,6 +214,16 @@ std::size_t EffectData::k_yi() const noexcept {
   for (double y : yi)
     n += std::isfinite(y) ? 1 : 0;
   return n;
+}
+
+void EffectData::append_study(const EffectData& from, std::size_t i) {
+  assert(from.measure == measure || yi.empty());
+  yi.push_back(from.yi[i]);
+  vi.push_back(from.vi[i]);
+  labels.push_back(from.labels[i]);
+  lines.push_back(from.lines[i]);
+  ni.push_back(from.ni[i]);
+  if (!from.counts.empty()) counts.push_back(from.counts[i]);
 }
 
 double default_add(Measure m) noexcept {

@@ -203,13 +203,10 @@ EffectData subset(const EffectData& data, const std::vector<bool>& keep) {
   EffectData out;
   out.measure = data.measure;
   out.diagnostics = data.diagnostics;
+  out.transf = data.transf;
+  out.multiarm = data.multiarm;
   for (std::size_t i = 0; i < data.k(); ++i) {
-    if (!keep[i]) continue;
-    out.yi.push_back(data.yi[i]);
-    out.vi.push_back(data.vi[i]);
-    out.labels.push_back(data.labels[i]);
-    out.lines.push_back(data.lines[i]);
-    out.ni.push_back(data.ni[i]);
+    if (keep[i]) out.append_study(data, i);
   }
   return out;
 }

@@ -207,8 +207,7 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
   return a;
 }
 
-Analysis analyse(const StudyTable& table, const AnalysisSpec& spec) {
-  AnalysisSpec s = spec;
+AnalysisSpec resolve_measure(AnalysisSpec s) {
   // rma.peto analyses Peto odds ratios; rma.mh's default measure is OR.
   if (s.fit.method == Method::PETO &&
       (s.effect.measure == Measure::GEN || s.effect.measure == Measure::OR)) {
@@ -217,6 +216,11 @@ Analysis analyse(const StudyTable& table, const AnalysisSpec& spec) {
   if (s.fit.method == Method::MH && s.effect.measure == Measure::GEN) {
     s.effect.measure = Measure::OR;
   }
+  return s;
+}
+
+Analysis analyse(const StudyTable& table, const AnalysisSpec& spec) {
+  const AnalysisSpec s = resolve_measure(spec);
   check_method(s.fit, s.effect.measure, true);
   return analyse(compute_effects(table, s.effect), s.fit, table.source());
 }

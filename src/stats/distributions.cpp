@@ -1,5 +1,6 @@
 #include "stats/distributions.hpp"
 
+#include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/fisher_f.hpp>
 #include <boost/math/distributions/normal.hpp>
@@ -75,6 +76,20 @@ double two_sided_p(double stat, double df) noexcept {
 double critical_value(double level_percent, double df) noexcept {
   const double alpha = 1.0 - level_percent / 100.0;
   return std::isnan(df) ? normal_upper_quantile(alpha / 2.0) : t_upper_quantile(alpha / 2.0, df);
+}
+
+double beta_quantile(double p, double a, double b) noexcept {
+  if (!(p > 0.0 && p < 1.0) || !(a > 0.0) || !(b > 0.0)) return kNaN;
+  return bm::quantile(bm::beta_distribution<double, Policy>(a, b), p);
+}
+
+std::pair<double, double> clopper_pearson(double x, double n, double level_percent) noexcept {
+  if (!(n > 0.0) || x < 0.0 || x > n) return {kNaN, kNaN};
+  const double alpha = 1.0 - level_percent / 100.0;
+  // Clopper & Pearson (1934): the exact interval from beta quantiles; 0 and 1 at the ends.
+  const double lb = x == 0.0 ? 0.0 : beta_quantile(alpha / 2.0, x, n - x + 1.0);
+  const double ub = x == n ? 1.0 : beta_quantile(1.0 - alpha / 2.0, x + 1.0, n - x);
+  return {lb, ub};
 }
 
 }  // namespace evident::stats

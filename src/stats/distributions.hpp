@@ -3,6 +3,8 @@
 // stay in one translation unit. Upper tails are computed directly (complement), not as 1 - cdf, so
 // small p-values keep their digits. Domain problems give NaN rather than exceptions.
 
+#include <utility>
+
 namespace evident::stats {
 
 /// P(Z > z) for a standard normal Z.
@@ -27,5 +29,10 @@ double t_upper_quantile(double p, double df) noexcept;
 double two_sided_p(double stat, double df) noexcept;
 /// Critical value for a two-sided interval of `level` percent: z or t(df) quantile.
 double critical_value(double level_percent, double df) noexcept;
+
+/// The x with P(X <= x) = p for X ~ Beta(a, b).
+double beta_quantile(double p, double a, double b) noexcept;
+/// Exact (Clopper-Pearson) interval for a proportion of x events in n, `level` in percent.
+std::pair<double, double> clopper_pearson(double x, double n, double level_percent) noexcept;
 
 }  // namespace evident::stats

@@ -1,0 +1,596 @@
+// Running a review: for each outcome, the rows its filters choose from its data files, the
+// effect sizes, the analysis and its assessment; the published results and their checks.
+
+#include "evident/review.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "evident/csv.hpp"
+#include "evident/effect.hpp"
+#include "stats/distributions.hpp"
+
+namespace evident {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
+}
+
+bool is_missing(std::string_view cell) {
+  return parse_number(cell).kind == CellKind::missing;
+}
+
+// Glob match with `*` for any run of characters; "" matches a missing cell (empty or NA).
+bool glob(std::string_view pattern, std::string_view text) {
+  if (pattern.empty()) return is_missing(text);
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*')
+    ++p;
+  return p == pattern.size();
+}
+
+class Files {
+ public:
+  explicit Files(std::string dir) : dir_(std::move(dir)) {}
+  const StudyTable& get(const std::string& name) {
+    auto it = cache_.find(name);
+    if (it == cache_.end()) {
+      it = cache_.emplace(name, read_csv_file((fs::path(dir_) / name).string())).first;
+    }
+    return it->second;
+  }
+
+ private:
+  std::string dir_;
+  std::map<std::string, StudyTable> cache_;
+};
+
+std::size_t column_or_throw(const StudyTable& t, const std::string& column, const std::string& key,
+                            const SourceLocation& where) {
+  if (auto c = t.find_column(column)) return *c;
+  throw InputError(where,
+                   fmt::format("{}: the data file {} has no column '{}'", key, t.source(), column));
+}
+
+struct CompiledFilter {
+  std::vector<std::pair<std::size_t, const FilterCondition*>> conditions;
+  bool matches(const StudyTable& t, std::size_t row) const {
+    for (const auto& [col, cond] : conditions) {
+      const std::string cell = trim(t.cell(row, col));
+      bool any = false;
+      for (const auto& v : cond->values)
+        any = any || glob(trim(v), cell);
+      if (!any) return false;
+    }
+    return true;
+  }
+};
+
+CompiledFilter compile(const StudyTable& t, const RowFilter& f) {
+  CompiledFilter c;
+  for (const auto& cond : f.conditions)
+    c.conditions.push_back({column_or_throw(t, cond.column, cond.key, cond.where), &cond});
+  return c;
+}
+
+// Rows kept: `where` matches and no exclude filter does (an empty exclude filter excludes none).
+struct Selection {
+  CompiledFilter where;
+  std::vector<CompiledFilter> exclude;
+  Selection(const StudyTable& t, const RowFilter& w, const std::vector<RowFilter>& ex)
+      : where(compile(t, w)) {
+    for (const auto& f : ex) {
+      if (!f.empty()) exclude.push_back(compile(t, f));
+    }
+  }
+  bool keeps(const StudyTable& t, std::size_t row) const {
+    if (!where.matches(t, row)) return false;
+    return std::none_of(exclude.begin(), exclude.end(),
+                        [&](const CompiledFilter& f) { return f.matches(t, row); });
+  }
+};
+
+// The label of a row from a template such as "{study} {year}".
+std::string expand_label(const std::string& templ, const StudyTable& t, std::size_t row,
+                         const SourceLocation& where) {
+  std::string out;
+  for (std::size_t i = 0; i < templ.size(); ++i) {
+    if (templ[i] != '{') {
+      out += templ[i];
+      continue;
+    }
+    const std::size_t close = templ.find('}', i);
+    if (close == std::string::npos) {
+      throw InputError(where, fmt::format("label: '{{' without '}}' in \"{}\"", templ));
+    }
+    const std::string col = templ.substr(i + 1, close - i - 1);
+    const auto c = t.find_column(col);
+    if (!c) {
+      throw InputError(where, fmt::format("label: the data file {} has no column '{}' (named in "
+                                          "\"{}\")",
+                                          t.source(), col, templ));
+    }
+    const std::string cell = trim(t.cell(row, *c));
+    if (!is_missing(cell)) out += cell;
+    i = close;
+  }
+  // Collapse the spaces an empty field leaves behind.
+  std::string collapsed;
+  for (char ch : out) {
+    if (ch == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
+    collapsed += ch;
+  }
+  return trim(collapsed);
+}
+
+// The columns a measure needs; alternatives as "a|b". Empty for input shapes added later (the
+// effect-size code then decides).
+std::vector<std::string> needed_columns(const OutcomeSpec& o) {
+  if (o.design == OutcomeDesign::single_arm) {
+    for (const auto& m : o.columns) {
+      if (m.name == "xi") return {"xi", "ni"};
+    }
+    return {"m1i", "sd1i", "n1i"};
+  }
+  switch (measure_shape(o.analysis.effect.measure)) {
+    case InputShape::generic:
+      return {"yi", "vi|sei"};
+    case InputShape::two_group_means:
+      return {"m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"};
+    case InputShape::two_by_two:
+      return {"ai", "bi|n1i", "ci", "di|n2i"};
+    case InputShape::proportion:
+      return {"xi", "ni|mi"};
+    case InputShape::correlation:
+      return {"ri", "ni"};
+    default:
+      return {};
+  }
+}
+
+// A data file's rows for an outcome: filtered, with mapped columns under their metafor names and
+// the label in `study`. Only rows with every needed value are kept; the others are listed.
+StudyTable make_view(const StudyTable& file, const std::string& display, const OutcomeSpec& o,
+                     std::vector<UnusableRow>& unusable) {
+  const Selection selection(file, o.where, o.exclude);
+  std::vector<std::string> names = file.column_names();
+  // Where each view column reads from: an original column, or -1 for the label.
+  std::vector<long> source;
+  for (std::size_t c = 0; c < names.size(); ++c)
+    source.push_back(static_cast<long>(c));
+  std::map<std::string, std::string> metafor_to_data;
+  auto set_column = [&](const std::string& name, long from) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it != names.end()) {
+      source[static_cast<std::size_t>(it - names.begin())] = from;
+    } else {
+      names.push_back(name);
+      source.push_back(from);
+    }
+  };
+  for (const auto& m : o.columns) {
+    const std::size_t c = column_or_throw(file, m.column, m.key, m.where);
+    set_column(m.name, static_cast<long>(c));
+    metafor_to_data[m.name] = m.column;
+  }
+  set_column("study", -1);
+  // Check the label template once, even when no row matches.
+  if (file.rows() > 0) (void)expand_label(o.label, file, 0, o.label_where);
+
+  const auto needed = needed_columns(o);
+  const auto measure_type = file.find_column("measure_type");
+  StudyTable view(file.source(), names);
+  for (std::size_t r = 0; r < file.rows(); ++r) {
+    if (!selection.keeps(file, r)) continue;
+    std::vector<std::string> cells;
+    cells.reserve(names.size());
+    const std::string label = expand_label(o.label, file, r, o.label_where);
+    for (long from : source)
+      cells.push_back(from < 0 ? label : file.cell(r, static_cast<std::size_t>(from)));
+    // Every needed value present (for "a|b", one of them)?
+    std::vector<std::string> missing;
+    for (const auto& need : needed) {
+      bool present = false;
+      std::string shown;
+      std::size_t start = 0;
+      while (start <= need.size()) {
+        const std::size_t bar = std::min(need.find('|', start), need.size());
+        const std::string name = need.substr(start, bar - start);
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it != names.end() && !is_missing(cells[static_cast<std::size_t>(it - names.begin())])) {
+          present = true;
+        }
+        if (shown.empty()) {
+          const auto mapped = metafor_to_data.find(name);
+          shown = mapped != metafor_to_data.end() ? mapped->second : name;
+        }
+        start = bar + 1;
+      }
+      if (!present) missing.push_back(shown);
+    }
+    if (!missing.empty()) {
+      unusable.push_back({display, file.line(r), label, std::move(missing),
+                          measure_type ? trim(file.cell(r, *measure_type)) : std::string()});
+      continue;
+    }
+    view.add_row(std::move(cells), file.line(r));
+  }
+  return view;
+}
+
+double cell_number(const StudyTable& t, std::size_t row, std::string_view column) {
+  const auto c = t.find_column(column);
+  if (!c) return kNaN;
+  const CellValue v = parse_number(t.cell(row, *c));
+  return v.kind == CellKind::number ? v.value : kNaN;
+}
+
+double median(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
+  if (v.empty()) return kNaN;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+void run_comparative(OutcomeResult& res) {
+  const OutcomeSpec& o = res.spec;
+  std::vector<EffectData> parts;
+  std::vector<std::size_t> part_table;
+  for (std::size_t t = 0; t < res.tables.size(); ++t) {
+    if (res.tables[t].rows() == 0) continue;
+    parts.push_back(compute_effects(res.tables[t], o.analysis.effect));
+    part_table.push_back(t);
+  }
+  if (parts.empty()) {
+    res.status = OutcomeStatus::no_data;
+    return;
+  }
+  EffectData merged;
+  merged.measure = o.analysis.effect.measure;
+  std::vector<std::string> sources;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const StudyTable& table = res.tables[part_table[p]];
+    sources.push_back(fs::path(table.source()).filename().string());
+    std::map<std::size_t, std::size_t> row_of_line;
+    for (std::size_t r = 0; r < table.rows(); ++r)
+      row_of_line[table.line(r)] = r;
+    const EffectData& d = parts[p];
+    for (std::size_t i = 0; i < d.k(); ++i) {
+      merged.append_study(d, i);
+      res.study_refs.push_back({part_table[p], row_of_line.at(d.lines[i])});
+    }
+    merged.diagnostics.insert(merged.diagnostics.end(), d.diagnostics.begin(), d.diagnostics.end());
+    if (d.multiarm) {
+      if (!merged.multiarm)
+        merged.multiarm = d.multiarm;
+      else
+        merged.multiarm->trials.insert(merged.multiarm->trials.end(), d.multiarm->trials.begin(),
+                                       d.multiarm->trials.end());
+    }
+  }
+  res.analysis = analyse(merged, o.analysis.fit, join(sources, " + "));
+  res.status = OutcomeStatus::pooled;
+
+  // What the assessment needs from the data, per study in analysis order.
+  const Analysis& a = *res.analysis;
+  FindingsInput in;
+  in.benefit = o.benefit;
+  in.mcid = o.mcid;
+  in.control_risk = o.control_risk;
+  in.randomised = o.randomised;
+  in.indirectness = o.indirectness;
+  in.indirectness_reason = o.indirectness_reason;
+  const InputShape shape = measure_shape(o.analysis.effect.measure);
+  double participants = 0.0, events = 0.0;
+  std::vector<double> sds;
+  std::vector<std::string> double_zero, all_events;
+  for (const auto& t : res.tables) {
+    if (t.find_column(o.rob_column)) in.has_risk_of_bias = true;
+  }
+  for (std::size_t i = 0; i < res.study_refs.size(); ++i) {
+    const StudyTable& t = res.tables[res.study_refs[i].table];
+    const std::size_t r = res.study_refs[i].row;
+    if (shape == InputShape::two_by_two) {
+      const double ai = cell_number(t, r, "ai"), ci = cell_number(t, r, "ci");
+      double n1 = cell_number(t, r, "n1i"), n2 = cell_number(t, r, "n2i");
+      if (std::isnan(n1)) n1 = ai + cell_number(t, r, "bi");
+      if (std::isnan(n2)) n2 = ci + cell_number(t, r, "di");
+      participants += n1 + n2;
+      events += ai + ci;
+      in.control_risks.push_back(ci / n2);
+      in.control_totals.push_back(n2);
+      if (ai == 0 && ci == 0) double_zero.push_back(a.studies[i].study);
+      if (ai == n1 && ci == n2) {
+        all_events.push_back(
+            fmt::format("{}, {:.0f}% of the weight", a.studies[i].study, a.studies[i].weight));
+      }
+    } else if (shape == InputShape::two_group_means) {
+      participants += cell_number(t, r, "n1i") + cell_number(t, r, "n2i");
+      sds.push_back(cell_number(t, r, "sd1i"));
+      sds.push_back(cell_number(t, r, "sd2i"));
+    } else if (shape == InputShape::proportion || shape == InputShape::correlation) {
+      participants += cell_number(t, r, "ni");
+    } else {
+      participants = kNaN;
+    }
+    std::optional<RiskOfBias> rob;
+    if (const auto c = t.find_column(o.rob_column)) {
+      const std::string text = trim(t.cell(r, *c));
+      if (!is_missing(text)) {
+        rob = parse_risk_of_bias(text);
+        if (!rob) {
+          throw InputError(t.where(r, *c),
+                           fmt::format("'{}' is not a risk-of-bias judgement (column '{}': low, "
+                                       "some concerns or high)",
+                                       text, o.rob_column));
+        }
+      }
+    }
+    in.risk_of_bias.push_back(rob);
+  }
+  in.participants = participants;
+  in.events = shape == InputShape::two_by_two ? events : kNaN;
+  if (shape == InputShape::two_group_means) {
+    const double sd = median(sds);
+    if (std::isfinite(sd)) in.typical_sd = sd;
+  }
+  res.findings = assess(a, in);
+
+  const bool counts_method = works_on_counts(o.analysis.fit.method);
+  if (!all_events.empty() && o.analysis.effect.measure == Measure::RR && !counts_method) {
+    res.notes.push_back(fmt::format(
+        "Every participant in both arms had an event ({}): after the 1/2 correction its log risk "
+        "ratio has a very small variance, so inverse-variance pooling gives it a large weight; "
+        "Mantel-Haenszel weights, which depend on the group sizes, would not.",
+        join(all_events)));
+  }
+  if (!double_zero.empty()) {
+    res.notes.push_back(fmt::format(
+        "No events in either arm ({} {}): such a study cannot tell which arm has the higher "
+        "risk; it is shown, and {}.",
+        double_zero.size() == 1 ? "study:" : "studies:", join(double_zero),
+        counts_method ? "it contributes nothing to the pooled estimate" : "its weight is small"));
+  }
+}
+
+void run_single_arm(OutcomeResult& res) {
+  const bool events = std::any_of(res.spec.columns.begin(), res.spec.columns.end(),
+                                  [](const ColumnMapping& m) { return m.name == "xi"; });
+  const double level = res.spec.analysis.fit.level;
+  for (std::size_t t = 0; t < res.tables.size(); ++t) {
+    const StudyTable& table = res.tables[t];
+    for (std::size_t r = 0; r < table.rows(); ++r) {
+      SeriesResult s;
+      s.study = table.cell(r, *table.find_column("study"));
+      s.ref = {t, r};
+      auto value = [&](std::string_view col) {
+        const auto c = table.find_column(col);
+        if (!c) return kNaN;
+        const CellValue v = parse_number(table.cell(r, *c));
+        if (v.kind == CellKind::not_number) {
+          throw InputError(table.where(r, *c),
+                           fmt::format("'{}' is not a number (column '{}')", table.cell(r, *c),
+                                       table.column_names()[*c]));
+        }
+        return v.kind == CellKind::number ? v.value : kNaN;
+      };
+      s.events = s.total = s.proportion = s.ci_lb = s.ci_ub = kNaN;
+      s.mean = s.sd = s.n = s.mean_before = s.sd_before = s.n_before = kNaN;
+      if (events) {
+        s.events = value("xi");
+        s.total = value("ni");
+        if (!(s.total > 0) || s.events < 0 || s.events > s.total) {
+          throw InputError(
+              table.where(r, *table.find_column("xi")),
+              fmt::format("{} events in {} participants is not a proportion", s.events, s.total));
+        }
+        s.proportion = s.events / s.total;
+        std::tie(s.ci_lb, s.ci_ub) = stats::clopper_pearson(s.events, s.total, level);
+      } else {
+        s.mean = value("m1i");
+        s.sd = value("sd1i");
+        s.n = value("n1i");
+        s.mean_before = value("m2i");
+        s.sd_before = value("sd2i");
+        s.n_before = value("n2i");
+      }
+      res.series.push_back(std::move(s));
+    }
+  }
+  res.status = res.series.empty() ? OutcomeStatus::no_data : OutcomeStatus::described;
+}
+
+// ---- published results -------------------------------------------------------------------------
+
+const std::map<std::string, std::string>& default_published_columns() {
+  static const std::map<std::string, std::string> columns{{"estimate", "estimate"},
+                                                          {"ci_lb", "ci_low"},
+                                                          {"ci_ub", "ci_high"},
+                                                          {"outcome", "outcome"},
+                                                          {"timepoint", "timepoint_months"},
+                                                          {"measure", "effect_measure"},
+                                                          {"k", "k"},
+                                                          {"n", "n_participants"},
+                                                          {"notes", "notes"},
+                                                          {"source_url", "source_url"},
+                                                          {"source_location", "source_location"},
+                                                          {"model", "model"}};
+  return columns;
+}
+
+bool is_difference_measure(std::string_view m) {
+  return m.find("MD") != std::string_view::npos || m.find("difference") != std::string_view::npos;
+}
+
+PublishedResult run_published(const PublishedSpec& spec, Files& files, const Manifest& m,
+                              const ReviewOptions& options) {
+  PublishedResult res;
+  res.file = spec.data;
+  const StudyTable& t = files.get(spec.data);
+  auto column = [&](const std::string& role) -> std::optional<std::size_t> {
+    const auto it = spec.columns.find(role);
+    const std::string name =
+        it != spec.columns.end() ? it->second : default_published_columns().at(role);
+    const auto c = t.find_column(name);
+    if (!c && it != spec.columns.end()) {
+      throw InputError(spec.location, fmt::format("published.columns.{}: the data file {} has no "
+                                                  "column '{}'",
+                                                  role, t.source(), name));
+    }
+    return c;
+  };
+  std::map<std::string, std::optional<std::size_t>> cols;
+  for (const auto& [role, name] : default_published_columns())
+    cols[role] = column(role);
+  auto text = [&](std::size_t r, const std::string& role) {
+    return cols[role] ? trim(t.cell(r, *cols[role])) : std::string();
+  };
+  auto number = [](const std::string& s) {
+    const CellValue v = parse_number(s);
+    return v.kind == CellKind::number ? v.value : kNaN;
+  };
+  std::set<std::string> papers;
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    PublishedRow row;
+    row.line = t.line(r);
+    row.label = expand_label(spec.label, t, r, spec.location);
+    papers.insert(row.label);
+    row.outcome = text(r, "outcome");
+    row.timepoint = text(r, "timepoint");
+    row.measure = text(r, "measure");
+    row.model = text(r, "model");
+    row.k = text(r, "k");
+    row.n = text(r, "n");
+    row.notes = text(r, "notes");
+    row.source_url = text(r, "source_url");
+    row.source_location = text(r, "source_location");
+    row.estimate_text = text(r, "estimate");
+    const std::string lb = text(r, "ci_lb"), ub = text(r, "ci_ub");
+    row.ci_text = lb.empty() && ub.empty() ? "" : fmt::format("{} to {}", lb, ub);
+    row.estimate = number(row.estimate_text);
+    row.ci_lb = number(lb);
+    row.ci_ub = number(ub);
+    // Checks on the printed numbers themselves.
+    const bool complete =
+        std::isfinite(row.estimate) && std::isfinite(row.ci_lb) && std::isfinite(row.ci_ub);
+    if (complete && (row.estimate < row.ci_lb || row.estimate > row.ci_ub)) {
+      row.flags.push_back(
+          "the printed interval does not contain the estimate (a minus sign may "
+          "be missing in the source)");
+    } else if (complete && is_difference_measure(row.measure)) {
+      // A difference's interval is symmetric about the estimate up to rounding; a ratio's is
+      // symmetric only on the log scale.
+      const double up = row.ci_ub - row.estimate, down = row.estimate - row.ci_lb;
+      if (std::fabs(up - down) > 0.2 * (row.ci_ub - row.ci_lb) + 0.02) {
+        row.flags.push_back(
+            "the interval is asymmetric around the estimate, which a "
+            "difference's interval is not: these may be ratios mislabelled");
+      }
+    }
+    res.rows.push_back(std::move(row));
+  }
+  res.papers = papers.size();
+  for (const auto& panel : spec.panels) {
+    PublishedPanelResult pr;
+    pr.spec = panel;
+    if (!pr.spec.mcid) {
+      if (auto it = options.mcid.find(panel.id); it != options.mcid.end()) {
+        pr.spec.mcid = it->second;
+      } else if (auto all = options.mcid.find(""); all != options.mcid.end()) {
+        pr.spec.mcid = all->second;
+      }
+      if (pr.spec.mcid) pr.spec.mcid_source = "given on the command line (--mcid)";
+    } else if (auto it = options.mcid.find(panel.id); it != options.mcid.end()) {
+      pr.spec.mcid = it->second;
+      pr.spec.mcid_source = "given on the command line (--mcid)";
+    }
+    const Selection selection(t, panel.where, panel.exclude);
+    for (std::size_t r = 0; r < t.rows(); ++r) {
+      if (selection.keeps(t, r)) pr.rows.push_back(res.rows[r]);
+    }
+    res.panels.push_back(std::move(pr));
+  }
+  (void)m;
+  return res;
+}
+
+}  // namespace
+
+Review run_review(const Manifest& manifest, const ReviewOptions& options) {
+  Review review;
+  review.manifest = manifest;
+  Files files(manifest.dir);
+  const std::size_t total = manifest.outcomes.size() + (manifest.published ? 1 : 0);
+  std::size_t done = 0;
+  for (const auto& spec : manifest.outcomes) {
+    if (options.progress) options.progress(done, total, spec.name);
+    OutcomeResult res;
+    res.spec = spec;
+    // An MCID from the command line: by id, or for every outcome without one.
+    if (auto it = options.mcid.find(spec.id); it != options.mcid.end()) {
+      res.spec.mcid = it->second;
+      res.spec.mcid_source = "given on the command line (--mcid)";
+    } else if (auto all = options.mcid.find(""); all != options.mcid.end() && !spec.mcid) {
+      res.spec.mcid = all->second;
+      res.spec.mcid_source = "given on the command line (--mcid)";
+    }
+    for (const auto& name : spec.data) {
+      const StudyTable& file = files.get(name);
+      res.tables.push_back(make_view(file, name, res.spec, res.unusable));
+    }
+    if (spec.design == OutcomeDesign::single_arm) {
+      run_single_arm(res);
+    } else {
+      run_comparative(res);
+    }
+    review.outcomes.push_back(std::move(res));
+    ++done;
+  }
+  if (manifest.published) {
+    if (options.progress) options.progress(done, total, "published results");
+    review.published = run_published(*manifest.published, files, manifest, options);
+    ++done;
+  }
+  if (options.progress) options.progress(done, total, "");
+  return review;
+}
+
+}  // namespace evident

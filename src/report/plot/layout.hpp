@@ -1,0 +1,14 @@
+#pragma once
+// Laying out each kind of plot into a Scene (internal; tests use it to check the geometry).
+
+#include "evident/plot.hpp"
+#include "report/plot/scene.hpp"
+
+namespace evident::plot {
+
+[[nodiscard]] Scene layout_forest(const ForestPlot& plot);
+[[nodiscard]] Scene layout_funnel(const FunnelPlot& plot);
+[[nodiscard]] Scene layout_bubble(const BubblePlot& plot);
+[[nodiscard]] Scene layout_baujat(const BaujatPlot& plot);
+
+}  // namespace evident::plot

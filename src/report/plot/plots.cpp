@@ -1,0 +1,443 @@
+// Plots from an Analysis (forest, funnel) and the public drawing entry points.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "evident/error.hpp"
+#include "evident/plot.hpp"
+#include "evident/transform.hpp"
+#include "report/plot/layout.hpp"
+
+namespace evident {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+// What the effect is called in a plot heading, and its abbreviation.
+struct EffectNames {
+  std::string name;
+  std::string abbrev;
+};
+
+EffectNames effect_names(Measure m) {
+  switch (m) {
+    case Measure::GEN:
+      return {"Effect size", "Estimate"};
+    case Measure::MD:
+      return {"Mean difference", "MD"};
+    case Measure::SMD:
+      return {"Std. mean difference", "SMD"};
+    case Measure::ROM:
+      return {"Ratio of means", "ROM"};
+    case Measure::OR:
+      return {"Odds ratio", "OR"};
+    case Measure::RR:
+      return {"Risk ratio", "RR"};
+    case Measure::RD:
+      return {"Risk difference", "RD"};
+    case Measure::PR:
+      return {"Proportion", "Proportion"};
+    case Measure::PLO:
+      return {"Log odds (logit proportion)", "Logit"};
+    case Measure::PAS:
+      return {"Arcsine proportion", "Arcsine"};
+    case Measure::PFT:
+      return {"Freeman-Tukey proportion", "PFT"};
+    case Measure::COR:
+      return {"Correlation", "r"};
+    case Measure::ZCOR:
+      return {"Fisher's z", "z"};
+    default:
+      return {std::string(measure_description(m)), std::string(measure_name(m))};
+  }
+}
+
+bool is_log_ratio(Measure m) {
+  const auto bt = BackTransform::for_measure(m);
+  return bt && bt->is_exp();
+}
+
+std::string p_text(double p) {
+  if (std::isnan(p)) return "p = NA";
+  if (p < 0.001) return "p < 0.001";
+  if (p < 0.01) return fmt::format("p = {:.3f}", p);
+  return fmt::format("p = {:.2f}", p);
+}
+
+// Pooling methods that are common-effect models by construction.
+bool is_common_effect(const Fit& f) {
+  const std::string_view name = method_name(f.method);
+  return name == "FE" || name == "MH" || name == "PETO";
+}
+
+std::string model_text(const Fit& f) {
+  const int level = static_cast<int>(std::lround(f.level));
+  const std::string_view name = method_name(f.method);
+  std::string weights = "IV";
+  if (name == "MH") weights = "M-H";
+  if (name == "PETO") weights = "Peto";
+  if (is_common_effect(f)) return fmt::format("{}, common effect, {}% CI", weights, level);
+  return fmt::format("{}, random ({}{}), {}% CI", weights, name,
+                     f.test == Test::knha ? ", HKSJ" : "", level);
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+// The per-arm data of each study, as the user wrote it, with column headings.
+struct ArmColumns {
+  std::vector<ForestColumn> columns;
+  std::vector<std::vector<std::string>> cells;  // per study of the analysis
+  std::vector<double> totals;                   // per column; NaN where a total makes no sense
+  std::vector<bool> summed;                     // which columns have a total on the summary row
+  std::vector<bool> events;                     // which columns are event counts
+};
+
+// One study's source: the table it was read from and its row (nullptr when unknown).
+struct StudySource {
+  const StudyTable* table = nullptr;
+  std::size_t row = 0;
+};
+
+ArmColumns arm_columns(const Analysis& a, const std::vector<StudySource>& sources,
+                       const ForestOptions& o) {
+  ArmColumns out;
+  auto value = [](const StudySource& s, std::string_view column) -> std::string {
+    const auto c = s.table->find_column(column);
+    return c ? trim(s.table->cell(s.row, *c)) : std::string();
+  };
+  auto num = [](const std::string& s) {
+    const CellValue v = parse_number(s);
+    return v.kind == CellKind::number ? v.value : std::nan("");
+  };
+  auto show = [](double v) { return std::isfinite(v) ? fmt::format("{:g}", v) : std::string(); };
+  // A group total: the n column when there is one, else events plus non-events.
+  auto total = [=](const StudySource& s, std::string_view events, std::string_view non,
+                   std::string_view n) {
+    if (s.table->find_column(n)) return value(s, n);
+    return show(num(value(s, events)) + num(value(s, non)));
+  };
+
+  struct Spec {
+    std::string group, header;
+    std::function<std::string(const StudySource&)> get;
+    bool summed;
+    bool events;
+  };
+  std::vector<Spec> specs;
+  switch (measure_shape(a.measure)) {
+    case InputShape::two_by_two:
+      specs.push_back(
+          {o.group1, "Events", [=](const StudySource& s) { return value(s, "ai"); }, true, true});
+      specs.push_back({o.group1, "Total",
+                       [=](const StudySource& s) { return total(s, "ai", "bi", "n1i"); }, true,
+                       false});
+      specs.push_back(
+          {o.group2, "Events", [=](const StudySource& s) { return value(s, "ci"); }, true, true});
+      specs.push_back({o.group2, "Total",
+                       [=](const StudySource& s) { return total(s, "ci", "di", "n2i"); }, true,
+                       false});
+      break;
+    case InputShape::two_group_means: {
+      static constexpr std::array<std::string_view, 6> names{"m1i", "sd1i", "n1i",
+                                                             "m2i", "sd2i", "n2i"};
+      static constexpr std::array<std::string_view, 3> heads{"Mean", "SD", "Total"};
+      for (std::size_t i = 0; i < 6; ++i) {
+        const std::string_view name = names[i];
+        specs.push_back({i < 3 ? o.group1 : o.group2, std::string(heads[i % 3]),
+                         [=](const StudySource& s) { return value(s, name); }, i % 3 == 2, false});
+      }
+      break;
+    }
+    case InputShape::proportion:
+      specs.push_back(
+          {"", "Events", [=](const StudySource& s) { return value(s, "xi"); }, true, true});
+      specs.push_back({"", "Total",
+                       [=](const StudySource& s) { return total(s, "xi", "mi", "ni"); }, true,
+                       false});
+      break;
+    case InputShape::correlation:
+      specs.push_back(
+          {"", "r", [=](const StudySource& s) { return value(s, "ri"); }, false, false});
+      specs.push_back(
+          {"", "Total", [=](const StudySource& s) { return value(s, "ni"); }, true, false});
+      break;
+    default:
+      break;
+  }
+  for (const auto& spec : specs) {
+    out.columns.push_back({spec.group, spec.header});
+    out.summed.push_back(spec.summed);
+    out.events.push_back(spec.events);
+  }
+  out.totals.assign(specs.size(), 0.0);
+  for (std::size_t i = 0; i < a.studies.size(); ++i) {
+    std::vector<std::string> cells;
+    for (std::size_t j = 0; j < specs.size(); ++j) {
+      std::string text =
+          i < sources.size() && sources[i].table ? specs[j].get(sources[i]) : std::string();
+      out.totals[j] += num(text);
+      cells.push_back(std::move(text));
+    }
+    out.cells.push_back(std::move(cells));
+  }
+  return out;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+template <class Plot>
+void write_any(const Plot& plot, const std::string& path) {
+  const auto format = plot_format_for_path(path);
+  if (!format) {
+    throw InputError({path, 0, 0}, "a plot file name must end in .svg, .png (300 dpi) or .pdf");
+  }
+  const std::string bytes = render_plot(plot, *format);
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  out.close();
+  if (!out) throw InputError({path, 0, 0}, "cannot write the plot to this file");
+}
+
+}  // namespace
+
+std::optional<PlotFormat> plot_format_for_path(std::string_view path) noexcept {
+  const auto dot = path.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  const std::string ext = lower(path.substr(dot + 1));
+  if (ext == "svg") return PlotFormat::svg;
+  if (ext == "png") return PlotFormat::png;
+  if (ext == "pdf") return PlotFormat::pdf;
+  return std::nullopt;
+}
+
+namespace {
+
+ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
+                        const std::vector<StudySource>* sources) {
+  ForestPlot p;
+  const Fit& f = a.fit;
+  const EffectNames names = effect_names(a.measure);
+  const int level = static_cast<int>(std::lround(f.level));
+  p.title = o.title;
+  p.effect_name = names.name;
+  p.model_text = model_text(f);
+  p.estimate_header = fmt::format("{} [{}% CI]", names.abbrev, level);
+  p.log_scale = is_log_ratio(a.measure);
+  p.null_value = 0.0;
+  // Proportions and correlations describe one group: nothing is favoured unless the caller says.
+  const InputShape shape = measure_shape(a.measure);
+  const bool comparison = shape != InputShape::proportion && shape != InputShape::correlation;
+  const std::string fav1 = comparison ? "Favours " + o.group1 : "";
+  const std::string fav2 = comparison ? "Favours " + o.group2 : "";
+  p.favours_left =
+      !o.favours_left.empty() ? o.favours_left : (o.benefit == Benefit::lower ? fav1 : fav2);
+  p.favours_right =
+      !o.favours_right.empty() ? o.favours_right : (o.benefit == Benefit::lower ? fav2 : fav1);
+
+  ArmColumns arms;
+  if (sources) {
+    arms = arm_columns(a, *sources, o);
+    p.columns = arms.columns;
+  }
+  for (std::size_t i = 0; i < a.studies.size(); ++i) {
+    const StudyResult& s = a.studies[i];
+    ForestRow r;
+    r.kind = ForestRowKind::study;
+    r.label = s.study;
+    if (i < arms.cells.size()) r.cells = arms.cells[i];
+    r.estimate = s.yi;
+    r.ci_lb = s.ci_lb;
+    r.ci_ub = s.ci_ub;
+    r.weight = s.weight;
+    p.rows.push_back(std::move(r));
+  }
+  ForestRow total;
+  total.kind = ForestRowKind::summary;
+  total.label = fmt::format("Total ({}% CI)", level);
+  total.estimate = f.estimate;
+  total.ci_lb = f.ci_lb;
+  total.ci_ub = f.ci_ub;
+  total.weight = 100.0;
+  bool any_events = false;
+  for (std::size_t j = 0; j < arms.columns.size(); ++j) {
+    const bool show = arms.summed[j] && !arms.events[j] && std::isfinite(arms.totals[j]);
+    total.cells.push_back(show ? fmt::format("{:g}", arms.totals[j]) : "");
+    any_events = any_events || arms.events[j];
+  }
+  p.rows.push_back(std::move(total));
+  if (any_events) {
+    ForestRow ev;
+    ev.kind = ForestRowKind::text;
+    ev.label = "Total events";
+    ev.estimate = ev.ci_lb = ev.ci_ub = std::nan("");
+    ev.weight = std::nan("");
+    for (std::size_t j = 0; j < arms.columns.size(); ++j) {
+      ev.cells.push_back(arms.events[j] && std::isfinite(arms.totals[j])
+                             ? fmt::format("{:g}", arms.totals[j])
+                             : "");
+    }
+    p.rows.push_back(std::move(ev));
+  }
+  if (!is_common_effect(f) && f.k >= 3 && std::isfinite(a.prediction.pi_lb)) {
+    ForestRow pi;
+    pi.kind = ForestRowKind::prediction;
+    pi.label = "Prediction interval";
+    pi.estimate = std::nan("");
+    pi.ci_lb = a.prediction.pi_lb;
+    pi.ci_ub = a.prediction.pi_ub;
+    pi.weight = std::nan("");
+    p.rows.push_back(std::move(pi));
+  }
+
+  // Footnotes: heterogeneity and the overall test as RevMan prints them, then what a reader
+  // must know about the data (zero cells corrected, rows left out).
+  if (f.k < 2) {
+    p.footnotes.push_back("Heterogeneity: not applicable (one study)");
+  } else if (is_common_effect(f)) {
+    p.footnotes.push_back(fmt::format("Heterogeneity: Q = {:.2f}, df = {} ({}); I\u00b2 = {:.0f}%",
+                                      f.Q, static_cast<long>(f.Q_df), p_text(f.Q_p), f.I2));
+  } else {
+    p.footnotes.push_back(
+        fmt::format("Heterogeneity: \u03c4\u00b2 = {:.3f}; Q = {:.2f}, df = {} ({}); I\u00b2 = "
+                    "{:.0f}%",
+                    f.tau2, f.Q, static_cast<long>(f.Q_df), p_text(f.Q_p), f.I2));
+  }
+  if (f.test == Test::knha && std::isfinite(f.df)) {
+    p.footnotes.push_back(fmt::format("Test for overall effect: t = {:.2f}, df = {} ({})", f.stat,
+                                      static_cast<long>(f.df), p_text(f.pval)));
+  } else {
+    p.footnotes.push_back(
+        fmt::format("Test for overall effect: z = {:.2f} ({})", f.stat, p_text(f.pval)));
+  }
+  std::vector<std::string> corrected, left_out;
+  std::string correction_all;
+  for (const auto& d : a.diagnostics) {
+    if (d.code == DiagnosticCode::zero_cell_corrected) {
+      if (d.study.empty()) {
+        correction_all = d.message;
+      } else {
+        corrected.push_back(d.study);
+      }
+    } else if (d.code == DiagnosticCode::row_excluded_missing && !d.study.empty()) {
+      left_out.push_back(d.study);
+    }
+  }
+  if (!correction_all.empty()) {
+    p.footnotes.push_back("Zero cells: " + correction_all);
+  } else if (!corrected.empty()) {
+    p.footnotes.push_back("A zero cell: 1/2 added to each cell of " + join_names(corrected));
+  }
+  if (!left_out.empty()) p.footnotes.push_back("Left out (missing data): " + join_names(left_out));
+  if (o.mcid && *o.mcid > 0) {
+    double m = *o.mcid;
+    if (p.log_scale) {
+      m = std::fabs(std::log(m));
+      p.references.push_back({-m, "MCID"});
+      p.references.push_back({m, "MCID"});
+      p.footnotes.push_back(
+          fmt::format("Dashed lines: minimal clinically important difference ({} "
+                      "{:.2f} and {:.2f})",
+                      names.abbrev, std::exp(-m), std::exp(m)));
+    } else {
+      p.references.push_back({-m, "MCID"});
+      p.references.push_back({m, "MCID"});
+      p.footnotes.push_back(
+          fmt::format("Dashed lines: minimal clinically important difference (\u00b1{:g})", m));
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+ForestPlot forest_plot(const Analysis& a, const ForestOptions& o, const StudyTable* table) {
+  if (!table) return build_forest(a, o, nullptr);
+  std::map<std::size_t, std::size_t> row_of_line;
+  for (std::size_t r = 0; r < table->rows(); ++r)
+    row_of_line[table->line(r)] = r;
+  std::vector<StudySource> sources;
+  for (const auto& s : a.studies) {
+    const auto it = row_of_line.find(s.line);
+    sources.push_back(it == row_of_line.end() ? StudySource{} : StudySource{table, it->second});
+  }
+  return build_forest(a, o, &sources);
+}
+
+ForestPlot forest_plot(const Analysis& a, const ForestOptions& o,
+                       std::span<const StudyTable* const> tables,
+                       std::span<const std::size_t> rows) {
+  std::vector<StudySource> sources;
+  for (std::size_t i = 0; i < tables.size() && i < rows.size(); ++i)
+    sources.push_back({tables[i], rows[i]});
+  return build_forest(a, o, &sources);
+}
+
+FunnelPlot funnel_plot(const Analysis& a, bool contours) {
+  FunnelPlot p;
+  const EffectNames names = effect_names(a.measure);
+  p.log_scale = is_log_ratio(a.measure);
+  p.x_label = p.log_scale ? names.name + " (log scale)" : names.name;
+  p.estimate = a.fit.estimate;
+  p.level = a.fit.level;
+  p.contours = contours;
+  for (const auto& s : a.studies) {
+    p.yi.push_back(s.yi);
+    p.sei.push_back(std::sqrt(s.vi));
+    p.labels.push_back(s.study);
+    p.open.push_back(false);
+  }
+  return p;
+}
+
+std::string render_plot(const ForestPlot& plot, PlotFormat format) {
+  return plot::draw(plot::layout_forest(plot), format);
+}
+std::string render_plot(const FunnelPlot& plot, PlotFormat format) {
+  return plot::draw(plot::layout_funnel(plot), format);
+}
+std::string render_plot(const BubblePlot& plot, PlotFormat format) {
+  return plot::draw(plot::layout_bubble(plot), format);
+}
+std::string render_plot(const BaujatPlot& plot, PlotFormat format) {
+  return plot::draw(plot::layout_baujat(plot), format);
+}
+
+void write_plot(const ForestPlot& plot, const std::string& path) {
+  write_any(plot, path);
+}
+void write_plot(const FunnelPlot& plot, const std::string& path) {
+  write_any(plot, path);
+}
+void write_plot(const BubblePlot& plot, const std::string& path) {
+  write_any(plot, path);
+}
+void write_plot(const BaujatPlot& plot, const std::string& path) {
+  write_any(plot, path);
+}
+
+}  // namespace evident
