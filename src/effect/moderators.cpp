@@ -304,7 +304,10 @@ ModeratedData build_design(const StudyTable& table, EffectData data, const Moder
     }
     var.levels = std::move(levels);
   }
-  for (const auto& [column, level] : spec.reference) {
+  for (const auto& reference : spec.reference) {
+    // Named, not structured, bindings: clang 14 cannot capture the latter in a lambda.
+    const auto& column = reference.first;
+    const auto& level = reference.second;
     const bool known = std::any_of(
         design.variables.begin(), design.variables.end(), [&](const ModeratorVariable& var) {
           return var.categorical && (var.column == column || var.label == column);
