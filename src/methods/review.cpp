@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 
+#include "evident/convert.hpp"
 #include "evident/csv.hpp"
 #include "evident/effect.hpp"
 #include "stats/distributions.hpp"
@@ -164,7 +165,9 @@ std::vector<std::string> needed_columns(const OutcomeSpec& o) {
     case InputShape::generic:
       return {"yi", "vi|sei"};
     case InputShape::two_group_means:
-      return {"m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"};
+      // A group reported as a median with quartiles or range is converted (conv.fivenum's
+      // methods, see convert.hpp), so those columns stand in for the mean and SD.
+      return {"m1i|median1i", "sd1i|q1_1i|min1i", "n1i", "m2i|median2i", "sd2i|q1_2i|min2i", "n2i"};
     case InputShape::two_by_two:
       return {"ai", "bi|n1i", "ci", "di|n2i"};
     case InputShape::proportion:
@@ -176,13 +179,16 @@ std::vector<std::string> needed_columns(const OutcomeSpec& o) {
   }
 }
 
+constexpr long kLabelColumn = -1;  // a view column holding the study label
+constexpr long kEmptyColumn = -2;  // a mapped column this data file does not have
+
 // A data file's rows for an outcome: filtered, with mapped columns under their metafor names and
 // the label in `study`. Only rows with every needed value are kept; the others are listed.
 StudyTable make_view(const StudyTable& file, const std::string& display, const OutcomeSpec& o,
                      std::vector<UnusableRow>& unusable) {
   const Selection selection(file, o.where, o.exclude);
   std::vector<std::string> names = file.column_names();
-  // Where each view column reads from: an original column, or -1 for the label.
+  // Where each view column reads from: an original column, kLabelColumn or kEmptyColumn.
   std::vector<long> source;
   for (std::size_t c = 0; c < names.size(); ++c)
     source.push_back(static_cast<long>(c));
@@ -197,11 +203,13 @@ StudyTable make_view(const StudyTable& file, const std::string& display, const O
     }
   };
   for (const auto& m : o.columns) {
-    const std::size_t c = column_or_throw(file, m.column, m.key, m.where);
-    set_column(m.name, static_cast<long>(c));
+    // A mapped column another of the outcome's files has (checked by the caller) reads as
+    // empty here: the files' rows are analysed together, as one sheet with the union of columns.
+    const auto c = file.find_column(m.column);
+    set_column(m.name, c ? static_cast<long>(*c) : kEmptyColumn);
     metafor_to_data[m.name] = m.column;
   }
-  set_column("study", -1);
+  set_column("study", kLabelColumn);
   // Check the label template once, even when no row matches.
   if (file.rows() > 0) (void)expand_label(o.label, file, 0, o.label_where);
 
@@ -213,8 +221,11 @@ StudyTable make_view(const StudyTable& file, const std::string& display, const O
     std::vector<std::string> cells;
     cells.reserve(names.size());
     const std::string label = expand_label(o.label, file, r, o.label_where);
-    for (long from : source)
-      cells.push_back(from < 0 ? label : file.cell(r, static_cast<std::size_t>(from)));
+    for (long from : source) {
+      cells.push_back(from == kLabelColumn   ? label
+                      : from == kEmptyColumn ? std::string()
+                                             : file.cell(r, static_cast<std::size_t>(from)));
+    }
     // Every needed value present (for "a|b", one of them)?
     std::vector<std::string> missing;
     for (const auto& need : needed) {
@@ -343,9 +354,26 @@ void run_comparative(OutcomeResult& res) {
             fmt::format("{}, {:.0f}% of the weight", a.studies[i].study, a.studies[i].weight));
       }
     } else if (shape == InputShape::two_group_means) {
-      participants += cell_number(t, r, "n1i") + cell_number(t, r, "n2i");
-      sds.push_back(cell_number(t, r, "sd1i"));
-      sds.push_back(cell_number(t, r, "sd2i"));
+      // The study's own total: for arms combined against a shared control (multiarm.hpp), the
+      // row holds one arm only.
+      participants += merged.ni[i];
+      // A group reported as a median with quartiles or range has the SD the effect size used
+      // (estimate_mean_sd), so the optimal information size still has a typical SD.
+      for (const char* group : {"1", "2"}) {
+        const std::string g(group);
+        double sd = cell_number(t, r, "sd" + g + "i");
+        if (std::isnan(sd)) {
+          FiveNumberSummary five;
+          five.min = cell_number(t, r, "min" + g + "i");
+          five.q1 = cell_number(t, r, "q1_" + g + "i");
+          five.median = cell_number(t, r, "median" + g + "i");
+          five.q3 = cell_number(t, r, "q3_" + g + "i");
+          five.max = cell_number(t, r, "max" + g + "i");
+          five.n = cell_number(t, r, "n" + g + "i");
+          if (const auto est = estimate_mean_sd(five); est && !est->skewed) sd = est->sd;
+        }
+        sds.push_back(sd);
+      }
     } else if (shape == InputShape::proportion || shape == InputShape::correlation) {
       participants += cell_number(t, r, "ni");
     } else {
@@ -571,6 +599,14 @@ Review run_review(const Manifest& manifest, const ReviewOptions& options) {
     } else if (auto all = options.mcid.find(""); all != options.mcid.end() && !spec.mcid) {
       res.spec.mcid = all->second;
       res.spec.mcid_source = "given on the command line (--mcid)";
+    }
+    // Every mapped column must be in at least one of the outcome's data files (a typo is an
+    // error, not an empty column).
+    for (const auto& m : spec.columns) {
+      const bool found = std::any_of(spec.data.begin(), spec.data.end(), [&](const auto& name) {
+        return files.get(name).find_column(m.column).has_value();
+      });
+      if (!found) (void)column_or_throw(files.get(spec.data.front()), m.column, m.key, m.where);
     }
     for (const auto& name : spec.data) {
       const StudyTable& file = files.get(name);

@@ -14,7 +14,7 @@ namespace evident {
 namespace {
 
 // The columns below fit a terminal 100 characters wide.
-constexpr std::size_t kNameWidth = 32;
+constexpr std::size_t kNameWidth = 29;
 
 std::size_t code_points(std::string_view s) {
   std::size_t n = 0;
@@ -78,7 +78,7 @@ void render_review_summary(const Review& review, std::ostream& out,
   const Manifest& m = review.manifest;
   out << wrap_line(m.title.empty() ? "Evidence review" : m.title, 98, "");
   out << "\n";
-  out << fmt::format("{} {:>3} {:>5}  {:<26} {:<16} {}\n", fit_to("Outcome", kNameWidth), "k", "N",
+  out << fmt::format("{} {:>3} {:>5}  {:<25} {:<16} {}\n", fit_to("Outcome", kNameWidth), "k", "N",
                      "Effect (95% CI)", "Per 1000", "Certainty*");
   std::string group;
   for (const auto& o : review.outcomes) {
@@ -94,7 +94,7 @@ void render_review_summary(const Review& review, std::ostream& out,
       const std::string effect = fmt::format("{} {} ({} to {})", detail::effect_abbrev(measure),
                                              detail::readable(f.estimate),
                                              detail::readable(f.ci_lb), detail::readable(f.ci_ub));
-      out << fmt::format("{} {:>3} {:>5}  {:<26} {:<16} {}\n", name, o.analysis->fit.k,
+      out << fmt::format("{} {:>3} {:>5}  {:<25} {:<16} {}\n", name, o.analysis->fit.k,
                          std::isfinite(n) ? fmt::format("{:.0f}", n) : "-", effect,
                          f.absolute ? per_1000(*f.absolute) : "-", detail::certainty_label(f));
     } else if (o.status == OutcomeStatus::described) {

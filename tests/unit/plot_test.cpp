@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "evident/convert.hpp"
 #include "evident/evident.hpp"
 #include "report/plot/axis.hpp"
 #include "report/plot/layout.hpp"
@@ -223,6 +224,28 @@ TEST(Forest, PerArmColumnsAndTotalsComeFromTheTable) {
   EXPECT_EQ(total.cells[1], fmt::format("{:g}", total1));
   EXPECT_EQ(fp.favours_left, "Favours MSC");
   EXPECT_EQ(fp.favours_right, "Favours Control");
+}
+
+TEST(Forest, CombinedArmsOfAMultiArmTrialAreShownAsAnalysed) {
+  // Two dose arms sharing one control: the row shows the arms combined (sizes added, mean and SD
+  // by the Cochrane Handbook's formula) and the control once; a footnote says so.
+  evident::StudyTable t("x", {"study", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"});
+  t.add_row({"Trial", "2", "1", "10", "4", "1.5", "10"}, 2);
+  t.add_row({"Trial", "3", "2", "30", "4", "1.5", "10"}, 3);
+  t.add_row({"Other", "2.5", "1.2", "15", "3.5", "1.1", "15"}, 4);
+  const auto a = analysis_of(t, evident::Measure::MD);
+  ASSERT_EQ(a.fit.k, 2u);
+  const ForestPlot fp = evident::forest_plot(a, {}, &t);
+  const auto combined = evident::combine_arms({10, 2, 1}, {30, 3, 2});
+  EXPECT_EQ(fp.rows[0].cells[0], fmt::format("{:.4g}", combined.mean));
+  EXPECT_EQ(fp.rows[0].cells[1], fmt::format("{:.4g}", combined.sd));
+  EXPECT_EQ(fp.rows[0].cells[2], "40");
+  EXPECT_EQ(fp.rows[0].cells[5], "10");
+  EXPECT_EQ(fp.rows[2].cells[2], "55");  // the total counts each participant once
+  EXPECT_EQ(fp.rows[2].cells[5], "25");
+  EXPECT_TRUE(std::any_of(fp.footnotes.begin(), fp.footnotes.end(), [](const std::string& f) {
+    return f.find("combined against their shared control: Trial") != std::string::npos;
+  }));
 }
 
 TEST(Funnel, ContoursAndOpenPointsWithoutOverlap) {

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -420,6 +421,41 @@ TEST(Review, OutcomesAreSelectedAnalysedAndAssessed) {
   EXPECT_EQ(r.published->panels[0].rows.size(), 2u);
 }
 
+TEST(Review, MediansInASecondDataFileAreConvertedAndSharedControlsCountedOnce) {
+  // The outcome's data files are read as one sheet: the median columns exist only in the second
+  // file. Omega's two dose arms (same label, same control) are combined against the control.
+  Folder f;
+  std::string text = kManifest;
+  const std::string pain_data = "data = [\"data.csv\", \"medians.csv\"]\nmeasure = \"MD\"";
+  text.replace(text.find("measure = \"MD\""), 14, pain_data);
+  const std::string cols = "sd2i = \"sd_c\", n2i = \"n_c\" }";
+  text.replace(text.find(cols), cols.size(),
+               "sd2i = \"sd_c\", n2i = \"n_c\", median1i = \"med_t\", q1_1i = \"q1_t\", "
+               "q3_1i = \"q3_t\", median2i = \"med_c\", q1_2i = \"q1_c\", q3_2i = \"q3_c\" }");
+  write_review(f, text);
+  f.write("medians.csv",
+          "study,year,outcome,n_t,n_c,med_t,q1_t,q3_t,med_c,q1_c,q3_c\n"
+          "Omega,2018,pain,10,10,3,2,5,4,3,6\n"
+          "Omega,2018,pain,10,10,2,1,4,4,3,6\n");
+  const evident::Review r = evident::run_review(evident::read_manifest(f.str()));
+  const auto& pain = r.outcomes[1];
+  ASSERT_EQ(pain.status, evident::OutcomeStatus::pooled);
+  EXPECT_EQ(pain.analysis->fit.k, 4u);  // Alpha, Beta, Gamma and Omega (arms combined)
+  ASSERT_EQ(pain.unusable.size(), 1u);  // data.csv's Omega row still lacks values
+  // 40+40 + 25+25 + 60+58, and Omega's 10 + 10 treated with its control of 10 counted once.
+  EXPECT_EQ(pain.findings->participants, 248.0 + 30.0);
+
+  // A mapped column that no data file has is still an error naming it.
+  text.replace(text.find("q3_c\" }"), 7, "q3_x\" }");
+  write_review(f, text);
+  try {
+    (void)evident::run_review(evident::read_manifest(f.str()));
+    ADD_FAILURE() << "no error";
+  } catch (const evident::InputError& e) {
+    EXPECT_TRUE(contains(e.what(), "has no column 'q3_x'")) << e.what();
+  }
+}
+
 TEST(Review, CommandLineMcidOverridesTheManifest) {
   Folder f;
   write_review(f);
@@ -627,10 +663,17 @@ TEST(Findings, PlainStatementIsNeverStrongerThanTheInterval) {
 TEST(Knee, DerivedRowsAreTheSumsOfTheDoseArms) {
   const auto studies = evident::read_csv_file(std::string(EVIDENT_KNEE_DIR) + "/studies.csv");
   const auto derived = evident::read_csv_file(std::string(EVIDENT_KNEE_DIR) + "/derived_rows.csv");
-  ASSERT_EQ(derived.column_names(), studies.column_names());
+  // The columns of studies.csv, then the medians and quartiles studies.csv keeps in its notes.
+  const auto names = derived.column_names();
+  ASSERT_GE(names.size(), studies.column_names().size());
+  ASSERT_TRUE(
+      std::equal(studies.column_names().begin(), studies.column_names().end(), names.begin()));
   auto col = [](const evident::StudyTable& t, const char* name) { return *t.find_column(name); };
-  ASSERT_EQ(derived.rows(), 6u);
+  std::size_t summed = 0;
   for (std::size_t r = 0; r < derived.rows(); ++r) {
+    EXPECT_TRUE(contains(derived.cell(r, col(derived, "notes")), "DERIVED"));
+    if (derived.cell(r, col(derived, "events_msc")).empty()) continue;
+    ++summed;
     double n = 0, e = 0;
     std::size_t arms = 0;
     for (std::size_t s = 0; s < studies.rows(); ++s) {
@@ -651,8 +694,46 @@ TEST(Knee, DerivedRowsAreTheSumsOfTheDoseArms) {
     EXPECT_EQ(arms, 3u) << "row " << r;
     EXPECT_EQ(n, std::stod(derived.cell(r, col(derived, "n_msc"))));
     EXPECT_EQ(e, std::stod(derived.cell(r, col(derived, "events_msc"))));
-    EXPECT_TRUE(contains(derived.cell(r, col(derived, "notes")), "DERIVED"));
   }
+  EXPECT_EQ(summed, 6u);
+}
+
+TEST(Knee, DerivedMediansAreTheOnesInTheNotesOfTheirSourceRow) {
+  const auto studies = evident::read_csv_file(std::string(EVIDENT_KNEE_DIR) + "/studies.csv");
+  const auto derived = evident::read_csv_file(std::string(EVIDENT_KNEE_DIR) + "/derived_rows.csv");
+  auto col = [](const evident::StudyTable& t, const char* name) { return *t.find_column(name); };
+  std::size_t checked = 0;
+  for (std::size_t r = 0; r < derived.rows(); ++r) {
+    auto cell = [&](const char* name) { return derived.cell(r, col(derived, name)); };
+    if (cell("median_msc").empty()) continue;
+    ++checked;
+    // "DERIVED from studies.csv line N": that row is the same arm, and its notes hold the values
+    // (as "median_msc=3.5; q1_msc=3; q3_msc=5" or as "12m median_msc=2 (1,3)").
+    const std::string notes = cell("notes");
+    const std::size_t at = notes.find("studies.csv line ");
+    ASSERT_NE(at, std::string::npos) << notes;
+    const std::size_t line = std::stoul(notes.substr(at + 17));
+    std::optional<std::size_t> source;
+    for (std::size_t s = 0; s < studies.rows(); ++s) {
+      if (studies.line(s) == line) source = s;
+    }
+    ASSERT_TRUE(source) << line;
+    for (const char* same : {"study", "outcome", "timepoint_months", "dose_million_cells"}) {
+      EXPECT_EQ(studies.cell(*source, col(studies, same)), cell(same)) << same;
+    }
+    const std::string src = studies.cell(*source, col(studies, "notes"));
+    for (const char* arm : {"msc", "ctl"}) {
+      const std::string a(arm);
+      const std::string m = cell(("median_" + a).c_str()), q1 = cell(("q1_" + a).c_str()),
+                        q3 = cell(("q3_" + a).c_str());
+      const bool listed =
+          contains(src, "median_" + a + "=" + m + "; q1_" + a + "=" + q1 + "; q3_" + a + "=" + q3);
+      const bool paren = contains(src, "12m " + std::string(a == "msc" ? "median_msc=" : "") + m +
+                                           " (" + q1 + "," + q3 + ")");
+      EXPECT_TRUE(listed || paren) << "line " << line << " " << a;
+    }
+  }
+  EXPECT_EQ(checked, 4u);
 }
 
 TEST(Knee, SummaryMatchesItsGoldenFileAndTheReportHasEveryOutcome) {

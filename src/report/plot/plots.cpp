@@ -9,8 +9,10 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "evident/convert.hpp"
 #include "evident/error.hpp"
 #include "evident/plot.hpp"
 #include "evident/transform.hpp"
@@ -114,7 +116,29 @@ struct ArmColumns {
 struct StudySource {
   const StudyTable* table = nullptr;
   std::size_t row = 0;
+  /// The other experimental arms' rows of a multi-arm trial whose arms were combined against
+  /// the shared control (multiarm.hpp): the plot shows the combined arm, as it was analysed.
+  std::vector<std::size_t> more_arms;
 };
+
+// For every study that is a multi-arm trial with combined arms, the rows of its other arms.
+void add_combined_arms(const Analysis& a, std::vector<StudySource>& sources) {
+  if (!a.multiarm || a.multiarm->mode != MultiArm::combine) return;
+  for (auto& s : sources) {
+    if (!s.table) continue;
+    const std::size_t line = s.table->line(s.row);
+    for (const auto& trial : a.multiarm->trials) {
+      if (trial.lines.empty() || trial.lines.front() != line) continue;
+      for (std::size_t r = 0; r < s.table->rows(); ++r) {
+        const std::size_t other = s.table->line(r);
+        if (r != s.row &&
+            std::find(trial.lines.begin(), trial.lines.end(), other) != trial.lines.end()) {
+          s.more_arms.push_back(r);
+        }
+      }
+    }
+  }
+}
 
 ArmColumns arm_columns(const Analysis& a, const std::vector<StudySource>& sources,
                        const ForestOptions& o) {
@@ -134,6 +158,34 @@ ArmColumns arm_columns(const Analysis& a, const std::vector<StudySource>& source
     if (s.table->find_column(n)) return value(s, n);
     return show(num(value(s, events)) + num(value(s, non)));
   };
+  // The experimental group of a study: its row, or all its arms' rows when they were combined.
+  auto arm_rows = [](const StudySource& s) {
+    std::vector<StudySource> all{StudySource{s.table, s.row, {}}};
+    for (std::size_t r : s.more_arms)
+      all.push_back({s.table, r, {}});
+    return all;
+  };
+  auto summed = [=](const StudySource& s, const std::function<std::string(const StudySource&)>& f) {
+    if (s.more_arms.empty()) return f(s);
+    double sum = 0.0;
+    for (const auto& arm : arm_rows(s))
+      sum += num(f(arm));
+    return show(sum);
+  };
+  // Mean (0) or SD (1) of the combined arms (Cochrane Handbook table 6.5.a), blank when an arm
+  // lacks it (reported as a median, say).
+  auto combined = [=](const StudySource& s, int which) {
+    if (s.more_arms.empty()) return value(s, which == 0 ? "m1i" : "sd1i");
+    std::optional<ArmSummary> acc;
+    for (const auto& arm : arm_rows(s)) {
+      const ArmSummary one{num(value(arm, "n1i")), num(value(arm, "m1i")), num(value(arm, "sd1i"))};
+      if (!(std::isfinite(one.n) && std::isfinite(one.mean) && std::isfinite(one.sd))) {
+        return std::string();
+      }
+      acc = acc ? combine_arms(*acc, one) : one;
+    }
+    return fmt::format("{:.4g}", which == 0 ? acc->mean : acc->sd);
+  };
 
   struct Spec {
     std::string group, header;
@@ -144,11 +196,17 @@ ArmColumns arm_columns(const Analysis& a, const std::vector<StudySource>& source
   std::vector<Spec> specs;
   switch (measure_shape(a.measure)) {
     case InputShape::two_by_two:
-      specs.push_back(
-          {o.group1, "Events", [=](const StudySource& s) { return value(s, "ai"); }, true, true});
+      specs.push_back({o.group1, "Events",
+                       [=](const StudySource& s) {
+                         return summed(s, [=](const StudySource& x) { return value(x, "ai"); });
+                       },
+                       true, true});
       specs.push_back({o.group1, "Total",
-                       [=](const StudySource& s) { return total(s, "ai", "bi", "n1i"); }, true,
-                       false});
+                       [=](const StudySource& s) {
+                         return summed(
+                             s, [=](const StudySource& x) { return total(x, "ai", "bi", "n1i"); });
+                       },
+                       true, false});
       specs.push_back(
           {o.group2, "Events", [=](const StudySource& s) { return value(s, "ci"); }, true, true});
       specs.push_back({o.group2, "Total",
@@ -161,8 +219,18 @@ ArmColumns arm_columns(const Analysis& a, const std::vector<StudySource>& source
       static constexpr std::array<std::string_view, 3> heads{"Mean", "SD", "Total"};
       for (std::size_t i = 0; i < 6; ++i) {
         const std::string_view name = names[i];
-        specs.push_back({i < 3 ? o.group1 : o.group2, std::string(heads[i % 3]),
-                         [=](const StudySource& s) { return value(s, name); }, i % 3 == 2, false});
+        std::function<std::string(const StudySource&)> get = [=](const StudySource& s) {
+          return value(s, name);
+        };
+        if (i == 0 || i == 1) {
+          get = [=](const StudySource& s) { return combined(s, static_cast<int>(i)); };
+        } else if (i == 2) {
+          get = [=](const StudySource& s) {
+            return summed(s, [=](const StudySource& x) { return value(x, name); });
+          };
+        }
+        specs.push_back(
+            {i < 3 ? o.group1 : o.group2, std::string(heads[i % 3]), get, i % 3 == 2, false});
       }
       break;
     }
@@ -261,7 +329,9 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
 
   ArmColumns arms;
   if (sources) {
-    arms = arm_columns(a, *sources, o);
+    std::vector<StudySource> with_arms = *sources;
+    add_combined_arms(a, with_arms);
+    arms = arm_columns(a, with_arms, o);
     p.columns = arms.columns;
   }
   for (std::size_t i = 0; i < a.studies.size(); ++i) {
@@ -334,8 +404,18 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
     p.footnotes.push_back(
         fmt::format("Test for overall effect: z = {:.2f} ({})", f.stat, p_text(f.pval)));
   }
-  std::vector<std::string> corrected, left_out;
+  std::vector<std::string> corrected, left_out, from_medians, combined_arms;
   std::string correction_all;
+  auto add_once = [](std::vector<std::string>& v, const std::string& name) {
+    if (!name.empty() && std::find(v.begin(), v.end(), name) == v.end()) v.push_back(name);
+  };
+  for (const auto& d : a.diagnostics) {
+    if (d.code == DiagnosticCode::converted_fivenum) add_once(from_medians, d.study);
+  }
+  if (a.multiarm && a.multiarm->mode == MultiArm::combine) {
+    for (const auto& t : a.multiarm->trials)
+      add_once(combined_arms, t.trial);
+  }
   for (const auto& d : a.diagnostics) {
     if (d.code == DiagnosticCode::zero_cell_corrected) {
       if (d.study.empty()) {
@@ -353,6 +433,16 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
     p.footnotes.push_back("A zero cell: 1/2 added to each cell of " + join_names(corrected));
   }
   if (!left_out.empty()) p.footnotes.push_back("Left out (missing data): " + join_names(left_out));
+  if (!from_medians.empty()) {
+    p.footnotes.push_back(
+        "Means and SDs estimated from medians with quartiles or ranges (Luo et "
+        "al. 2018; Wan et al. 2014): " +
+        join_names(from_medians));
+  }
+  if (!combined_arms.empty()) {
+    p.footnotes.push_back("Experimental arms combined against their shared control: " +
+                          join_names(combined_arms));
+  }
   if (o.mcid && *o.mcid > 0) {
     double m = *o.mcid;
     if (p.log_scale) {
@@ -383,7 +473,7 @@ ForestPlot forest_plot(const Analysis& a, const ForestOptions& o, const StudyTab
   std::vector<StudySource> sources;
   for (const auto& s : a.studies) {
     const auto it = row_of_line.find(s.line);
-    sources.push_back(it == row_of_line.end() ? StudySource{} : StudySource{table, it->second});
+    sources.push_back(it == row_of_line.end() ? StudySource{} : StudySource{table, it->second, {}});
   }
   return build_forest(a, o, &sources);
 }
@@ -393,7 +483,7 @@ ForestPlot forest_plot(const Analysis& a, const ForestOptions& o,
                        std::span<const std::size_t> rows) {
   std::vector<StudySource> sources;
   for (std::size_t i = 0; i < tables.size() && i < rows.size(); ++i)
-    sources.push_back({tables[i], rows[i]});
+    sources.push_back({tables[i], rows[i], {}});
   return build_forest(a, o, &sources);
 }
 
