@@ -7,14 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-${EVIDENT_FUZZ_SECONDS:-60}}
 
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DEVIDENT_FUZZ=ON -DEVIDENT_SANITIZE=address,undefined -DEVIDENT_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j "${EVIDENT_JOBS:-2}" --target csv_fuzzer fit_fuzzer
+# EVIDENT_FUZZ_BUILD names an existing clang build with -DEVIDENT_FUZZ=ON (scripts/test.sh builds
+# one that also runs the test suite under the sanitizers); else build-fuzz is configured here.
+build=${EVIDENT_FUZZ_BUILD:-build-fuzz}
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DEVIDENT_FUZZ=ON -DEVIDENT_SANITIZE=address,undefined -DEVIDENT_BUILD_TESTS=OFF >/dev/null
+fi
+cmake --build "$build" -j "${EVIDENT_JOBS:-2}" --target csv_fuzzer fit_fuzzer
 
 status=0
 for target in csv fit; do
-  work=build-fuzz/corpus-$target
-  crashes=build-fuzz/crashes-$target
+  work=$build/corpus-$target
+  crashes=$build/crashes-$target
   mkdir -p "$work" "$crashes"
   cp tests/fuzz/corpus/$target/* "$work"/ 2>/dev/null || true
   if [ "$target" = csv ]; then
@@ -22,16 +27,16 @@ for target in csv fit; do
   fi
   echo "== fuzzing $target for ${seconds}s"
   if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      "./build-fuzz/tests/fuzz/${target}_fuzzer" "$work" -max_total_time="$seconds" \
+      "./$build/tests/fuzz/${target}_fuzzer" "$work" -max_total_time="$seconds" \
       -max_len=65536 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$crashes/" \
-      -print_final_stats=1 2>"build-fuzz/$target.log"; then
+      -print_final_stats=1 2>"$build/$target.log"; then
     status=1
-    tail -40 "build-fuzz/$target.log"
+    tail -40 "$build/$target.log"
     mkdir -p tests/fuzz/regressions/$target
     cp "$crashes"/* tests/fuzz/regressions/$target/ 2>/dev/null || true
     echo "fuzz: $target crashed; inputs saved in tests/fuzz/regressions/$target/"
   else
-    grep -E 'stat::number_of_executed_units|cov:' "build-fuzz/$target.log" | tail -2
+    grep -E 'stat::number_of_executed_units|cov:' "$build/$target.log" | tail -2
   fi
 done
 exit $status

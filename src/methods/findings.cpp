@@ -223,9 +223,10 @@ DomainSuggestion imprecision(const Analysis& a, const FindingsInput& in, Finding
   if (!has_thresholds) d.reason += "; no MCID given";
 
   // GRADE 6: rate down when the interval includes both appreciable benefit and harm, or when it
-  // includes no effect and the optimal information size is not met (two levels), and for any one
-  // of: no effect included, an MCID threshold crossed, the information size not met (one level).
-  if ((includes_low && includes_high) || (includes_null && info_short)) {
+  // includes no effect or crosses an MCID threshold while the optimal information size is not
+  // met (two levels: two distinct problems), and for any one of: no effect included, an MCID
+  // threshold crossed, the information size not met (one level).
+  if ((includes_low && includes_high) || ((includes_null || contains_threshold) && info_short)) {
     d.rating = Rating::very_serious;
   } else if (includes_null || contains_threshold || info_short) {
     d.rating = Rating::serious;

@@ -574,6 +574,22 @@ TEST(Findings, OptimalInformationSizeOfABinaryOutcome) {
   EXPECT_NEAR(f.absolute->per_1000, 1000 * (0.2 * f.estimate - 0.2), 1e-9);
 }
 
+TEST(Findings, ImprecisionCountsAThresholdCrossedAndTooFewParticipantsAsTwoProblems) {
+  // One trial, MD -2 (95% CI about -3.6 to -0.4) against an MCID of 1.5: the interval excludes
+  // no effect but crosses the MCID. SD 1.7: optimal information size 4 z^2 SD^2 / MCID^2 = 41.
+  const auto a = analysis_of({-2.0}, {0.65}, evident::Measure::MD);
+  evident::FindingsInput in;
+  in.mcid = 1.5;
+  in.benefit = evident::Benefit::lower;
+  in.typical_sd = 1.7;
+  in.participants = 30;
+  EXPECT_EQ(domain(evident::assess(a, in), "Imprecision").rating,
+            evident::Rating::very_serious);  // threshold crossed and 30 < 41
+  in.participants = 400;
+  EXPECT_EQ(domain(evident::assess(a, in), "Imprecision").rating,
+            evident::Rating::serious);  // the threshold alone
+}
+
 TEST(Findings, InconsistencyFollowsI2AndThePredictionInterval) {
   const auto low = analysis_of({0.10, 0.12, 0.08, 0.11}, {0.01, 0.01, 0.01, 0.01});
   const auto high = analysis_of({-0.9, 0.8, -0.6, 0.9, 0.1}, {0.01, 0.01, 0.01, 0.01, 0.01});
