@@ -3,10 +3,11 @@
 # R and metafor are test peers (reference values), never runtime dependencies; Chromium is a test
 # peer too (the HTML report must open in it without console errors). Plots are drawn with Cairo
 # in DejaVu Sans, so text measures and renders the same everywhere; manifests are TOML (toml++).
+# clang builds the libFuzzer targets and the sanitizer test build (scripts/test.sh).
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build ccache pkg-config
+  g++ cmake ninja-build ccache pkg-config clang libclang-rt-dev
   libboost-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev libcairo2-dev
   libtomlplusplus-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: install what is missing, prove the committed metafor reference values are metafor's,
-# build in Release and run the suite, then again under AddressSanitizer and UBSan.
+# build in Release (GCC) and run the suite, then build with clang under AddressSanitizer and
+# UBSan (with libFuzzer coverage), run the suite again and fuzz each target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -11,14 +12,17 @@ Rscript tests/reference/nonconvergence.R --check
 Rscript tests/reference/generate_designs.R --check
 Rscript tests/reference/generate_methods.R --check
 
-echo "== Release build and tests"
+echo "== Release build (GCC) and tests"
 bash scripts/build.sh build -DEVIDENT_WERROR=ON
 ctest --test-dir build --output-on-failure -j 2
 
-echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
-bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVIDENT_WERROR=ON \
-  -DEVIDENT_SANITIZE=address,undefined
+echo "== clang: AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+CC=clang CXX=clang++ bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DEVIDENT_WERROR=ON -DEVIDENT_SANITIZE=address,undefined -DEVIDENT_FUZZ=ON
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j 2
+
+echo "== libFuzzer: each target for ${EVIDENT_FUZZ_SECONDS:-60} s (a crash input is kept in tests/fuzz/regressions/)"
+EVIDENT_FUZZ_BUILD=build-asan bash scripts/fuzz.sh "${EVIDENT_FUZZ_SECONDS:-60}"
 
 echo "== all tests passed"

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "effect/multiarm.hpp"
@@ -79,7 +80,7 @@ std::optional<Group> read_group(RowReader& rows, std::size_t r, const GroupColum
     s.n = *n;
     const std::array<std::pair<std::optional<std::size_t>, double*>, 5> parts{
         {{c.min, &s.min}, {c.q1, &s.q1}, {c.median, &s.median}, {c.q3, &s.q3}, {c.max, &s.max}}};
-    double last = -INFINITY;
+    double last = -std::numeric_limits<double>::infinity();
     std::optional<std::size_t> last_column;
     bool ordered = true;
     for (const auto& [column, value] : parts) {

@@ -2,6 +2,7 @@
 // Number formatting shared by the renderers.
 
 #include <string>
+#include <string_view>
 
 namespace evident::detail {
 
@@ -11,5 +12,7 @@ std::string fixed(double x, int digits);
 std::string pvalue(double p);
 // The shortest text that reads back as the same double (for CSV).
 std::string exact(double x);
+// Text with & < > " escaped, for HTML and SVG (XML) content and attribute values.
+std::string xml_escape(std::string_view s);
 
 }  // namespace evident::detail

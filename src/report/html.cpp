@@ -18,6 +18,7 @@
 #include "evident/plot.hpp"
 #include "evident/review.hpp"
 #include "report/findings_text.hpp"
+#include "report/format.hpp"
 
 namespace evident {
 
@@ -26,27 +27,7 @@ namespace {
 using detail::readable;
 
 std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
+  return detail::xml_escape(s);
 }
 
 std::string base64(std::string_view data) {

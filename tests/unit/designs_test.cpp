@@ -282,7 +282,7 @@ TEST(TablesMantelHaenszel, NoEventsInOneGroupIsNotEstimableNotAnError) {
   EXPECT_FALSE(std::isnan(f.tests.CMH));  // the test of OR = 1 still exists
   const std::vector<std::array<double, 4>> none{{0, 20, 0, 20}, {0, 10, 0, 12}};
   const auto p =
-      evident::fit_peto(none, std::vector<double>{NAN, NAN}, std::vector<double>{NAN, NAN}, 95);
+      evident::fit_peto(none, std::vector<double>(2, std::nan("")), std::vector<double>(2, std::nan("")), 95);
   EXPECT_EQ(p.fit.termination, evident::Termination::not_estimable);
 }
 

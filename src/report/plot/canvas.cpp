@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "report/format.hpp"
 #include "report/plot/scene.hpp"
 
 namespace evident::plot {
@@ -118,29 +119,6 @@ void paint_scene(cairo_t* cr, const Scene& scene) {
   }
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
-
 // Cairo writes no title; a <title> and <desc> after the opening <svg> tag make the figure
 // accessible (screen readers, search) and name it when opened alone.
 std::string add_svg_title(std::string svg, const Scene& scene) {
@@ -148,8 +126,9 @@ std::string add_svg_title(std::string svg, const Scene& scene) {
   if (open == std::string::npos) return svg;
   const std::size_t end = svg.find('>', open);
   if (end == std::string::npos) return svg;
-  std::string meta = "\n<title>" + xml_escape(scene.title) + "</title>";
-  if (!scene.description.empty()) meta += "\n<desc>" + xml_escape(scene.description) + "</desc>";
+  std::string meta = "\n<title>" + detail::xml_escape(scene.title) + "</title>";
+  if (!scene.description.empty())
+    meta += "\n<desc>" + detail::xml_escape(scene.description) + "</desc>";
   svg.insert(end + 1, meta);
   return svg;
 }
