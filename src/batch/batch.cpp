@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -96,8 +97,7 @@ struct Group {
   std::string id;
   std::size_t line = 0;            // first line
   std::size_t rows = 0;            // input rows
-  std::size_t begin = 0, end = 0;  // fast path: its studies in Chunk::yi/vi; else its rows
-  std::size_t excluded = 0;        // fast path: rows left out for a missing value
+  std::size_t begin = 0, end = 0;  // its rows in Chunk::fast_rows or Chunk::lines
   ProblemList problems;            // bad rows or values: the analysis gets an error row
 
   void reset(std::string_view new_id, std::size_t first_line, std::size_t start) {
@@ -105,7 +105,6 @@ struct Group {
     line = first_line;
     rows = 0;
     begin = end = start;
-    excluded = 0;
     problems = ProblemList{};
   }
 };
@@ -114,7 +113,15 @@ struct Chunk {
   std::vector<Group> groups;  // groups[0, n_groups): objects are reused, keeping their capacity
   std::size_t n_groups = 0;
   std::size_t rows = 0;
-  std::vector<double> yi, vi;  // fast path
+  // Fast path: the text of yi and vi of each row, back to back in `text`. Numbers are read by the
+  // worker threads, so the reading thread only splits records.
+  struct FastRow {
+    std::size_t offset = 0;  // of yi in `text`; vi follows it
+    std::uint32_t yi_size = 0, vi_size = 0;
+    std::size_t line = 0;
+  };
+  std::string text;
+  std::vector<FastRow> fast_rows;
   // General path: the cells of each row (row-major) and its line.
   std::vector<std::string> cells;
   std::size_t n_cells = 0;
@@ -125,8 +132,8 @@ struct Chunk {
   void clear() {
     n_groups = 0;
     rows = 0;
-    yi.clear();
-    vi.clear();
+    text.clear();
+    fast_rows.clear();
     n_cells = 0;
     lines.clear();
   }
@@ -152,6 +159,8 @@ class GroupReader {
   }
 
   [[nodiscard]] bool fast() const noexcept { return fast_; }
+  [[nodiscard]] std::size_t yi_column() const noexcept { return yi_; }
+  [[nodiscard]] std::size_t vi_column() const noexcept { return vi_; }
   [[nodiscard]] const std::vector<std::string>& names() const noexcept { return names_; }
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return csv_.bytes_read(); }
 
@@ -242,7 +251,7 @@ class GroupReader {
 
   Group& start_group(Chunk& c, std::string_view id) {
     Group& g = c.add_group();
-    g.reset(id, csv_.line(), fast_ ? c.yi.size() : c.lines.size());
+    g.reset(id, csv_.line(), fast_ ? c.fast_rows.size() : c.lines.size());
     const std::size_t first = ids_.seen_or_add(std::hash<std::string_view>{}(id), csv_.line());
     if (first != 0) {
       g.problems.add({source_, csv_.line(), by_ + 1},
@@ -288,39 +297,16 @@ class GroupReader {
     }
   }
 
-  // The generic reader's rules for a row with yi and vi (effect/generic.cpp), with its messages:
-  // a missing value leaves the row out, a bad one is a problem of the analysis.
   void add_fast_row(Chunk& c, Group& g, std::string_view y_text, std::string_view v_text,
                     std::size_t line) {
-    const CellValue y = parse_number(y_text);
-    const CellValue v = parse_number(v_text);
-    bool problem = false;
-    if (y.kind == CellKind::not_number) {
-      g.problems.add({source_, line, yi_ + 1}, detail::not_a_number_message(y_text, "yi"));
-      problem = true;
-    }
-    if (v.kind == CellKind::not_number) {
-      g.problems.add({source_, line, vi_ + 1}, detail::not_a_number_message(v_text, "vi"));
-      problem = true;
-    } else if (v.kind == CellKind::number && v.value < 0) {
-      g.problems.add({source_, line, vi_ + 1}, std::string(detail::kNegativeVarianceMessage));
-      problem = true;
-    } else if (v.kind == CellKind::number && v.value == 0) {
-      g.problems.add({source_, line, vi_ + 1}, std::string(detail::kZeroVarianceMessage));
-      problem = true;
-    }
-    if (problem) return;
-    if (y.kind == CellKind::missing || v.kind == CellKind::missing) {
-      ++g.excluded;
-      return;
-    }
-    if (auto message = detail::pooling_range_problem(y.value, v.value)) {
-      g.problems.add({source_, line, yi_ + 1}, std::move(*message));
-      return;
-    }
-    c.yi.push_back(y.value);
-    c.vi.push_back(v.value);
-    g.end = c.yi.size();
+    Chunk::FastRow row;
+    row.offset = c.text.size();
+    row.yi_size = static_cast<std::uint32_t>(y_text.size());
+    row.vi_size = static_cast<std::uint32_t>(v_text.size());
+    row.line = line;
+    c.text.append(y_text).append(v_text);
+    c.fast_rows.push_back(row);
+    g.end = c.fast_rows.size();
   }
 
   detail::CsvStream csv_;
@@ -345,12 +331,21 @@ struct RowValues {
   std::string error;
 };
 
+// The shortest text that reads back to the same double (std::to_chars without a format).
 void append_number(std::string& out, double x, bool json) {
   if (std::isfinite(x)) {
-    fmt::format_to(std::back_inserter(out), "{}", x);
+    char text[32];
+    const auto r = std::to_chars(text, text + sizeof text, x);
+    out.append(text, r.ptr);
   } else {
     out += json ? "null" : "NA";
   }
+}
+
+void append_integer(std::string& out, std::uint64_t n) {
+  char text[24];
+  const auto r = std::to_chars(text, text + sizeof text, n);
+  out.append(text, r.ptr);
 }
 
 // RFC 4180 quoting where needed.
@@ -406,7 +401,7 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
     append_json_text(out, id);
     out += ",\"k\":";
     if (f) {
-      fmt::format_to(std::back_inserter(out), "{}", f->k);
+      append_integer(out, f->k);
     } else {
       out += "null";
     }
@@ -418,7 +413,7 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
     }
     out += ",\"iterations\":";
     if (f) {
-      fmt::format_to(std::back_inserter(out), "{}", f->iterations);
+      append_integer(out, static_cast<std::uint64_t>(f->iterations));
     } else {
       out += "null";
     }
@@ -445,7 +440,7 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
   append_csv_text(out, id);
   out += ',';
   if (f) {
-    fmt::format_to(std::back_inserter(out), "{}", f->k);
+    append_integer(out, f->k);
   } else {
     out += "NA";
   }
@@ -455,8 +450,9 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
   }
   out += ',';
   if (f) {
-    fmt::format_to(std::back_inserter(out), "{},{}", f->iterations,
-                   termination_name(f->termination));
+    append_integer(out, static_cast<std::uint64_t>(f->iterations));
+    out += ',';
+    out += termination_name(f->termination);
   } else {
     out += "NA,NA";
   }
@@ -481,9 +477,55 @@ std::string join_problems(const std::vector<InputProblem>& problems) {
 
 // Per-thread scratch space, reused from analysis to analysis.
 struct Workspace {
+  std::vector<double> yi, vi;
   std::vector<Diagnostic> diagnostics;
   RowValues row;
 };
+
+// Reads the yi and vi of an analysis's rows with the generic reader's rules and messages
+// (effect/generic.cpp): a missing value leaves the row out, a bad one is a problem of the
+// analysis. Returns the number of rows left out.
+std::size_t read_fast_rows(const Chunk& c, const Group& g, const GroupReader& reader,
+                           const std::string& source, ProblemList& problems, Workspace& ws) {
+  ws.yi.clear();
+  ws.vi.clear();
+  std::size_t excluded = 0;
+  const std::size_t yi_col = reader.yi_column() + 1, vi_col = reader.vi_column() + 1;
+  for (std::size_t i = g.begin; i < g.end; ++i) {
+    const Chunk::FastRow& row = c.fast_rows[i];
+    const std::string_view y_text(c.text.data() + row.offset, row.yi_size);
+    const std::string_view v_text(c.text.data() + row.offset + row.yi_size, row.vi_size);
+    const CellValue y = parse_number(y_text);
+    const CellValue v = parse_number(v_text);
+    bool problem = false;
+    if (y.kind == CellKind::not_number) {
+      problems.add({source, row.line, yi_col}, detail::not_a_number_message(y_text, "yi"));
+      problem = true;
+    }
+    if (v.kind == CellKind::not_number) {
+      problems.add({source, row.line, vi_col}, detail::not_a_number_message(v_text, "vi"));
+      problem = true;
+    } else if (v.kind == CellKind::number && v.value < 0) {
+      problems.add({source, row.line, vi_col}, std::string(detail::kNegativeVarianceMessage));
+      problem = true;
+    } else if (v.kind == CellKind::number && v.value == 0) {
+      problems.add({source, row.line, vi_col}, std::string(detail::kZeroVarianceMessage));
+      problem = true;
+    }
+    if (problem) continue;
+    if (y.kind == CellKind::missing || v.kind == CellKind::missing) {
+      ++excluded;
+      continue;
+    }
+    if (auto message = detail::pooling_range_problem(y.value, v.value)) {
+      problems.add({source, row.line, yi_col}, std::move(*message));
+      continue;
+    }
+    ws.yi.push_back(y.value);
+    ws.vi.push_back(v.value);
+  }
+  return excluded;
+}
 
 void set_codes(RowValues& r, const std::vector<Diagnostic>& diagnostics) {
   r.codes.clear();
@@ -512,22 +554,22 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
         r.error = join_problems(e.problems());
       }
     } else if (reader.fast()) {
-      const std::size_t k = g.end - g.begin;
-      if (k == 0) {
+      ProblemList problems;
+      const std::size_t excluded = read_fast_rows(c, g, reader, source, problems, ws);
+      if (!problems.empty()) {
+        problems.throw_if_any();
+      } else if (ws.yi.empty()) {
         r.error =
             InputProblem{{source, 0, 0}, detail::no_usable_study_message(g.rows, Measure::GEN)}
                 .format();
       } else {
-        const std::span<const double> yi(c.yi.data() + g.begin, k);
-        const std::span<const double> vi(c.vi.data() + g.begin, k);
-        fit_result = fit(yi, vi, options.spec.fit);
+        fit_result = fit(ws.yi, ws.vi, options.spec.fit);
         const Prediction p = predict(fit_result);
         r.fit = &fit_result;
         r.pi_lb = p.pi_lb;
         r.pi_ub = p.pi_ub;
         ws.diagnostics.clear();
-        if (g.excluded > 0)
-          ws.diagnostics.push_back({DiagnosticCode::row_excluded_missing, {}, {}});
+        if (excluded > 0) ws.diagnostics.push_back({DiagnosticCode::row_excluded_missing, {}, {}});
         if (fit_result.notes != kNoteNone) detail::add_fit_diagnostics(fit_result, ws.diagnostics);
         detail::add_non_finite_diagnostic(fit_result, ws.diagnostics);
         set_codes(r, ws.diagnostics);
