@@ -13,6 +13,7 @@
 #include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace evident {
 
@@ -284,14 +285,18 @@ ModeratedData build_design(const StudyTable& table, EffectData data, const Moder
   for (std::size_t v = 0; v < design.variables.size(); ++v) {
     ModeratorVariable& var = design.variables[v];
     bool numeric = !forced[v];
-    std::vector<std::string> levels;
-    for (std::size_t r : kept_rows) {
-      const std::string cell = trim(table.cell(r, var_column[v]));
-      if (parse_number(cell).kind != CellKind::number) numeric = false;
-      if (std::find(levels.begin(), levels.end(), cell) == levels.end()) levels.push_back(cell);
+    for (std::size_t i = 0; numeric && i < kept_rows.size(); ++i) {
+      numeric = parse_number(table.cell(kept_rows[i], var_column[v])).kind == CellKind::number;
     }
     var.categorical = !numeric;
     if (numeric) continue;
+    // Levels in order of first appearance (then sorted); a hash set keeps this O(k) for many rows.
+    std::vector<std::string> levels;
+    std::unordered_set<std::string> seen;
+    for (std::size_t r : kept_rows) {
+      std::string cell = trim(table.cell(r, var_column[v]));
+      if (seen.insert(cell).second) levels.push_back(std::move(cell));
+    }
     sort_levels(levels);
     for (const auto& [column, level] : spec.reference) {
       if (column != var.column && column != var.label) continue;
