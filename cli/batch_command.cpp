@@ -40,8 +40,8 @@ int run_batch_command(const BatchArgs& args, Streams& io) {
                                  args.out));
   }
   Progress progress(io.err, io.err_is_terminal);
-  const BatchSummary summary =
-      run_batch_file(args.file, io.in, args.out, options, [&progress](const BatchProgress& p) {
+  const BatchSummary summary = run_batch_file(
+      args.file, io.in, args.out, io.out, options, [&progress](const BatchProgress& p) {
         progress.update_rate(p.analyses, p.bytes_read, p.bytes_total, "analyses");
       });
   progress.clear();
@@ -63,15 +63,16 @@ Action add_batch_command(CLI::App& app) {
   batch->add_option("FILE", args->file, "CSV file with a header row, or - for standard input")
       ->required();
   batch
-      ->add_option("--by", args->by,
-                   "Column holding the analysis id; the rows of one analysis must be contiguous "
-                   "(an id that reappears later gets an error row of its own)")
+      ->add_option(
+          "--by", args->by,
+          "Column holding the analysis id; the rows of one analysis must be contiguous "
+          "(an id that reappears later gets an error row of its own). Required, no default")
       ->required();
   add_analysis_options(*batch, args->analysis);
   batch
       ->add_option("--out", args->out,
                    "Results file, .csv or .jsonl (written to a temporary file and renamed when "
-                   "complete), or - for standard output")
+                   "complete), or - for standard output. Required, no default")
       ->required();
   batch
       ->add_option("--format", args->format,

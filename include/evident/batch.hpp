@@ -76,11 +76,12 @@ struct BatchSummary {
 BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream& out,
                        const BatchOptions& options, const BatchProgressCallback& progress = {});
 
-/// Reads the file `input` ("-" for `in`) and writes the results to the file `output`: first to a
-/// temporary file in the same directory, renamed to `output` only once every row is written, so a
-/// run that fails or is interrupted never leaves a partial file under the final name.
+/// Reads the file `input` ("-" for `in`) and writes the results to the file `output` ("-" for
+/// `out`): first to a temporary file in the same directory, renamed to `output` only once every
+/// row is written, so a run that fails or is interrupted never leaves a partial file under the
+/// final name.
 BatchSummary run_batch_file(const std::string& input, std::istream& in, const std::string& output,
-                            const BatchOptions& options,
+                            std::ostream& out, const BatchOptions& options,
                             const BatchProgressCallback& progress = {});
 
 }  // namespace evident

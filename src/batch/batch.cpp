@@ -16,7 +16,6 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <iostream>
 #include <iterator>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -808,7 +807,8 @@ class TempFile {
 }  // namespace
 
 BatchSummary run_batch_file(const std::string& input, std::istream& in, const std::string& output,
-                            const BatchOptions& options, const BatchProgressCallback& progress) {
+                            std::ostream& out, const BatchOptions& options,
+                            const BatchProgressCallback& progress) {
   std::ifstream file;
   std::istream* source = &in;
   std::uint64_t total = 0;
@@ -830,7 +830,7 @@ BatchSummary run_batch_file(const std::string& input, std::istream& in, const st
     };
   }
   const std::string name = input == "-" ? std::string("<stdin>") : input;
-  if (output == "-") return run_batch(*source, name, std::cout, options, with_total);
+  if (output == "-") return run_batch(*source, name, out, options, with_total);
   TempFile temp(output);
   const BatchSummary summary = run_batch(*source, name, temp.stream(), options, with_total);
   temp.commit();

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -297,7 +298,7 @@ TEST_F(BatchFileTest, ResultsAppearUnderTheirNameOnlyWhenComplete) {
   std::istringstream none;
   BatchOptions options = by_id();
   options.format = BatchFormat::jsonl;
-  const BatchSummary s = run_batch_file(input, none, output, options);
+  const BatchSummary s = run_batch_file(input, none, output, std::cout, options);
   EXPECT_EQ(s.analyses, 20u);
   EXPECT_EQ(files(), 2u);  // the input and the results, no temporary file left
   std::ifstream in(output);
@@ -316,14 +317,14 @@ TEST_F(BatchFileTest, AFailedRunLeavesNoResultsFile) {
   const std::string output = (dir_ / "results.csv").string();
   write("results.csv", "an older complete file\n");
   std::istringstream none;
-  EXPECT_THROW((void)run_batch_file(input, none, output, by_id()), InputError);
+  EXPECT_THROW((void)run_batch_file(input, none, output, std::cout, by_id()), InputError);
   EXPECT_EQ(files(), 2u);  // no temporary file left behind
   std::ifstream old(output);
   std::string line;
   std::getline(old, line);
   EXPECT_EQ(line, "an older complete file");
   fs::remove(output);
-  EXPECT_THROW((void)run_batch_file(input, none, output, by_id()), InputError);
+  EXPECT_THROW((void)run_batch_file(input, none, output, std::cout, by_id()), InputError);
   EXPECT_FALSE(fs::exists(output));
 }
 
