@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: install what is missing, prove the committed metafor reference values are metafor's,
-# build in Release and run the suite, then again under AddressSanitizer and UBSan.
+# build in Release and run the suite, then again under AddressSanitizer and UBSan, and the batch
+# tests under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -20,5 +21,11 @@ bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVIDENT_WER
   -DEVIDENT_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j 2
+
+echo "== ThreadSanitizer build: the batch tests (the only multi-threaded code)"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVIDENT_WERROR=ON \
+  -DEVIDENT_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j "${EVIDENT_JOBS:-2}" --target evident_tests
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/evident_tests --gtest_filter='Batch*'
 
 echo "== all tests passed"
