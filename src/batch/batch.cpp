@@ -476,6 +476,7 @@ std::string join_problems(const std::vector<InputProblem>& problems) {
 
 // Per-thread scratch space, reused from analysis to analysis.
 struct Workspace {
+  Analysis analysis;  // the table reader's result (not the fast path's)
   std::vector<double> yi, vi;
   std::vector<Diagnostic> diagnostics;
   RowValues row;
@@ -544,7 +545,6 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
   r.codes.clear();
   r.error.clear();
   Fit fit_result;
-  Analysis analysis;
   try {
     if (!g.problems.empty()) {
       try {
@@ -582,11 +582,11 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
             c.cells.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
         table.add_row(std::move(cells), c.lines[row]);
       }
-      analysis = analyse(table, options.spec);
-      r.fit = &analysis.fit;
-      r.pi_lb = analysis.prediction.pi_lb;
-      r.pi_ub = analysis.prediction.pi_ub;
-      set_codes(r, analysis.diagnostics);
+      ws.analysis = analyse(table, options.spec);
+      r.fit = &ws.analysis.fit;
+      r.pi_lb = ws.analysis.prediction.pi_lb;
+      r.pi_ub = ws.analysis.prediction.pi_ub;
+      set_codes(r, ws.analysis.diagnostics);
     }
   } catch (const InputError& e) {
     r.fit = nullptr;
