@@ -40,8 +40,12 @@ class Progress {
                    std::string_view what) {
     if (!enabled_) return;
     using namespace std::chrono;
-    const double seconds = duration<double>(steady_clock::now() - start_).count();
+    const auto now = steady_clock::now();
+    const double seconds = duration<double>(now - start_).count();
     if (!shown_ && seconds < duration<double>(kDelay).count()) return;
+    // A batch reports after every chunk, hundreds of times a second: redraw ten times a second.
+    if (shown_ && now - last_draw_ < milliseconds(100)) return;
+    last_draw_ = now;
     const double rate = seconds > 0.0 ? static_cast<double>(items) / seconds : 0.0;
     std::string line = "\r";
     if (total_bytes > 0) {
@@ -84,6 +88,7 @@ class Progress {
   bool enabled_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_draw_{};
 };
 
 }  // namespace evident::cli
