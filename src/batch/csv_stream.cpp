@@ -1,14 +1,10 @@
 #include "batch/csv_stream.hpp"
 
-#include <array>
 #include <cstring>
 #include <utility>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "evident/error.hpp"
+#include "io/csv_scan.hpp"
 
 namespace evident::detail {
 
@@ -17,38 +13,6 @@ namespace {
 // longer than this grows the buffer.
 constexpr std::size_t kBlock = std::size_t{1} << 20;
 
-// The bytes that end or disturb an unquoted field: one table look-up per byte instead of four
-// comparisons.
-constexpr auto kSpecial = [] {
-  std::array<bool, 256> t{};
-  t[static_cast<unsigned char>(',')] = true;
-  t[static_cast<unsigned char>('\n')] = true;
-  t[static_cast<unsigned char>('\r')] = true;
-  t[static_cast<unsigned char>('"')] = true;
-  return t;
-}();
-
-// The first position from p on that holds a special byte (or end): 16 bytes at a time where SSE2
-// is available (every x86-64), else one table look-up per byte.
-std::size_t skip_plain(const char* b, std::size_t p, std::size_t end) {
-#if defined(__SSE2__)
-  const __m128i comma = _mm_set1_epi8(',');
-  const __m128i lf = _mm_set1_epi8('\n');
-  const __m128i cr = _mm_set1_epi8('\r');
-  const __m128i quote = _mm_set1_epi8('"');
-  while (p + 16 <= end) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + p));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, lf)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, quote)));
-    const int mask = _mm_movemask_epi8(hit);
-    if (mask != 0) return p + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-    p += 16;
-  }
-#endif
-  while (p < end && !kSpecial[static_cast<unsigned char>(b[p])])
-    ++p;
-  return p;
-}
 }  // namespace
 
 CsvStream::CsvStream(std::istream& in, std::string source)
@@ -166,7 +130,7 @@ bool CsvStream::parse_record() {
         p = skip_plain(b, p, end_);
         if (p >= end_) break;
         const char ch = b[p];
-        if (!kSpecial[static_cast<unsigned char>(ch)]) {
+        if (!kCsvSpecial[static_cast<unsigned char>(ch)]) {
           ++p;
           continue;
         }
