@@ -151,6 +151,17 @@ StudyTable read_csv(std::istream& in, const std::string& source) {
   // In large blocks: a file of millions of rows is read at the speed of the disk.
   std::string text;
   constexpr std::size_t kBlock = std::size_t{1} << 20;
+  // A file's size is known: one allocation instead of copies as the text grows.
+  const std::streampos start = in.tellg();
+  if (start != std::streampos(-1)) {
+    if (in.seekg(0, std::ios::end)) {
+      const std::streampos end = in.tellg();
+      if (end > start) text.reserve(static_cast<std::size_t>(end - start) + kBlock);
+    }
+    in.clear();
+    in.seekg(start);
+  }
+  in.clear();
   for (;;) {
     const std::size_t size = text.size();
     text.resize(size + kBlock);
