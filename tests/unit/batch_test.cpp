@@ -218,6 +218,57 @@ TEST(BatchTest, MeasuresFromRawDataMatchAnalyse) {
   EXPECT_NE(rows[3].find("single_study"), std::string::npos) << rows[3];
 }
 
+TEST(BatchTest, TheTableReaderIsAlsoIndependentOfThreads) {
+  std::string csv = "review,study,ai,bi,ci,di\n";
+  for (int r = 1; r <= 60; ++r) {
+    for (int i = 0; i < 1 + r % 4; ++i) {
+      csv += std::to_string(r) + ",s" + std::to_string(i) + "," + std::to_string((r * 7 + i) % 9) +
+             "," + std::to_string(40 + i) + "," + std::to_string((r + 3 * i) % 11) + ",45\n";
+    }
+  }
+  BatchOptions options;
+  options.by = "review";
+  options.spec.effect.measure = Measure::OR;
+  options.threads = 1;
+  const std::string one = run(csv, options);
+  EXPECT_EQ(lines_of(one).size(), 61u);
+  for (Method method : {Method::REML, Method::MH}) {
+    options.spec.fit.method = method;
+    options.threads = 1;
+    options.chunk_rows = std::size_t{1} << 16;
+    const std::string reference = run(csv, options);
+    for (unsigned threads : {2u, 4u}) {
+      options.threads = threads;
+      options.chunk_rows = 5;
+      EXPECT_EQ(run(csv, options), reference) << threads << " threads";
+    }
+  }
+}
+
+TEST(BatchTest, JsonLinesAreValidJsonWhateverTheId) {
+  const std::string csv =
+      "id,yi,vi\n"
+      "\"a \"\"quoted\"\", id\",0.1,0.01\n"
+      "\"tab\there\",0.2,0.02\n"
+      "caf\xC3\xA9,0.3,0.03\n"
+      "bad\xFFutf8,0.4,0.04\n"
+      "e,x,0.1\n";
+  BatchOptions options = by_id();
+  options.format = BatchFormat::jsonl;
+  const auto rows = lines_of(run(csv, options));
+  ASSERT_EQ(rows.size(), 5u);
+  std::vector<std::string> ids;
+  for (const auto& row : rows)
+    ids.push_back(nlohmann::json::parse(row).at("id").get<std::string>());
+  EXPECT_EQ(ids[0], "a \"quoted\", id");
+  EXPECT_EQ(ids[1], "tab\there");
+  EXPECT_EQ(ids[2], "caf\xC3\xA9");
+  EXPECT_EQ(ids[3], "bad\xEF\xBF\xBDutf8");  // replaced by U+FFFD
+  const auto last = nlohmann::json::parse(rows[4]);
+  EXPECT_TRUE(last.at("estimate").is_null());
+  EXPECT_NE(last.at("error").get<std::string>().find("'x' is not a number"), std::string::npos);
+}
+
 TEST(BatchTest, AnIdThatReappearsGetsAnErrorRowOfItsOwn) {
   const std::string csv =
       "id,yi,vi\n"
