@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,9 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "evident/evident.hpp"
+#include "progress.hpp"
 
 namespace evident {
 namespace {
@@ -388,6 +391,24 @@ TEST(BatchTest, ALongRecordCrossesReadBlocks) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(split(rows[1]).back(), "");
   EXPECT_EQ(split(rows[2])[1], "2");
+}
+
+TEST(BatchTest, ProgressShowsRateAndTimeLeftOnlyOnATerminal) {
+  std::ostringstream off;
+  {
+    cli::Progress p(off, false);
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    p.update_rate(10, 50, 100, "analyses");
+  }
+  EXPECT_TRUE(off.str().empty());
+  std::ostringstream on;
+  cli::Progress p(on, true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  p.update_rate(1000, 25, 100, "analyses");
+  const std::string shown = on.str();
+  EXPECT_NE(shown.find("[######------------------] 25% 1000 analyses, "), std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("/s, ETA "), std::string::npos) << shown;
 }
 
 TEST(SimulateTest, TheSameSeedGivesTheSameFile) {
