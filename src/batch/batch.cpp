@@ -691,8 +691,10 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
   };
 
   std::vector<Workspace> workspaces(threads);
-  Pool pool(threads);
   Chunk chunks[2];
+  // Declared after what its threads use: if reading throws while a chunk is being fitted, the
+  // pool's destructor lets that chunk finish before the chunks and workspaces go.
+  Pool pool(threads);
   BatchSummary summary;
   BatchProgress where;
 

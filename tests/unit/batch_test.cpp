@@ -324,6 +324,26 @@ TEST(BatchTest, StructuralProblemsEndTheRunBeforeAnyOutput) {
   expect_input_error("id,yi,vi\na,1,1\na,\"2,1\n", "data.csv:3:2: unterminated quoted field");
 }
 
+TEST(BatchTest, AnUnterminatedQuoteLateInTheFileEndsTheRunCleanly) {
+  // The quote is found while earlier chunks are being fitted: the run must stop without touching
+  // them after they are gone (checked by the sanitizer builds).
+  std::string csv = simulated(2000, 3, 9);
+  csv += "2001,1,\"0.5,0.1\n";
+  BatchOptions options = by_id();
+  options.chunk_rows = 50;
+  options.threads = 2;
+  std::istringstream in(csv);
+  std::ostringstream out;
+  try {
+    (void)run_batch(in, "data.csv", out, options);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("data.csv:6002:3: unterminated quoted field"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 class BatchFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
