@@ -160,7 +160,10 @@ class GroupReader {
   [[nodiscard]] bool fast() const noexcept { return fast_; }
   [[nodiscard]] std::size_t yi_column() const noexcept { return yi_; }
   [[nodiscard]] std::size_t vi_column() const noexcept { return vi_; }
-  [[nodiscard]] const std::vector<std::string>& names() const noexcept { return names_; }
+  /// The column names each analysis's table gets (see read_header).
+  [[nodiscard]] const std::vector<std::string>& table_names() const noexcept {
+    return table_names_;
+  }
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return csv_.bytes_read(); }
 
   // Fills `c` with the next analyses; false when the input had none left.
@@ -220,18 +223,24 @@ class GroupReader {
                                    options_.by, fmt::join(names_, ", ")));
     }
     by_ = static_cast<std::size_t>(by - names_.begin());
+    // Within an analysis the id is one constant: it must not also be read as the column of the
+    // same name (with --by trial, every row would be an arm of one multi-arm trial; with
+    // --by study, every row would have one label). Each analysis's table gets it under a name no
+    // reader looks for.
+    table_names_ = names_;
+    table_names_[by_] = fmt::format("(--by {})", options_.by);
 
     // Columns the measure needs, and options that do not fit together, are problems of the whole
     // file: found here, on the header alone, before any analysis.
     try {
-      (void)analyse(StudyTable(source_, names_), options_.spec);
+      (void)analyse(StudyTable(source_, table_names_), options_.spec);
     } catch (const detail::NoDataRows&) {
       // The header is fine: only rows are missing.
     }
 
     const AnalysisSpec spec = resolve_measure(options_.spec);
     auto has = [&](std::string_view name) {
-      return std::find(names_.begin(), names_.end(), name) != names_.end();
+      return std::find(table_names_.begin(), table_names_.end(), name) != table_names_.end();
     };
     // Effect sizes given with their variances, and nothing that could stand in for a missing
     // variance: read straight into numbers, without a table of text cells.
@@ -241,10 +250,10 @@ class GroupReader {
       if (has(other)) fast_ = false;
     }
     if (fast_) {
-      yi_ =
-          static_cast<std::size_t>(std::find(names_.begin(), names_.end(), "yi") - names_.begin());
-      vi_ =
-          static_cast<std::size_t>(std::find(names_.begin(), names_.end(), "vi") - names_.begin());
+      yi_ = static_cast<std::size_t>(std::find(table_names_.begin(), table_names_.end(), "yi") -
+                                     table_names_.begin());
+      vi_ = static_cast<std::size_t>(std::find(table_names_.begin(), table_names_.end(), "vi") -
+                                     table_names_.begin());
     }
   }
 
@@ -311,7 +320,8 @@ class GroupReader {
   detail::CsvStream csv_;
   std::string source_;
   const BatchOptions& options_;
-  std::vector<std::string> names_;
+  std::vector<std::string> names_;        // as in the header
+  std::vector<std::string> table_names_;  // the same, the --by column renamed
   std::size_t header_line_ = 1;
   std::size_t by_ = 0, yi_ = 0, vi_ = 0;
   bool fast_ = false;
@@ -574,8 +584,8 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
         set_codes(r, ws.diagnostics);
       }
     } else {
-      StudyTable table(source, reader.names());
-      const std::size_t width = reader.names().size();
+      StudyTable table(source, reader.table_names());
+      const std::size_t width = reader.table_names().size();
       for (std::size_t row = g.begin; row < g.end; ++row) {
         std::vector<std::string> cells(
             c.cells.begin() + static_cast<std::ptrdiff_t>(row * width),

@@ -201,12 +201,12 @@ TEST(BatchTest, FastAndGeneralReadersGiveTheSameRows) {
 
 TEST(BatchTest, MeasuresFromRawDataMatchAnalyse) {
   const std::string csv =
-      "review,study,ai,bi,ci,di\n"
+      "trial,study,ai,bi,ci,di\n"
       "1,A,4,119,11,128\n1,B,6,300,29,274\n1,C,3,228,11,209\n"
       "2,D,62,13536,248,12619\n2,E,33,5036,47,5761\n"
       "3,F,0,10,3,9\n";
   BatchOptions options;
-  options.by = "review";
+  options.by = "trial";  // an id column named as a multi-arm trial column is only the id
   options.spec.effect.measure = Measure::OR;
   options.spec.fit.method = Method::DL;
   const auto rows = lines_of(run(csv, options));
