@@ -172,10 +172,7 @@ class GroupReader {
     Group* g = nullptr;
     for (;;) {
       if (!pending_) {
-        if (!csv_.next()) {
-          done_ = true;
-          break;
-        }
+        if (!csv_.next()) break;
         pending_ = true;
       }
       const auto& f = csv_.fields();
@@ -326,7 +323,6 @@ class GroupReader {
   std::size_t by_ = 0, yi_ = 0, vi_ = 0;
   bool fast_ = false;
   bool pending_ = false;  // csv_ holds a record not yet added (it starts the next chunk)
-  bool done_ = false;
   IdIndex ids_;
 };
 
