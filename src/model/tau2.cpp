@@ -244,13 +244,37 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
     best = 0.0;
     candidates = 1;
   }
-  double t_prev = 0.0, f_prev = f0;
+  // The score at every grid point first, four points per pass over the studies (the values are
+  // those of score(t) one by one, to the last bit); then the scan for changes of sign.
+  constexpr int kMaxGrid = 400;
+  double ts[kMaxGrid], fs[kMaxGrid];
   double t_grid = t_first;
   for (int j = 0; j < grid; ++j) {
-    const bool last = j == grid - 1;
-    const double t = last ? hi : t_grid;
+    ts[j] = j == grid - 1 ? hi : t_grid;
     t_grid *= ratio;
-    const double f = last ? f_hi : score(t);
+  }
+  fs[grid - 1] = f_hi;
+  int j0 = 0;
+  for (; j0 + 4 <= grid - 1; j0 += 4) {
+    const double t4[4] = {ts[j0], ts[j0 + 1], ts[j0 + 2], ts[j0 + 3]};
+    WeightedSums s4[4];
+    score_sums4(y, v, t4, s4);
+    for (int l = 0; l < 4; ++l) {
+      if constexpr (kRestricted) {
+        fs[j0 + l] = s4[l].sw2r2 - s4[l].trace_p();
+      } else {
+        fs[j0 + l] = s4[l].sw2r2 - s4[l].sw;
+      }
+    }
+  }
+  for (; j0 < grid - 1; ++j0)
+    fs[j0] = score(ts[j0]);
+
+  double t_prev = 0.0, f_prev = f0;
+  for (int j = 0; j < grid; ++j) {
+    const bool last = j == grid - 1;
+    const double t = ts[j];
+    const double f = fs[j];
     if (!last) ++iterations;
     if (f_prev > 0.0 && !(f > 0.0)) {  // + to -: a local maximum in (t_prev, t]
       const auto r = stats::newton_bracketed(f_df, t_prev, t, f_prev, f, 0.5 * (t_prev + t), tol,
