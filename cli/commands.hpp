@@ -25,6 +25,11 @@ Action add_influence_command(CLI::App& app);
 /// `evident bias FILE [options]`.
 Action add_bias_command(CLI::App& app);
 
+/// `evident batch FILE --by COL --out results.csv|.jsonl [options]`.
+Action add_batch_command(CLI::App& app);
+/// `evident simulate [--analyses N --k K ...] [--out FILE]`.
+Action add_simulate_command(CLI::App& app);
+
 /// `evident review DIR [--out report.html] [--mcid [ID=]VALUE]`.
 Action add_review_command(CLI::App& app);
 

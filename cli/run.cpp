@@ -25,6 +25,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   Action influence_action = add_influence_command(app);
   Action bias_action = add_bias_command(app);
   Action review_action = add_review_command(app);
+  Action batch_action = add_batch_command(app);
+  Action simulate_action = add_simulate_command(app);
 
   Streams streams{in, out, err, &err == &std::cerr && isatty(STDERR_FILENO) == 1};
   try {
@@ -52,6 +54,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     if (app.got_subcommand("influence")) return influence_action(streams);
     if (app.got_subcommand("bias")) return bias_action(streams);
     if (app.got_subcommand("review")) return review_action(streams);
+    if (app.got_subcommand("batch")) return batch_action(streams);
+    if (app.got_subcommand("simulate")) return simulate_action(streams);
     err << "evident: no subcommand given\n";
     return kExitBadInput;
   } catch (const InputError& e) {

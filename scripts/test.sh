@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: install what is missing, prove the committed metafor reference values are metafor's,
 # build in Release (GCC) and run the suite, then build with clang under AddressSanitizer and
-# UBSan (with libFuzzer coverage), run the suite again and fuzz each target for a bounded time.
+# UBSan (with libFuzzer coverage), run the suite again and fuzz each target for a bounded time;
+# last, the batch tests (the only multi-threaded code) under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -24,5 +25,11 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 echo "== libFuzzer: each target for ${EVIDENT_FUZZ_SECONDS:-60} s (a crash input is kept in tests/fuzz/regressions/)"
 EVIDENT_FUZZ_BUILD=build-asan bash scripts/fuzz.sh "${EVIDENT_FUZZ_SECONDS:-60}"
+
+echo "== ThreadSanitizer build: the batch tests (the only multi-threaded code)"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVIDENT_WERROR=ON \
+  -DEVIDENT_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j "${EVIDENT_JOBS:-2}" --target evident_batch_tests
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/evident_batch_tests
 
 echo "== all tests passed"

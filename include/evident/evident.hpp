@@ -2,6 +2,7 @@
 /// \file
 /// evident: evidence synthesis. Include this for the whole public API.
 
+#include "evident/batch.hpp"
 #include "evident/bias.hpp"
 #include "evident/confint.hpp"
 #include "evident/convert.hpp"
@@ -22,6 +23,7 @@
 #include "evident/report.hpp"
 #include "evident/review.hpp"
 #include "evident/sensitivity.hpp"
+#include "evident/simulate.hpp"
 #include "evident/summary.hpp"
 #include "evident/table.hpp"
 #include "evident/transform.hpp"

@@ -55,6 +55,37 @@ std::string show(double x) {
   return fmt::format("{:.10g}", x);
 }
 
+std::string not_a_number_message(std::string_view text, std::string_view column) {
+  return fmt::format(
+      "'{}' is not a number (column '{}'; a number such as 12 or 0.5, or empty / "
+      "NA for a missing value)",
+      text, column);
+}
+
+std::optional<std::string> pooling_range_problem(double yi, double vi) {
+  // Beyond these bounds the fit's weighted sums (up to w^3 r^2 with w = 1 / vi) overflow or lose
+  // all precision in double arithmetic. No real effect size needs them; a change of units
+  // (e.g. grams for kilograms) brings any data back into range.
+  constexpr double kMaxAbsEffect = 1e50, kMinVariance = 1e-50, kMaxVariance = 1e50;
+  if ((std::isfinite(yi) && std::fabs(yi) > kMaxAbsEffect) ||
+      (std::isfinite(vi) && (vi > kMaxVariance || vi < kMinVariance))) {
+    return fmt::format(
+        "the effect size {} with sampling variance {} is outside what evident can "
+        "pool in double precision (|yi| <= 1e50, 1e-50 <= vi <= 1e50); express "
+        "the data in other units",
+        show(yi), show(vi));
+  }
+  return std::nullopt;
+}
+
+std::string no_usable_study_message(std::size_t rows, Measure measure) {
+  return fmt::format("no usable study: each of the {} rows lacks a value that measure {} needs",
+                     rows, measure_name(measure));
+}
+
+NoDataRows::NoDataRows(const std::string& source)
+    : InputError({source, 0, 0}, "no data rows: the file has a header but no studies") {}
+
 RowReader::RowReader(const StudyTable& table, Measure measure,
                      std::initializer_list<std::string_view> required)
     : table_(table), measure_(measure), study_column_(table.find_column("study")) {
@@ -99,10 +130,7 @@ std::optional<double> RowReader::number(std::size_t row, std::size_t column) {
       missing_.push_back(table_.column_names()[column]);
       return std::nullopt;
     case CellKind::not_number:
-      problem(row, column,
-              fmt::format("'{}' is not a number (column '{}'; a number such as 12 or 0.5, or "
-                          "empty / NA for a missing value)",
-                          text, table_.column_names()[column]));
+      problem(row, column, not_a_number_message(text, table_.column_names()[column]));
       return std::nullopt;
   }
   return std::nullopt;
@@ -114,10 +142,7 @@ std::optional<double> RowReader::peek(std::size_t row, std::optional<std::size_t
   const CellValue v = parse_number(text);
   if (v.kind == CellKind::number) return v.value;
   if (v.kind == CellKind::not_number) {
-    problem(row, *column,
-            fmt::format("'{}' is not a number (column '{}'; a number such as 12 or 0.5, or "
-                        "empty / NA for a missing value)",
-                        text, table_.column_names()[*column]));
+    problem(row, *column, not_a_number_message(text, table_.column_names()[*column]));
   }
   return std::nullopt;
 }
@@ -159,17 +184,8 @@ bool RowReader::finish_row(std::size_t row, double yi, double vi, double ni, Eff
                                label(row)});
     return false;
   }
-  // Beyond these bounds the fit's weighted sums (up to w^3 r^2 with w = 1 / vi) overflow or lose
-  // all precision in double arithmetic. No real effect size needs them; a change of units
-  // (e.g. grams for kilograms) brings any data back into range.
-  constexpr double kMaxAbsEffect = 1e50, kMinVariance = 1e-50, kMaxVariance = 1e50;
-  if ((std::isfinite(yi) && std::fabs(yi) > kMaxAbsEffect) ||
-      (std::isfinite(vi) && (vi > kMaxVariance || vi < kMinVariance))) {
-    problems_.add(table_.where(row, columns_.front()),
-                  fmt::format("the effect size {} with sampling variance {} is outside what "
-                              "evident can pool in double precision (|yi| <= 1e50, 1e-50 <= vi "
-                              "<= 1e50); express the data in other units",
-                              show(yi), show(vi)));
+  if (auto message = pooling_range_problem(yi, vi)) {
+    problems_.add(table_.where(row, columns_.front()), std::move(*message));
     return false;
   }
   out.yi.push_back(yi);
@@ -183,13 +199,8 @@ bool RowReader::finish_row(std::size_t row, double yi, double vi, double ni, Eff
 void RowReader::finish(const EffectData& out) {
   problems_.throw_if_any();
   if (out.k() == 0) {
-    throw InputError(
-        {table_.source(), 0, 0},
-        table_.rows() == 0
-            ? std::string("no data rows: the file has a header but no studies")
-            : fmt::format("no usable study: each of the {} rows lacks a value that measure {} "
-                          "needs",
-                          table_.rows(), measure_name(measure_)));
+    if (table_.rows() == 0) throw NoDataRows(table_.source());
+    throw InputError({table_.source(), 0, 0}, no_usable_study_message(table_.rows(), measure_));
   }
 }
 

@@ -104,7 +104,7 @@ void generic(const StudyTable& table, const EffectOptions& options, EffectData& 
     if (v) {
       vi = v;
       col = *col_v;
-      if (*vi < 0) rows.problem(r, col, "a sampling variance cannot be negative");
+      if (*vi < 0) rows.problem(r, col, std::string(kNegativeVarianceMessage));
     } else if (se) {
       col = *col_se;
       if (*se < 0) rows.problem(r, col, "a standard error cannot be negative");
@@ -166,9 +166,7 @@ void generic(const StudyTable& table, const EffectOptions& options, EffectData& 
       }
     }
     if (vi && *vi == 0) {
-      rows.problem(r, col,
-                   "a sampling variance of 0 would give this study infinite weight; it must be "
-                   "positive");
+      rows.problem(r, col, std::string(kZeroVarianceMessage));
     }
     if (rows.finish_row(r, yi.value_or(0.0), vi.value_or(0.0), std::nan(""), out) && !how.empty()) {
       out.diagnostics.push_back(

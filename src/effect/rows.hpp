@@ -78,6 +78,28 @@ class RowReader {
 /// Formats a number for a message the way a person would write it (no trailing zeros).
 std::string show(double x);
 
+/// The message for a cell that is not a number, naming the column.
+std::string not_a_number_message(std::string_view text, std::string_view column);
+/// What is wrong with a study whose effect size or sampling variance lies beyond what the fit's
+/// weighted sums can hold in double precision (|yi| <= 1e50, 1e-50 <= vi <= 1e50); nullopt when
+/// both are in range. Every reader of yi and vi (the row reader, the batch fast path) uses this.
+std::optional<std::string> pooling_range_problem(double yi, double vi);
+/// The message when every row lacks a value the measure needs.
+std::string no_usable_study_message(std::size_t rows, Measure measure);
+
+/// The messages for sampling variances given directly that cannot be pooled.
+inline constexpr std::string_view kNegativeVarianceMessage =
+    "a sampling variance cannot be negative";
+inline constexpr std::string_view kZeroVarianceMessage =
+    "a sampling variance of 0 would give this study infinite weight; it must be positive";
+
+/// Thrown by the measure families for a table with a header but no rows, once its columns have
+/// been checked: a caller that reads only a header (the batch reader) catches this one.
+class NoDataRows : public InputError {
+ public:
+  explicit NoDataRows(const std::string& source);
+};
+
 /// Whether `to` puts `add` on a study: `has_zero` for this study, `any_zero` for any study.
 [[nodiscard]] bool zero_cell_applies(ZeroCellRule to, bool has_zero, bool any_zero);
 

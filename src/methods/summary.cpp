@@ -53,6 +53,19 @@ void add_note_diagnostics(std::uint32_t notes, Method method, int iterations,
   }
 }
 
+// The last line of defence of "no number without a reason": a pooled estimate, standard error or
+// tau2 that is not a finite number, where no other diagnostic already says why, is named here.
+void add_non_finite_diagnostic(const Fit& f, std::vector<Diagnostic>& out) {
+  if (f.notes & (kNoteNotEstimable | kNoteNotConverged)) return;
+  const bool finite = std::isfinite(f.estimate) && std::isfinite(f.se) && std::isfinite(f.tau2) &&
+                      std::isfinite(f.ci_lb) && std::isfinite(f.ci_ub);
+  if (finite) return;
+  out.push_back({DiagnosticCode::non_finite_result,
+                 "the pooled result is not a finite number: the effect sizes and variances are "
+                 "too far apart in scale to be combined in double precision",
+                 {}});
+}
+
 }  // namespace detail
 
 namespace {
@@ -105,19 +118,8 @@ StudyResult study_row(const EffectData& data, std::size_t i, double weight, doub
           weight,         data.yi[i] - half, data.yi[i] + half};
 }
 
-// The last line of defence of "no number without a reason": a pooled estimate, standard error or
-// tau2 that is not a finite number, where no other diagnostic already says why, is named here.
 void guard_non_finite(Analysis& a) {
-  const Fit& f = a.fit;
-  if (f.notes & (kNoteNotEstimable | kNoteNotConverged)) return;
-  const bool finite = std::isfinite(f.estimate) && std::isfinite(f.se) && std::isfinite(f.tau2) &&
-                      std::isfinite(f.ci_lb) && std::isfinite(f.ci_ub);
-  if (finite) return;
-  a.diagnostics.push_back(
-      {DiagnosticCode::non_finite_result,
-       "the pooled result is not a finite number: the effect sizes and variances are too far "
-       "apart in scale to be combined in double precision",
-       {}});
+  detail::add_non_finite_diagnostic(a.fit, a.diagnostics);
 }
 
 Analysis analyse_counts(const EffectData& data, const FitOptions& options, Analysis a) {

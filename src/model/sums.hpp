@@ -30,6 +30,11 @@ struct WeightedSums {
   [[nodiscard]] double yPPPy() const { return sw3r2 - sw2r * sw2r / sw; }
 };
 
+// Up to this many studies, the weights of the first pass are kept for the second (on the stack),
+// which halves the divisions of the many small fits of a batch; beyond it they are recomputed.
+// Either way each weight is the same division, so the sums are the same to the last bit.
+inline constexpr std::size_t kKeptWeights = 64;
+
 // Two passes: the weighted mean first, then sums of residuals (more accurate than expanding
 // sum w (y - mu)^2 into sum w y^2 - mu^2 sum w).
 inline WeightedSums weighted_sums(std::span<const double> y, std::span<const double> v,
@@ -37,8 +42,11 @@ inline WeightedSums weighted_sums(std::span<const double> y, std::span<const dou
   assert(y.size() == v.size() && !y.empty());
   WeightedSums s;
   double swy = 0.0;
+  double kept[kKeptWeights];
+  const bool keep = y.size() <= kKeptWeights;
   for (std::size_t i = 0; i < y.size(); ++i) {
     const double w = 1.0 / (v[i] + tau2);
+    if (keep) kept[i] = w;
     const double w2 = w * w;
     s.sw += w;
     s.sw2 += w2;
@@ -47,7 +55,7 @@ inline WeightedSums weighted_sums(std::span<const double> y, std::span<const dou
   }
   s.mu = swy / s.sw;
   for (std::size_t i = 0; i < y.size(); ++i) {
-    const double w = 1.0 / (v[i] + tau2);
+    const double w = keep ? kept[i] : 1.0 / (v[i] + tau2);
     const double r = y[i] - s.mu;
     const double wr = w * r;
     s.q += wr * r;
@@ -56,6 +64,68 @@ inline WeightedSums weighted_sums(std::span<const double> y, std::span<const dou
     s.sw2r += wr * w;
   }
   return s;
+}
+
+// Only sw, sw2, mu and sw2r2 (the rest stay 0): what the score of the (restricted) likelihood
+// needs, for the grid scan that evaluates it many times. Each is accumulated with the same
+// operations in the same order as in weighted_sums, so the values are bitwise the same.
+inline WeightedSums score_sums(std::span<const double> y, std::span<const double> v, double tau2) {
+  assert(y.size() == v.size() && !y.empty());
+  WeightedSums s;
+  double swy = 0.0;
+  double kept[kKeptWeights];
+  const bool keep = y.size() <= kKeptWeights;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double w = 1.0 / (v[i] + tau2);
+    if (keep) kept[i] = w;
+    s.sw += w;
+    s.sw2 += w * w;
+    swy += w * y[i];
+  }
+  s.mu = swy / s.sw;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double w = keep ? kept[i] : 1.0 / (v[i] + tau2);
+    const double wr = w * (y[i] - s.mu);
+    s.sw2r2 += wr * wr;
+  }
+  return s;
+}
+
+// score_sums at four values of tau2 in one pass over the studies. Each set of sums is otherwise
+// bound by the latency of its own additions; four independent sets overlap (and vectorise). Every
+// lane performs the operations of score_sums in the same order, so each result is bitwise the one
+// score_sums gives.
+inline void score_sums4(std::span<const double> y, std::span<const double> v,
+                        const double (&tau2)[4], WeightedSums (&out)[4]) {
+  assert(y.size() == v.size() && !y.empty());
+  double sw[4] = {}, sw2[4] = {}, swy[4] = {}, sw2r2[4] = {}, mu[4];
+  double kept[kKeptWeights][4];
+  const bool keep = y.size() <= kKeptWeights;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    for (std::size_t l = 0; l < 4; ++l) {
+      const double w = 1.0 / (v[i] + tau2[l]);
+      if (keep) kept[i][l] = w;
+      sw[l] += w;
+      sw2[l] += w * w;
+      swy[l] += w * y[i];
+    }
+  }
+  for (std::size_t l = 0; l < 4; ++l)
+    mu[l] = swy[l] / sw[l];
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    for (std::size_t l = 0; l < 4; ++l) {
+      const double w = keep ? kept[i][l] : 1.0 / (v[i] + tau2[l]);
+      const double wr = w * (y[i] - mu[l]);
+      sw2r2[l] += wr * wr;
+    }
+  }
+  for (std::size_t l = 0; l < 4; ++l) {
+    out[l] = WeightedSums{};
+    out[l].sw = sw[l];
+    out[l].sw2 = sw2[l];
+    out[l].mu = mu[l];
+    out[l].sw2r2 = sw2r2[l];
+  }
 }
 
 }  // namespace evident::detail

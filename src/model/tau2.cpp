@@ -183,6 +183,15 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
       return std::pair{s.sw2r2 - s.sw, -2.0 * s.yPPPy() + s.sw2};
     }
   };
+  // The score alone, for the grid scan: the same value as f_df(t).first, for half the work.
+  auto score = [&](double t) {
+    const WeightedSums s = score_sums(y, v, t);
+    if constexpr (kRestricted) {
+      return s.sw2r2 - s.trace_p();
+    } else {
+      return s.sw2r2 - s.sw;
+    }
+  };
   // Log-likelihood up to a constant, to compare candidate maxima.
   auto loglik = [&](double t) {
     double slog = 0.0;
@@ -196,14 +205,14 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
 
   // An upper end where the score is negative: S(tau2) ~ (SS / tau2 - (k - 1)) / tau2 for large
   // tau2, so few expansions are needed. Every score evaluation counts as an iteration.
-  const double f0 = f_df(0.0).first;
+  const double f0 = score(0.0);
   int iterations = 1;
   double hi = std::max(2.0 * tau2_dl(y, v).tau2, scale);
-  double f_hi = f_df(hi).first;
+  double f_hi = score(hi);
   ++iterations;
   while (f_hi > 0.0 && iterations < o.max_iterations) {
     hi *= 4.0;
-    f_hi = f_df(hi).first;
+    f_hi = score(hi);
     ++iterations;
   }
 
@@ -235,13 +244,37 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
     best = 0.0;
     candidates = 1;
   }
-  double t_prev = 0.0, f_prev = f0;
+  // The score at every grid point first, four points per pass over the studies (the values are
+  // those of score(t) one by one, to the last bit); then the scan for changes of sign.
+  constexpr int kMaxGrid = 400;
+  double ts[kMaxGrid], fs[kMaxGrid];
   double t_grid = t_first;
   for (int j = 0; j < grid; ++j) {
-    const bool last = j == grid - 1;
-    const double t = last ? hi : t_grid;
+    ts[j] = j == grid - 1 ? hi : t_grid;
     t_grid *= ratio;
-    const double f = last ? f_hi : f_df(t).first;
+  }
+  fs[grid - 1] = f_hi;
+  int j0 = 0;
+  for (; j0 + 4 <= grid - 1; j0 += 4) {
+    const double t4[4] = {ts[j0], ts[j0 + 1], ts[j0 + 2], ts[j0 + 3]};
+    WeightedSums s4[4];
+    score_sums4(y, v, t4, s4);
+    for (int l = 0; l < 4; ++l) {
+      if constexpr (kRestricted) {
+        fs[j0 + l] = s4[l].sw2r2 - s4[l].trace_p();
+      } else {
+        fs[j0 + l] = s4[l].sw2r2 - s4[l].sw;
+      }
+    }
+  }
+  for (; j0 < grid - 1; ++j0)
+    fs[j0] = score(ts[j0]);
+
+  double t_prev = 0.0, f_prev = f0;
+  for (int j = 0; j < grid; ++j) {
+    const bool last = j == grid - 1;
+    const double t = ts[j];
+    const double f = fs[j];
     if (!last) ++iterations;
     if (f_prev > 0.0 && !(f > 0.0)) {  // + to -: a local maximum in (t_prev, t]
       const auto r = stats::newton_bracketed(f_df, t_prev, t, f_prev, f, 0.5 * (t_prev + t), tol,

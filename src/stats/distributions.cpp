@@ -75,7 +75,16 @@ double two_sided_p(double stat, double df) noexcept {
 
 double critical_value(double level_percent, double df) noexcept {
   const double alpha = 1.0 - level_percent / 100.0;
-  return std::isnan(df) ? normal_upper_quantile(alpha / 2.0) : t_upper_quantile(alpha / 2.0, df);
+  if (std::isnan(df)) {
+    // A batch asks for the same normal quantile millions of times: remember the last one.
+    thread_local double last_alpha = kNaN, last_quantile = kNaN;
+    if (alpha != last_alpha) {
+      last_quantile = normal_upper_quantile(alpha / 2.0);
+      last_alpha = alpha;
+    }
+    return last_quantile;
+  }
+  return t_upper_quantile(alpha / 2.0, df);
 }
 
 double beta_quantile(double p, double a, double b) noexcept {

@@ -1,0 +1,69 @@
+// One fit of k studies for every estimator, k = 3 ... 200: the load of a batch of many small
+// meta-analyses. The data are drawn once per k from the random-effects model (seeded), so every
+// run times the same fits.
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "evident/fit.hpp"
+
+namespace {
+
+struct Data {
+  std::vector<double> yi, vi;
+};
+
+Data draw(std::size_t k) {
+  std::mt19937_64 engine(k);
+  auto uniform = [&] { return (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53; };
+  auto normal = [&] {
+    return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
+  };
+  Data d;
+  for (std::size_t i = 0; i < k; ++i) {
+    const double vi = 0.01 + 0.09 * uniform();
+    d.vi.push_back(vi);
+    d.yi.push_back(0.2 + std::sqrt(0.1) * normal() + std::sqrt(vi) * normal());
+  }
+  return d;
+}
+
+void fit_once(benchmark::State& state, evident::Method method) {
+  const Data d = draw(static_cast<std::size_t>(state.range(0)));
+  evident::FitOptions options;
+  options.method = method;
+  for (auto _ : state) {
+    const evident::Fit f = evident::fit(d.yi, d.vi, options);
+    benchmark::DoNotOptimize(f);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["k"] = static_cast<double>(state.range(0));
+}
+
+void sizes(benchmark::internal::Benchmark* b) {
+  for (int k : {3, 5, 10, 20, 50, 100, 200})
+    b->Arg(k);
+}
+
+#define EVIDENT_FIT_BENCH(M)                 \
+  void BM_fit_##M(benchmark::State& state) { \
+    fit_once(state, evident::Method::M);     \
+  }                                          \
+  BENCHMARK(BM_fit_##M)->Apply(sizes)
+
+EVIDENT_FIT_BENCH(FE);
+EVIDENT_FIT_BENCH(DL);
+EVIDENT_FIT_BENCH(HE);
+EVIDENT_FIT_BENCH(HS);
+EVIDENT_FIT_BENCH(SJ);
+EVIDENT_FIT_BENCH(ML);
+EVIDENT_FIT_BENCH(REML);
+EVIDENT_FIT_BENCH(EB);
+EVIDENT_FIT_BENCH(PM);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,847 @@
+#include "evident/batch.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "batch/csv_stream.hpp"
+#include "effect/rows.hpp"
+#include "methods/fit_notes.hpp"
+
+namespace evident {
+
+std::optional<BatchFormat> batch_format_for_path(std::string_view path) noexcept {
+  auto ends_with = [&](std::string_view suffix) {
+    return path.size() >= suffix.size() &&
+           std::equal(suffix.rbegin(), suffix.rend(), path.rbegin(), [](char a, char b) {
+             return a == std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  if (ends_with(".csv")) return BatchFormat::csv;
+  if (ends_with(".jsonl")) return BatchFormat::jsonl;
+  return std::nullopt;
+}
+
+namespace {
+
+// Analyses per unit of parallel work: large enough that scheduling costs nothing, small enough
+// that two threads share a chunk evenly.
+constexpr std::size_t kBlock = 256;
+
+// Ids of the analyses seen so far, as 64-bit hashes with the line where each first appeared: an
+// open-addressing table of 16 bytes per analysis, so a run of many millions stays small. Two ids
+// with the same hash (about one chance in 10^7 for 10^6 analyses) would be reported as a
+// reappearing id.
+class IdIndex {
+ public:
+  // The first line of `hash` if seen before; else records it and returns 0.
+  std::size_t seen_or_add(std::uint64_t hash, std::size_t line) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    if (hash == 0) hash = 1;  // 0 marks an empty slot
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      if (slots_[i].hash == hash) return slots_[i].line;
+      if (slots_[i].hash == 0) {
+        slots_[i] = {hash, line};
+        ++size_;
+        return 0;
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::size_t line = 0;
+  };
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(1024, 2 * old.size()), Slot{});
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.hash == 0) continue;
+      std::size_t i = s.hash & mask;
+      while (slots_[i].hash != 0)
+        i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
+// One analysis as read: its rows' values (fast path) or cells (general path), and any problem that
+// already rules it out.
+struct Group {
+  std::string id;
+  std::size_t line = 0;            // first line
+  std::size_t rows = 0;            // input rows
+  std::size_t begin = 0, end = 0;  // its rows in Chunk::fast_rows or Chunk::lines
+  ProblemList problems;            // bad rows or values: the analysis gets an error row
+
+  void reset(std::string_view new_id, std::size_t first_line, std::size_t start) {
+    id.assign(new_id);
+    line = first_line;
+    rows = 0;
+    begin = end = start;
+    problems = ProblemList{};
+  }
+};
+
+struct Chunk {
+  std::vector<Group> groups;  // groups[0, n_groups): objects are reused, keeping their capacity
+  std::size_t n_groups = 0;
+  std::size_t rows = 0;
+  // Fast path: the text of yi and vi of each row, back to back in `text`. Numbers are read by the
+  // worker threads, so the reading thread only splits records.
+  struct FastRow {
+    std::size_t offset = 0;  // of yi in `text`; vi follows it
+    std::uint32_t yi_size = 0, vi_size = 0;
+    std::size_t line = 0;
+  };
+  std::string text;
+  std::vector<FastRow> fast_rows;
+  // General path: the cells of each row (row-major) and its line.
+  std::vector<std::string> cells;
+  std::size_t n_cells = 0;
+  std::vector<std::size_t> lines;
+  std::vector<std::string> out;       // the formatted rows of each block of kBlock analyses
+  std::vector<std::uint32_t> failed;  // error rows of each block
+
+  void clear() {
+    n_groups = 0;
+    rows = 0;
+    text.clear();
+    fast_rows.clear();
+    n_cells = 0;
+    lines.clear();
+  }
+  Group& add_group() {
+    if (n_groups == groups.size()) groups.emplace_back();
+    return groups[n_groups++];
+  }
+};
+
+std::string trim(std::string_view s) {
+  const std::size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  const std::size_t e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// Reads analyses from the stream into chunks of about `chunk_rows` rows.
+class GroupReader {
+ public:
+  GroupReader(std::istream& in, const std::string& source, const BatchOptions& options)
+      : csv_(in, source), source_(source), options_(options) {
+    read_header();
+  }
+
+  [[nodiscard]] bool fast() const noexcept { return fast_; }
+  [[nodiscard]] std::size_t yi_column() const noexcept { return yi_; }
+  [[nodiscard]] std::size_t vi_column() const noexcept { return vi_; }
+  /// The column names each analysis's table gets (see read_header).
+  [[nodiscard]] const std::vector<std::string>& table_names() const noexcept {
+    return table_names_;
+  }
+  [[nodiscard]] std::uint64_t bytes_read() const noexcept { return csv_.bytes_read(); }
+
+  // Fills `c` with the next analyses; false when the input had none left.
+  bool fill(Chunk& c) {
+    c.clear();
+    Group* g = nullptr;
+    for (;;) {
+      if (!pending_) {
+        if (!csv_.next()) break;
+        pending_ = true;
+      }
+      const auto& f = csv_.fields();
+      // A row too short to hold an id belongs to the analysis before it.
+      const std::string_view id =
+          by_ < f.size() ? f[by_] : (g ? std::string_view(g->id) : std::string_view());
+      if (g == nullptr || id != g->id) {
+        if (g != nullptr && c.rows >= options_.chunk_rows)
+          break;  // keep the row for the next chunk
+        g = &start_group(c, id);
+      }
+      pending_ = false;
+      add_row(c, *g);
+    }
+    return c.n_groups > 0;
+  }
+
+ private:
+  void read_header() {
+    if (!csv_.next()) {
+      throw InputError({source_, 0, 0},
+                       "the file is empty: expected a header row naming the columns");
+    }
+    ProblemList problems;
+    std::unordered_set<std::string> seen;
+    for (std::size_t c = 0; c < csv_.fields().size(); ++c) {
+      std::string name = trim(csv_.fields()[c]);
+      if (name.empty()) {
+        problems.add({source_, csv_.line(), c + 1}, "empty column name in the header row");
+      } else if (!seen.insert(name).second) {
+        problems.add({source_, csv_.line(), c + 1},
+                     fmt::format("duplicate column name '{}'", name));
+      }
+      names_.push_back(std::move(name));
+    }
+    if (!csv_.problem().empty()) {
+      problems.add({source_, csv_.line(), csv_.problem_field()}, csv_.problem());
+    }
+    problems.throw_if_any();
+    header_line_ = csv_.line();
+    const auto by = std::find(names_.begin(), names_.end(), options_.by);
+    if (by == names_.end()) {
+      throw InputError({source_, header_line_, 0},
+                       fmt::format("no column '{}' (--by) in the header; the columns are: {}",
+                                   options_.by, fmt::join(names_, ", ")));
+    }
+    by_ = static_cast<std::size_t>(by - names_.begin());
+    // Within an analysis the id is one constant: it must not also be read as the column of the
+    // same name (with --by trial, every row would be an arm of one multi-arm trial; with
+    // --by study, every row would have one label). Each analysis's table gets it under a name no
+    // reader looks for.
+    table_names_ = names_;
+    table_names_[by_] = fmt::format("(--by {})", options_.by);
+
+    // Columns the measure needs, and options that do not fit together, are problems of the whole
+    // file: found here, on the header alone, before any analysis.
+    try {
+      (void)analyse(StudyTable(source_, table_names_), options_.spec);
+    } catch (const detail::NoDataRows&) {
+      // The header is fine: only rows are missing.
+    }
+
+    const AnalysisSpec spec = resolve_measure(options_.spec);
+    auto has = [&](std::string_view name) {
+      return std::find(table_names_.begin(), table_names_.end(), name) != table_names_.end();
+    };
+    // Effect sizes given with their variances, and nothing that could stand in for a missing
+    // variance: read straight into numbers, without a table of text cells.
+    fast_ = spec.effect.measure == Measure::GEN && spec.effect.transf == EstimateTransform::none &&
+            !works_on_counts(spec.fit.method) && has("yi") && has("vi");
+    for (const char* other : {"sei", "ci_lb", "ci.lb", "ci_ub", "ci.ub", "zval", "pval"}) {
+      if (has(other)) fast_ = false;
+    }
+    if (fast_) {
+      yi_ = static_cast<std::size_t>(std::find(table_names_.begin(), table_names_.end(), "yi") -
+                                     table_names_.begin());
+      vi_ = static_cast<std::size_t>(std::find(table_names_.begin(), table_names_.end(), "vi") -
+                                     table_names_.begin());
+    }
+  }
+
+  Group& start_group(Chunk& c, std::string_view id) {
+    Group& g = c.add_group();
+    g.reset(id, csv_.line(), fast_ ? c.fast_rows.size() : c.lines.size());
+    const std::size_t first = ids_.seen_or_add(std::hash<std::string_view>{}(id), csv_.line());
+    if (first != 0) {
+      g.problems.add({source_, csv_.line(), by_ + 1},
+                     fmt::format("analysis id '{}' first appeared on line {} and its rows do not "
+                                 "follow on: rows of one analysis must be contiguous (sort the "
+                                 "file by column '{}'); these rows are reported on their own",
+                                 id, first, options_.by));
+    }
+    return g;
+  }
+
+  void add_row(Chunk& c, Group& g) {
+    const auto& f = csv_.fields();
+    const std::size_t line = csv_.line();
+    ++g.rows;
+    ++c.rows;
+    if (!csv_.problem().empty()) {
+      g.problems.add({source_, line, csv_.problem_field()}, csv_.problem());
+      return;
+    }
+    if (f.size() != names_.size()) {
+      if (f.size() < names_.size()) {
+        g.problems.add({source_, line, 0},
+                       fmt::format("too few fields: {} of the {} the header (line {}) names; the "
+                                   "first missing one is '{}'",
+                                   f.size(), names_.size(), header_line_, names_[f.size()]));
+      } else {
+        g.problems.add({source_, line, names_.size() + 1},
+                       fmt::format("too many fields: {} where the header (line {}) names {}",
+                                   f.size(), header_line_, names_.size()));
+      }
+      return;
+    }
+    if (fast_) {
+      add_fast_row(c, g, f[yi_], f[vi_], line);
+    } else {
+      for (std::size_t j = 0; j < f.size(); ++j) {
+        if (c.n_cells == c.cells.size()) c.cells.emplace_back();
+        c.cells[c.n_cells++].assign(f[j]);
+      }
+      c.lines.push_back(line);
+      g.end = c.lines.size();
+    }
+  }
+
+  void add_fast_row(Chunk& c, Group& g, std::string_view y_text, std::string_view v_text,
+                    std::size_t line) {
+    Chunk::FastRow row;
+    row.offset = c.text.size();
+    row.yi_size = static_cast<std::uint32_t>(y_text.size());
+    row.vi_size = static_cast<std::uint32_t>(v_text.size());
+    row.line = line;
+    c.text.append(y_text).append(v_text);
+    c.fast_rows.push_back(row);
+    g.end = c.fast_rows.size();
+  }
+
+  detail::CsvStream csv_;
+  std::string source_;
+  const BatchOptions& options_;
+  std::vector<std::string> names_;        // as in the header
+  std::vector<std::string> table_names_;  // the same, the --by column renamed
+  std::size_t header_line_ = 1;
+  std::size_t by_ = 0, yi_ = 0, vi_ = 0;
+  bool fast_ = false;
+  bool pending_ = false;  // csv_ holds a record not yet added (it starts the next chunk)
+  IdIndex ids_;
+};
+
+// ---- result rows ------------------------------------------------------------------------------
+
+// What one row shows: the fit's numbers, or an error.
+struct RowValues {
+  const Fit* fit = nullptr;  // null for an error row
+  double pi_lb = 0.0, pi_ub = 0.0;
+  std::vector<std::string_view> codes;  // diagnostic codes, each once, in order
+  std::string error;
+};
+
+// The shortest text that reads back to the same double (std::to_chars without a format).
+void append_number(std::string& out, double x, bool json) {
+  if (std::isfinite(x)) {
+    char text[32];
+    const auto r = std::to_chars(text, text + sizeof text, x);
+    out.append(text, r.ptr);
+  } else {
+    out += json ? "null" : "NA";
+  }
+}
+
+void append_integer(std::string& out, std::uint64_t n) {
+  char text[24];
+  const auto r = std::to_chars(text, text + sizeof text, n);
+  out.append(text, r.ptr);
+}
+
+// RFC 4180 quoting where needed.
+void append_csv_text(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (char ch : s) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+}
+
+// A JSON string; ids come from user files in any encoding, so invalid UTF-8 is replaced (U+FFFD)
+// as in every JSON evident writes.
+void append_json_text(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto u = static_cast<unsigned char>(ch);
+    return u >= 0x20 && u < 0x80 && ch != '"' && ch != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
+  out +=
+      nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string_view> header_columns(const BatchOptions& options) {
+  const std::string_view stat = options.spec.fit.test == Test::knha ? "tval" : "zval";
+  return {"id",    "k",     "estimate", "se",         stat,          "pval",        "ci_lb",
+          "ci_ub", "pi_lb", "pi_ub",    "tau2",       "tau2_se",     "I2",          "H2",
+          "Q",     "Q_df",  "Q_p",      "iterations", "termination", "diagnostics", "error"};
+}
+
+void append_row(std::string& out, std::string_view id, const RowValues& r, BatchFormat format,
+                const std::vector<std::string_view>& columns) {
+  const bool json = format == BatchFormat::jsonl;
+  const Fit* f = r.fit;
+  const double nan = std::nan("");
+  const double numbers[] = {f ? f->estimate : nan, f ? f->se : nan,    f ? f->stat : nan,
+                            f ? f->pval : nan,     f ? f->ci_lb : nan, f ? f->ci_ub : nan,
+                            f ? r.pi_lb : nan,     f ? r.pi_ub : nan,  f ? f->tau2 : nan,
+                            f ? f->tau2_se : nan,  f ? f->I2 : nan,    f ? f->H2 : nan,
+                            f ? f->Q : nan,        f ? f->Q_df : nan,  f ? f->Q_p : nan};
+  if (json) {
+    out += "{\"id\":";
+    append_json_text(out, id);
+    out += ",\"k\":";
+    if (f) {
+      append_integer(out, f->k);
+    } else {
+      out += "null";
+    }
+    for (std::size_t i = 0; i < std::size(numbers); ++i) {
+      out += ",\"";
+      out += columns[i + 2];
+      out += "\":";
+      append_number(out, numbers[i], true);
+    }
+    out += ",\"iterations\":";
+    if (f) {
+      append_integer(out, static_cast<std::uint64_t>(f->iterations));
+    } else {
+      out += "null";
+    }
+    out += ",\"termination\":";
+    if (f) {
+      append_json_text(out, termination_name(f->termination));
+    } else {
+      out += "null";
+    }
+    out += ",\"diagnostics\":[";
+    for (std::size_t i = 0; i < r.codes.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json_text(out, r.codes[i]);
+    }
+    out += "],\"error\":";
+    if (f) {
+      out += "null";
+    } else {
+      append_json_text(out, r.error);
+    }
+    out += "}\n";
+    return;
+  }
+  append_csv_text(out, id);
+  out += ',';
+  if (f) {
+    append_integer(out, f->k);
+  } else {
+    out += "NA";
+  }
+  for (double x : numbers) {
+    out += ',';
+    append_number(out, x, false);
+  }
+  out += ',';
+  if (f) {
+    append_integer(out, static_cast<std::uint64_t>(f->iterations));
+    out += ',';
+    out += termination_name(f->termination);
+  } else {
+    out += "NA,NA";
+  }
+  out += ',';
+  for (std::size_t i = 0; i < r.codes.size(); ++i) {
+    if (i > 0) out += ';';
+    out += r.codes[i];
+  }
+  out += ',';
+  append_csv_text(out, r.error);
+  out += '\n';
+}
+
+std::string join_problems(const std::vector<InputProblem>& problems) {
+  std::string text;
+  for (const auto& p : problems) {
+    if (!text.empty()) text += "; ";
+    text += p.format();
+  }
+  return text;
+}
+
+// Per-thread scratch space, reused from analysis to analysis.
+struct Workspace {
+  Analysis analysis;  // the table reader's result (not the fast path's)
+  std::vector<double> yi, vi;
+  std::vector<Diagnostic> diagnostics;
+  RowValues row;
+};
+
+// Reads the yi and vi of an analysis's rows with the generic reader's rules and messages
+// (effect/generic.cpp): a missing value leaves the row out, a bad one is a problem of the
+// analysis. Returns the number of rows left out.
+std::size_t read_fast_rows(const Chunk& c, const Group& g, const GroupReader& reader,
+                           const std::string& source, ProblemList& problems, Workspace& ws) {
+  ws.yi.clear();
+  ws.vi.clear();
+  std::size_t excluded = 0;
+  const std::size_t yi_col = reader.yi_column() + 1, vi_col = reader.vi_column() + 1;
+  for (std::size_t i = g.begin; i < g.end; ++i) {
+    const Chunk::FastRow& row = c.fast_rows[i];
+    const std::string_view y_text(c.text.data() + row.offset, row.yi_size);
+    const std::string_view v_text(c.text.data() + row.offset + row.yi_size, row.vi_size);
+    const CellValue y = parse_number(y_text);
+    const CellValue v = parse_number(v_text);
+    bool problem = false;
+    if (y.kind == CellKind::not_number) {
+      problems.add({source, row.line, yi_col}, detail::not_a_number_message(y_text, "yi"));
+      problem = true;
+    }
+    if (v.kind == CellKind::not_number) {
+      problems.add({source, row.line, vi_col}, detail::not_a_number_message(v_text, "vi"));
+      problem = true;
+    } else if (v.kind == CellKind::number && v.value < 0) {
+      problems.add({source, row.line, vi_col}, std::string(detail::kNegativeVarianceMessage));
+      problem = true;
+    } else if (v.kind == CellKind::number && v.value == 0) {
+      problems.add({source, row.line, vi_col}, std::string(detail::kZeroVarianceMessage));
+      problem = true;
+    }
+    if (problem) continue;
+    if (y.kind == CellKind::missing || v.kind == CellKind::missing) {
+      ++excluded;
+      continue;
+    }
+    if (auto message = detail::pooling_range_problem(y.value, v.value)) {
+      problems.add({source, row.line, yi_col}, std::move(*message));
+      continue;
+    }
+    ws.yi.push_back(y.value);
+    ws.vi.push_back(v.value);
+  }
+  return excluded;
+}
+
+void set_codes(RowValues& r, const std::vector<Diagnostic>& diagnostics) {
+  r.codes.clear();
+  for (const Diagnostic& d : diagnostics) {
+    const std::string_view name = diagnostic_name(d.code);
+    if (std::find(r.codes.begin(), r.codes.end(), name) == r.codes.end()) r.codes.push_back(name);
+  }
+}
+
+// Computes group `g` of chunk `c` into `out`; true if it failed. Never throws: whatever goes
+// wrong with one analysis is that analysis's row.
+bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
+                   const BatchOptions& options, const std::string& source, Workspace& ws,
+                   const std::vector<std::string_view>& columns, std::string& out) {
+  RowValues& r = ws.row;
+  r.fit = nullptr;
+  r.codes.clear();
+  r.error.clear();
+  Fit fit_result;
+  try {
+    if (!g.problems.empty()) {
+      try {
+        g.problems.throw_if_any();
+      } catch (const InputError& e) {
+        r.error = join_problems(e.problems());
+      }
+    } else if (reader.fast()) {
+      ProblemList problems;
+      const std::size_t excluded = read_fast_rows(c, g, reader, source, problems, ws);
+      if (!problems.empty()) {
+        problems.throw_if_any();
+      } else if (ws.yi.empty()) {
+        r.error =
+            InputProblem{{source, 0, 0}, detail::no_usable_study_message(g.rows, Measure::GEN)}
+                .format();
+      } else {
+        fit_result = fit(ws.yi, ws.vi, options.spec.fit);
+        const Prediction p = predict(fit_result);
+        r.fit = &fit_result;
+        r.pi_lb = p.pi_lb;
+        r.pi_ub = p.pi_ub;
+        ws.diagnostics.clear();
+        if (excluded > 0) ws.diagnostics.push_back({DiagnosticCode::row_excluded_missing, {}, {}});
+        if (fit_result.notes != kNoteNone) detail::add_fit_diagnostics(fit_result, ws.diagnostics);
+        detail::add_non_finite_diagnostic(fit_result, ws.diagnostics);
+        set_codes(r, ws.diagnostics);
+      }
+    } else {
+      StudyTable table(source, reader.table_names());
+      const std::size_t width = reader.table_names().size();
+      for (std::size_t row = g.begin; row < g.end; ++row) {
+        std::vector<std::string> cells(
+            c.cells.begin() + static_cast<std::ptrdiff_t>(row * width),
+            c.cells.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
+        table.add_row(std::move(cells), c.lines[row]);
+      }
+      ws.analysis = analyse(table, options.spec);
+      r.fit = &ws.analysis.fit;
+      r.pi_lb = ws.analysis.prediction.pi_lb;
+      r.pi_ub = ws.analysis.prediction.pi_ub;
+      set_codes(r, ws.analysis.diagnostics);
+    }
+  } catch (const InputError& e) {
+    r.fit = nullptr;
+    r.error = join_problems(e.problems());
+  } catch (const std::exception& e) {
+    r.fit = nullptr;
+    r.error = fmt::format("internal error: {}", e.what());
+  }
+  if (r.fit == nullptr) r.codes.clear();
+  append_row(out, g.id, r, options.format, columns);
+  return r.fit == nullptr;
+}
+
+// A fixed set of threads that run the blocks of one chunk at a time.
+class Pool {
+ public:
+  using Task = std::function<void(std::size_t block, std::size_t thread)>;
+
+  explicit Pool(unsigned threads) {
+    for (unsigned t = 0; t < threads; ++t)
+      threads_.emplace_back([this, t] { work(t); });
+  }
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  ~Pool() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_)
+      t.join();
+  }
+
+  // Starts `blocks` calls of `task`; returns at once.
+  void start(std::size_t blocks, Task task) {
+    std::lock_guard lock(mutex_);
+    task_ = std::move(task);
+    blocks_ = blocks;
+    next_ = 0;
+    busy_ = threads_.size();
+    ++generation_;
+    wake_.notify_all();
+  }
+
+  // Waits until every block of the last start() is done.
+  void wait() {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return busy_ == 0; });
+  }
+
+ private:
+  void work(std::size_t t) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+      }
+      for (std::size_t b; (b = next_.fetch_add(1)) < blocks_;)
+        task_(b, t);
+      std::lock_guard lock(mutex_);
+      if (--busy_ == 0) done_.notify_all();
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  Task task_;
+  std::size_t blocks_ = 0;
+  std::atomic<std::size_t> next_{0};
+  std::size_t busy_ = 0;
+  std::uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace
+
+BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream& out,
+                       const BatchOptions& options, const BatchProgressCallback& progress) {
+  if (auto problem = options.spec.fit.validate()) throw InputError({"--level", 0, 0}, *problem);
+  GroupReader reader(in, source, options);
+  const unsigned threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const std::vector<std::string_view> columns = header_columns(options);
+  // Written with the first rows, so a file rejected while reading its first chunk leaves `out`
+  // untouched.
+  std::string header;
+  if (options.format == BatchFormat::csv) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i > 0) header += ',';
+      header += columns[i];
+    }
+    header += '\n';
+  }
+  auto write_header = [&] {
+    out << header;
+    header.clear();
+  };
+
+  std::vector<Workspace> workspaces(threads);
+  Chunk chunks[2];
+  // Declared after what its threads use: if reading throws while a chunk is being fitted, the
+  // pool's destructor lets that chunk finish before the chunks and workspaces go.
+  Pool pool(threads);
+  BatchSummary summary;
+  BatchProgress where;
+
+  auto start = [&](Chunk& c) {
+    const std::size_t blocks = (c.n_groups + kBlock - 1) / kBlock;
+    if (c.out.size() < blocks) c.out.resize(blocks);
+    c.failed.assign(blocks, 0);
+    pool.start(blocks, [&c, &reader, &options, &source, &workspaces, &columns](std::size_t b,
+                                                                               std::size_t t) {
+      std::string& text = c.out[b];
+      text.clear();
+      const std::size_t end = std::min(c.n_groups, (b + 1) * kBlock);
+      std::uint32_t failed = 0;
+      for (std::size_t i = b * kBlock; i < end; ++i) {
+        failed +=
+            compute_group(c, c.groups[i], reader, options, source, workspaces[t], columns, text)
+                ? 1
+                : 0;
+      }
+      c.failed[b] = failed;
+    });
+  };
+  auto finish = [&](Chunk& c) {
+    pool.wait();
+    write_header();
+    const std::size_t blocks = (c.n_groups + kBlock - 1) / kBlock;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      out.write(c.out[b].data(), static_cast<std::streamsize>(c.out[b].size()));
+      summary.failed += c.failed[b];
+    }
+    summary.analyses += c.n_groups;
+    if (!out) throw std::runtime_error("writing the results failed");
+    where.analyses = summary.analyses;
+    if (progress) progress(where);
+  };
+
+  // Reading the next chunk overlaps with fitting the one before it.
+  int current = 0;
+  bool pending = false;
+  for (;;) {
+    Chunk& c = chunks[current];
+    const bool more = reader.fill(c);
+    where.bytes_read = reader.bytes_read();
+    if (pending) finish(chunks[1 - current]);
+    if (!more) break;
+    start(c);
+    pending = true;
+    current = 1 - current;
+  }
+  write_header();  // a file with a header and no rows gets a header and no rows
+  return summary;
+}
+
+namespace {
+
+// A file in the directory of `path` that becomes `path` by commit(); removed if never committed.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& path) : path_(path) {
+    const std::size_t slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    temp_ = dir;
+    temp_ += '.';
+    temp_ += base;
+    temp_ += ".partial-XXXXXX";
+    std::vector<char> name(temp_.begin(), temp_.end());
+    name.push_back('\0');
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0) {
+      throw InputError({path, 0, 0}, fmt::format("cannot create a file in the output directory: {}",
+                                                 std::strerror(errno)));
+    }
+    temp_.assign(name.data());
+    // mkstemp makes the file private; results get the permissions of any new file.
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd, 0666 & ~mask);
+    ::close(fd);
+    stream_.open(temp_, std::ios::binary | std::ios::trunc);
+    if (!stream_) {
+      ::unlink(temp_.c_str());
+      throw InputError({path, 0, 0}, "cannot open the output file for writing");
+    }
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (!committed_) {
+      stream_.close();
+      ::unlink(temp_.c_str());
+    }
+  }
+  std::ostream& stream() { return stream_; }
+  void commit() {
+    stream_.close();
+    if (!stream_) throw std::runtime_error("writing the results failed");
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+      throw InputError({path_, 0, 0}, fmt::format("cannot rename the finished results to this "
+                                                  "name: {}",
+                                                  std::strerror(errno)));
+    }
+    committed_ = true;
+  }
+
+ private:
+  std::string path_, temp_;
+  std::ofstream stream_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+BatchSummary run_batch_file(const std::string& input, std::istream& in, const std::string& output,
+                            std::ostream& out, const BatchOptions& options,
+                            const BatchProgressCallback& progress) {
+  std::ifstream file;
+  std::istream* source = &in;
+  std::uint64_t total = 0;
+  if (input != "-") {
+    file.open(input, std::ios::binary);
+    if (!file) throw InputError({input, 0, 0}, "cannot open the file for reading");
+    struct stat st {};
+    if (::stat(input.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      total = static_cast<std::uint64_t>(st.st_size);
+    }
+    source = &file;
+  }
+  BatchProgressCallback with_total;
+  if (progress) {
+    with_total = [&progress, total](const BatchProgress& p) {
+      BatchProgress q = p;
+      q.bytes_total = total;
+      progress(q);
+    };
+  }
+  const std::string name = input == "-" ? std::string("<stdin>") : input;
+  if (output == "-") return run_batch(*source, name, out, options, with_total);
+  TempFile temp(output);
+  const BatchSummary summary = run_batch(*source, name, temp.stream(), options, with_total);
+  temp.commit();
+  return summary;
+}
+
+}  // namespace evident

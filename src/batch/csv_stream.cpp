@@ -1,0 +1,172 @@
+#include "batch/csv_stream.hpp"
+
+#include <cstring>
+#include <utility>
+
+#include "evident/error.hpp"
+#include "io/csv_scan.hpp"
+
+namespace evident::detail {
+
+namespace {
+// Large enough that reads are few, small enough to stay in cache-friendly territory; a record
+// longer than this grows the buffer.
+constexpr std::size_t kBlock = std::size_t{1} << 20;
+
+}  // namespace
+
+CsvStream::CsvStream(std::istream& in, std::string source)
+    : in_(in), source_(std::move(source)), buf_(kBlock) {}
+
+void CsvStream::refill(std::size_t keep) {
+  const std::size_t rest = end_ - keep;
+  if (keep > 0 && rest > 0) std::memmove(buf_.data(), buf_.data() + keep, rest);
+  consumed_ += keep;
+  end_ = rest;
+  pos_ = 0;
+  if (end_ == buf_.size()) buf_.resize(2 * buf_.size());
+  in_.read(buf_.data() + end_, static_cast<std::streamsize>(buf_.size() - end_));
+  const auto got = static_cast<std::size_t>(in_.gcount());
+  end_ += got;
+  if (got == 0 || !in_) eof_ = true;
+  if (first_block_) {
+    first_block_ = false;
+    constexpr std::string_view kBom = "\xEF\xBB\xBF";
+    if (std::string_view(buf_.data(), end_).substr(0, kBom.size()) == kBom) pos_ = kBom.size();
+  }
+}
+
+void CsvStream::note_problem(std::size_t field, const char* message) {
+  if (!problem_.empty()) return;  // the first problem of a record is enough to reject it
+  problem_ = message;
+  problem_field_ = field;
+}
+
+bool CsvStream::next() {
+  for (;;) {
+    if (pos_ >= end_) {
+      if (eof_) return false;
+      refill(pos_);
+      continue;
+    }
+    const std::size_t start_line = line_;
+    if (!parse_record()) {
+      refill(pos_);
+      continue;
+    }
+    if (fields_.size() == 1 && fields_[0].empty() && !any_quoted_) continue;  // a blank line
+    record_line_ = start_line;
+    return true;
+  }
+}
+
+// The state machine of io/csv.cpp, restartable: when the buffer ends inside a record and more
+// input may follow, nothing is committed and the record is parsed again after a refill.
+bool CsvStream::parse_record() {
+  spans_.clear();
+  scratch_.clear();
+  problem_.clear();
+  any_quoted_ = false;
+  const char* b = buf_.data();
+  std::size_t p = pos_;
+  std::size_t line = line_;
+  for (;;) {
+    const std::size_t field_no = spans_.size() + 1;
+    if (p < end_ && b[p] == '"') {
+      any_quoted_ = true;
+      const std::size_t open_line = line;
+      ++p;
+      const std::size_t start = p;
+      const std::size_t scratch_start = scratch_.size();
+      bool copied = false;  // the field is being unescaped into scratch_
+      for (;;) {
+        if (p >= end_) {
+          if (!eof_) return false;
+          throw InputError({source_, open_line, field_no},
+                           "unterminated quoted field: the quote opened here is never closed");
+        }
+        const char ch = b[p];
+        if (ch == '"') {
+          if (p + 1 >= end_ && !eof_) return false;  // a doubled quote may follow
+          if (p + 1 < end_ && b[p + 1] == '"') {
+            if (!copied) scratch_.append(b + start, p - start);
+            copied = true;
+            scratch_ += '"';
+            p += 2;
+            continue;
+          }
+          break;  // the closing quote
+        }
+        if (ch == '\r') {
+          if (p + 1 >= end_ && !eof_) return false;
+          if (!copied) scratch_.append(b + start, p - start);
+          copied = true;
+          ++p;
+          if (p < end_ && b[p] == '\n') continue;  // CRLF is one line break, read at the LF
+          scratch_ += '\n';
+          ++line;
+          continue;
+        }
+        if (ch == '\n') ++line;
+        if (copied) scratch_ += ch;
+        ++p;
+      }
+      if (copied) {
+        spans_.push_back({true, scratch_start, scratch_.size() - scratch_start});
+      } else {
+        spans_.push_back({false, start, p - start});
+      }
+      ++p;  // closing quote
+      while (p < end_ && (b[p] == ' ' || b[p] == '\t'))
+        ++p;
+      if (p < end_ && b[p] != ',' && b[p] != '\n' && b[p] != '\r') {
+        note_problem(field_no, "text after the closing quote of a quoted field");
+        while (p < end_ && b[p] != ',' && b[p] != '\n' && b[p] != '\r')
+          ++p;
+      }
+    } else {
+      const std::size_t start = p;
+      while (p < end_) {
+        p = skip_plain(b, p, end_);
+        if (p >= end_) break;
+        const char ch = b[p];
+        if (!kCsvSpecial[static_cast<unsigned char>(ch)]) {
+          ++p;
+          continue;
+        }
+        if (ch == ',' || ch == '\n' || ch == '\r') break;
+        if (ch == '"') {
+          note_problem(field_no,
+                       "a quote inside an unquoted field; quote the whole field and double the "
+                       "quotes inside it (\"a \"\"b\"\" c\")");
+        }
+        ++p;
+      }
+      spans_.push_back({false, start, p - start});
+    }
+    if (p >= end_) {
+      if (!eof_) return false;
+      break;
+    }
+    if (b[p] == ',') {
+      ++p;
+      continue;
+    }
+    if (b[p] == '\r') {
+      if (p + 1 >= end_ && !eof_) return false;
+      ++p;
+    }
+    if (p < end_ && b[p] == '\n') ++p;
+    ++line;
+    break;
+  }
+  pos_ = p;
+  line_ = line;
+  fields_.clear();
+  for (const Span& s : spans_) {
+    fields_.emplace_back(s.scratch ? scratch_.data() + s.offset : b + s.offset, s.size);
+  }
+  return true;
+}
+
+}  // namespace evident::detail
