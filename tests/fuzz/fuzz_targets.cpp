@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/run.hpp"
+#include "evident/batch.hpp"
 #include "evident/csv.hpp"
 #include "evident/error.hpp"
 
@@ -30,6 +31,8 @@ std::string quoted(const std::string& s) {
   }
   return q + '"';
 }
+
+void batch_invariants(const std::string& text, const std::string& by);
 
 }  // namespace
 
@@ -73,7 +76,43 @@ void csv_target(const std::uint8_t* data, std::size_t size) {
       if (second.cell(r, c) != table.cell(r, c)) fail("round trip changed a cell");
     }
   }
+  if (table.columns() > 0) batch_invariants(text, table.column_names().front());
 }
+
+namespace {
+
+// The batch engine on the same bytes, analyses keyed by the first column: a result or an
+// InputError, one JSON line per analysis, and the same bytes out whatever the threads and chunks.
+void batch_invariants(const std::string& text, const std::string& by) {
+  auto run = [&](unsigned threads, std::size_t chunk_rows, std::string& out) {
+    BatchOptions options;
+    options.by = by;
+    options.format = BatchFormat::jsonl;
+    options.threads = threads;
+    options.chunk_rows = chunk_rows;
+    std::istringstream in(text);
+    std::ostringstream result;
+    try {
+      const BatchSummary summary = run_batch(in, "fuzz.csv", result, options);
+      out = result.str();
+      std::size_t lines = 0;
+      for (char ch : out)
+        lines += ch == '\n' ? 1 : 0;
+      if (lines != summary.analyses) fail("batch wrote a number of lines other than its analyses");
+      return true;
+    } catch (const InputError& e) {
+      if (e.problems().empty()) fail("batch InputError without problems");
+      return false;
+    }
+  };
+  std::string one, two;
+  const bool ok_one = run(1, std::size_t{1} << 16, one);
+  const bool ok_two = run(2, 3, two);
+  if (ok_one != ok_two) fail("batch accepted the file with one thread setting only");
+  if (ok_one && one != two) fail("batch results depend on threads or chunk size");
+}
+
+}  // namespace
 
 void fit_target(const std::uint8_t* data, std::size_t size) {
   static constexpr std::array<const char*, 28> kMeasures{
