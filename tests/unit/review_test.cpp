@@ -503,6 +503,21 @@ TEST(Review, ReportIsSelfContainedWithEveryOutcomeAndTheSummaryOfFindings) {
   // A source that is not a web address is never a link.
   EXPECT_FALSE(contains(s, "href=\"javascript:"));
   EXPECT_TRUE(contains(s, "href=\"https://example.org/a\""));
+  // The methods name each model with the outcomes it pooled, and cite what they use and only
+  // that: Mantel-Haenszel for the harms, REML with Knapp-Hartung for pain; no DerSimonian-Laird.
+  const std::string methods = s.substr(s.find("<section id=\"methods\">"));
+  EXPECT_TRUE(contains(methods,
+                       "(Mantel &amp; Haenszel 1959; Greenland &amp; Robins 1985) and a "
+                       "Wald-type z test for Any harm"))
+      << methods;
+  EXPECT_TRUE(contains(methods,
+                       "REML estimator of \u03c4\u00b2 (Viechtbauer 2005) and the "
+                       "Hartung-Knapp-Sidik-Jonkman t test (Hartung &amp; Knapp 2001) "
+                       "for Pain score"))
+      << methods;
+  EXPECT_TRUE(contains(methods, "<li>Mantel N, Haenszel W (1959)."));
+  EXPECT_TRUE(contains(methods, "<li>Viechtbauer W (2005)."));
+  EXPECT_FALSE(contains(methods, "DerSimonian"));
 }
 
 TEST(Review, CliWritesTheReportAndASummaryAndMapsErrorsToExitTwo) {
