@@ -64,6 +64,15 @@ void render_csv(const Analysis& a, std::ostream& out) {
       {"termination", std::string(termination_name(f.termination))},
       {"iterations", std::to_string(f.iterations)},
       {"diagnostics", std::to_string(a.diagnostics.size())},
+      // Appended (the columns before keep their places): the tests that come with a
+      // Mantel-Haenszel odds ratio, empty for every other model.
+      {"CMH", exact(a.cmh ? a.cmh->CMH : nan)},
+      {"CMH_p", exact(a.cmh ? a.cmh->CMH_p : nan)},
+      {"tarone", exact(a.cmh ? a.cmh->tarone : nan)},
+      {"tarone_df", exact(a.cmh ? a.cmh->tarone_df : nan)},
+      {"tarone_p", exact(a.cmh ? a.cmh->tarone_p : nan)},
+      {"breslow_day", exact(a.cmh ? a.cmh->breslow_day : nan)},
+      {"breslow_day_p", exact(a.cmh ? a.cmh->breslow_day_p : nan)},
   };
   for (std::size_t i = 0; i < cols.size(); ++i)
     out << (i ? "," : "") << cols[i].first;

@@ -225,13 +225,20 @@ TEST_F(Cli, SameInputGivesByteIdenticalJson) {
 
 // ---- other formats, input and options ----------------------------------------------------------
 
+// Fields between separators. A comma-separated line keeps empty fields at its end ("a,," is three
+// fields); a final newline ends the text rather than starting an empty line.
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(s);
-  while (std::getline(in, part, sep))
-    parts.push_back(part);
-  return parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = s.find(sep, start);
+    if (at == std::string::npos) {
+      if (start < s.size() || sep == ',') parts.push_back(s.substr(start));
+      return parts;
+    }
+    parts.push_back(s.substr(start, at - start));
+    start = at + 1;
+  }
 }
 
 TEST_F(Cli, CsvFormatIsAHeaderAndOneRowWithTheSameEstimate) {
@@ -250,6 +257,29 @@ TEST_F(Cli, CsvFormatIsAHeaderAndOneRowWithTheSameEstimate) {
   }
   ASSERT_TRUE(at.has_value()) << lines[0];
   EXPECT_EQ(std::stod(values[*at]), j.at("estimate").get<double>());
+}
+
+TEST_F(Cli, CsvFormatCarriesTheMantelHaenszelTests) {
+  const std::string file = dir_.write("or.csv", kTables);
+  const Json j =
+      parse_json(run_cli({"fit", file, "--measure", "OR", "--method", "MH", "--format", "json"}));
+  const Result r = run_cli({"fit", file, "--measure", "OR", "--method", "MH", "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = split(r.out, '\n');
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  const auto header = split(lines[0], ',');
+  const auto values = split(lines[1], ',');
+  ASSERT_EQ(header.size(), values.size());
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    for (const char* key : {"CMH", "CMH_p", "tarone", "tarone_df", "tarone_p"}) {
+      if (header[i] != key) continue;
+      ++found;
+      ASSERT_FALSE(values[i].empty()) << key;
+      EXPECT_EQ(std::stod(values[i]), j.at(key).get<double>()) << key;
+    }
+  }
+  EXPECT_EQ(found, 5u) << lines[0];
 }
 
 TEST_F(Cli, TextFormatNamesTheModelAndTheEstimate) {
