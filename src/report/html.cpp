@@ -808,16 +808,23 @@ void write_missing(std::ostream& out, const Review& review) {
       << "</code>; the columns it needs are:</p>\n<ul>\n";
   for (const auto& o : review.outcomes) {
     if (o.status == OutcomeStatus::described) continue;
+    // Each data column with the metafor name it stands for, so a reader sees which is which.
     std::vector<std::string> cols, filters;
-    for (const auto& c : o.spec.columns)
-      cols.push_back(c.column);
+    bool medians = false;
+    for (const auto& c : o.spec.columns) {
+      cols.push_back(fmt::format("{} ({})", c.column, c.name));
+      medians = medians || c.name.rfind("median", 0) == 0;
+    }
     for (const auto& f : o.spec.where.conditions)
       filters.push_back(fmt::format("{} = {}", f.column, fmt::join(f.values, " or ")));
     out << fmt::format(
-        "<li>{}: rows with {}; values in {}.</li>\n", esc(o.spec.name),
+        "<li>{}: rows with {}; values in {}{}.</li>\n", esc(o.spec.name),
         esc(filters.empty() ? "any values" : fmt::format("{}", fmt::join(filters, ", "))),
         esc(cols.empty() ? "the measure's metafor columns"
-                         : fmt::format("{}", fmt::join(cols, ", "))));
+                         : fmt::format("{}", fmt::join(cols, ", "))),
+        medians ? "; a group reported as a median needs its median with quartiles (or range) in "
+                  "place of the mean and SD"
+                : "");
   }
   out << "</ul>\n</section>\n";
 }
