@@ -175,13 +175,20 @@ DomainSuggestion imprecision(const Analysis& a, const FindingsInput& in, Finding
           "change 25%)",
           std::ceil(ois), 100 * p0);
     }
-  } else if (in.mcid &&
-             (a.measure == Measure::SMD || (a.measure == Measure::MD && in.typical_sd))) {
+  } else if (a.measure == Measure::SMD || (a.measure == Measure::MD && in.typical_sd)) {
     const double sd = a.measure == Measure::SMD ? 1.0 : *in.typical_sd;
     const double z = kZAlpha + kZBeta;
-    ois = 2.0 * 2.0 * z * z * sd * sd / (*in.mcid * *in.mcid);
-    ois_text = fmt::format("optimal information size {:.0f} (MCID {}, SD {})", std::ceil(ois),
-                           num(*in.mcid), num(sd));
+    // Without an MCID, the trial is sized for half a standard deviation, the usual threshold of a
+    // minimal important difference on health-related quality-of-life scales (Norman et al. 2003,
+    // Med Care 41:582-592), so a tiny trial is not taken for enough information.
+    const double delta = in.mcid ? *in.mcid : 0.5 * sd;
+    ois = 2.0 * 2.0 * z * z * sd * sd / (delta * delta);
+    ois_text = in.mcid ? fmt::format("optimal information size {:.0f} (MCID {}, SD {})",
+                                     std::ceil(ois), num(*in.mcid), num(sd))
+                       : fmt::format(
+                             "optimal information size {:.0f} (no MCID: half an SD = {}, "
+                             "Norman et al. 2003)",
+                             std::ceil(ois), num(delta));
   }
   f.optimal_information_size = ois;
   bool info_short = false;

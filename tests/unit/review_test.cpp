@@ -603,6 +603,13 @@ TEST(Findings, ImprecisionCountsAThresholdCrossedAndTooFewParticipantsAsTwoProbl
   in.participants = 400;
   EXPECT_EQ(domain(evident::assess(a, in), "Imprecision").rating,
             evident::Rating::serious);  // the threshold alone
+  // Without an MCID the information size is for half an SD: 4 z^2 / 0.25 = 126 participants.
+  in.mcid.reset();
+  in.participants = 30;
+  const auto f = evident::assess(a, in);
+  const double z = 1.959963984540054 + 0.8416212335729143;
+  EXPECT_NEAR(f.optimal_information_size, 4 * z * z / 0.25, 1e-9);
+  EXPECT_NE(domain(f, "Imprecision").reason.find("fall short of"), std::string::npos);
 }
 
 TEST(Findings, InconsistencyFollowsI2AndThePredictionInterval) {
