@@ -1,4 +1,3 @@
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -22,11 +21,7 @@ int run_simulate(const SimulateArgs& args, Streams& io) {
     simulate(args.options, io.out);
     return kExitOk;
   }
-  std::ofstream file(args.out, std::ios::binary | std::ios::trunc);
-  if (!file) throw InputError({args.out, 0, 0}, "cannot open the file for writing");
-  simulate(args.options, file);
-  file.close();
-  if (!file) throw InputError({args.out, 0, 0}, "writing the file failed");
+  simulate_file(args.options, args.out);
   return kExitOk;
 }
 

@@ -29,4 +29,9 @@ struct SimulateOptions {
 /// and numbers are written with the fewest digits that read back to the same double.
 void simulate(const SimulateOptions& options, std::ostream& out);
 
+/// The same into the file `path`, written under a temporary name and renamed when complete, so
+/// an interrupted run never leaves a partial file under `path` (as `run_batch_file`). Throws
+/// InputError when the file cannot be written.
+void simulate_file(const SimulateOptions& options, const std::string& path);
+
 }  // namespace evident

@@ -25,7 +25,9 @@
 
 #include "batch/csv_stream.hpp"
 #include "effect/rows.hpp"
+#include "io/output_file.hpp"
 #include "methods/fit_notes.hpp"
+#include "report/format.hpp"
 
 namespace evident {
 
@@ -352,20 +354,6 @@ void append_integer(std::string& out, std::uint64_t n) {
   out.append(text, r.ptr);
 }
 
-// RFC 4180 quoting where needed.
-void append_csv_text(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += s;
-    return;
-  }
-  out += '"';
-  for (char ch : s) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  out += '"';
-}
-
 // A JSON string; ids come from user files in any encoding, so invalid UTF-8 is replaced (U+FFFD)
 // as in every JSON evident writes.
 void append_json_text(std::string& out, std::string_view s) {
@@ -441,7 +429,7 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
     out += "}\n";
     return;
   }
-  append_csv_text(out, id);
+  out += detail::quote(id);
   out += ',';
   if (f) {
     append_integer(out, f->k);
@@ -466,7 +454,7 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
     out += r.codes[i];
   }
   out += ',';
-  append_csv_text(out, r.error);
+  out += detail::quote(r.error);
   out += '\n';
 }
 
@@ -753,65 +741,7 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
   return summary;
 }
 
-namespace {
-
-// A file in the directory of `path` that becomes `path` by commit(); removed if never committed.
-class TempFile {
- public:
-  explicit TempFile(const std::string& path) : path_(path) {
-    const std::size_t slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    temp_ = dir;
-    temp_ += '.';
-    temp_ += base;
-    temp_ += ".partial-XXXXXX";
-    std::vector<char> name(temp_.begin(), temp_.end());
-    name.push_back('\0');
-    const int fd = ::mkstemp(name.data());
-    if (fd < 0) {
-      throw InputError({path, 0, 0}, fmt::format("cannot create a file in the output directory: {}",
-                                                 std::strerror(errno)));
-    }
-    temp_.assign(name.data());
-    // mkstemp makes the file private; results get the permissions of any new file.
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    ::fchmod(fd, 0666 & ~mask);
-    ::close(fd);
-    stream_.open(temp_, std::ios::binary | std::ios::trunc);
-    if (!stream_) {
-      ::unlink(temp_.c_str());
-      throw InputError({path, 0, 0}, "cannot open the output file for writing");
-    }
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (!committed_) {
-      stream_.close();
-      ::unlink(temp_.c_str());
-    }
-  }
-  std::ostream& stream() { return stream_; }
-  void commit() {
-    stream_.close();
-    if (!stream_) throw std::runtime_error("writing the results failed");
-    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
-      throw InputError({path_, 0, 0}, fmt::format("cannot rename the finished results to this "
-                                                  "name: {}",
-                                                  std::strerror(errno)));
-    }
-    committed_ = true;
-  }
-
- private:
-  std::string path_, temp_;
-  std::ofstream stream_;
-  bool committed_ = false;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 BatchSummary run_batch_file(const std::string& input, std::istream& in, const std::string& output,
                             std::ostream& out, const BatchOptions& options,
@@ -838,7 +768,7 @@ BatchSummary run_batch_file(const std::string& input, std::istream& in, const st
   }
   const std::string name = input == "-" ? std::string("<stdin>") : input;
   if (output == "-") return run_batch(*source, name, out, options, with_total);
-  TempFile temp(output);
+  detail::OutputFile temp(output);
   const BatchSummary summary = run_batch(*source, name, temp.stream(), options, with_total);
   temp.commit();
   return summary;

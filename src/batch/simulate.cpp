@@ -8,6 +8,8 @@
 #include <ostream>
 #include <random>
 
+#include "io/output_file.hpp"
+
 namespace evident {
 
 std::optional<std::string> SimulateOptions::validate() const {
@@ -68,6 +70,12 @@ void simulate(const SimulateOptions& o, std::ostream& out) {
     }
   }
   out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+}
+
+void simulate_file(const SimulateOptions& options, const std::string& path) {
+  detail::OutputFile file(path);
+  simulate(options, file.stream());
+  file.commit();
 }
 
 }  // namespace evident

@@ -9,21 +9,6 @@
 
 namespace evident {
 
-namespace {
-
-// RFC 4180 quoting for a text field.
-std::string quote(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string q = "\"";
-  for (char ch : s) {
-    if (ch == '"') q += '"';
-    q += ch;
-  }
-  return q + '"';
-}
-
-}  // namespace
-
 // One header row and one value row with the JSON output's scalar keys (intervals flattened to
 // _lb/_ub), so results of many runs can be concatenated and read by any spreadsheet.
 void render_csv(const Analysis& a, std::ostream& out) {
@@ -32,7 +17,7 @@ void render_csv(const Analysis& a, std::ostream& out) {
   const auto& ci = a.heterogeneity_ci;
   const double nan = std::nan("");
   std::vector<std::pair<std::string, std::string>> cols{
-      {"source", quote(a.source)},
+      {"source", detail::quote(a.source)},
       {"measure", std::string(measure_name(a.measure))},
       {"method", std::string(method_name(f.method))},
       {"test", std::string(test_name(f.test))},

@@ -25,6 +25,16 @@ std::string exact(double x) {
   return fmt::format("{}", x);
 }
 
+std::string quote(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string q = "\"";
+  for (char ch : s) {
+    if (ch == '"') q += '"';
+    q += ch;
+  }
+  return q + '"';
+}
+
 std::string xml_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -12,6 +12,8 @@ std::string fixed(double x, int digits);
 std::string pvalue(double p);
 // The shortest text that reads back as the same double (for CSV).
 std::string exact(double x);
+// RFC 4180 quoting for a CSV text field (only when it holds a comma, quote or line break).
+std::string quote(std::string_view s);
 // Text with & < > " escaped, for HTML and SVG (XML) content and attribute values.
 std::string xml_escape(std::string_view s);
 

@@ -23,17 +23,6 @@ inline std::string p_text(double p) {
   return p < 1e-4 ? std::string("< .0001") : "= " + pvalue(p);
 }
 
-// RFC 4180 quoting for a text field.
-inline std::string quote(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string q = "\"";
-  for (char ch : s) {
-    if (ch == '"') q += '"';
-    q += ch;
-  }
-  return q + '"';
-}
-
 inline void write_csv(const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
   for (std::size_t i = 0; i < header.size(); ++i)
