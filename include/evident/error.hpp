@@ -49,6 +49,8 @@ class ProblemList {
   static constexpr std::size_t kMaxKept = 20;
 
   void add(SourceLocation where, std::string message);
+  /// Adds a problem ahead of those already added (one found later that explains the others).
+  void add_first(SourceLocation where, std::string message);
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
   void throw_if_any() const;

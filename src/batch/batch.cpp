@@ -18,12 +18,14 @@
 #include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "batch/csv_stream.hpp"
+#include "batch/fast_reader.hpp"
 #include "effect/rows.hpp"
 #include "io/output_file.hpp"
 #include "methods/fit_notes.hpp"
@@ -49,55 +51,12 @@ namespace {
 // that two threads share a chunk evenly.
 constexpr std::size_t kBlock = 256;
 
-// Ids of the analyses seen so far, as 64-bit hashes with the line where each first appeared: an
-// open-addressing table of 16 bytes per analysis, so a run of many millions stays small. Two ids
-// with the same hash (about one chance in 10^7 for 10^6 analyses) would be reported as a
-// reappearing id.
-class IdIndex {
- public:
-  // The first line of `hash` if seen before; else records it and returns 0.
-  std::size_t seen_or_add(std::uint64_t hash, std::size_t line) {
-    if (2 * (size_ + 1) > slots_.size()) grow();
-    if (hash == 0) hash = 1;  // 0 marks an empty slot
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-      if (slots_[i].hash == hash) return slots_[i].line;
-      if (slots_[i].hash == 0) {
-        slots_[i] = {hash, line};
-        ++size_;
-        return 0;
-      }
-    }
-  }
-
- private:
-  struct Slot {
-    std::uint64_t hash = 0;
-    std::size_t line = 0;
-  };
-  void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(std::max<std::size_t>(1024, 2 * old.size()), Slot{});
-    const std::size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-      if (s.hash == 0) continue;
-      std::size_t i = s.hash & mask;
-      while (slots_[i].hash != 0)
-        i = (i + 1) & mask;
-      slots_[i] = s;
-    }
-  }
-  std::vector<Slot> slots_;
-  std::size_t size_ = 0;
-};
-
-// One analysis as read: its rows' values (fast path) or cells (general path), and any problem that
-// already rules it out.
+// One analysis as read (general path): its rows' cells, and any problem that already rules it out.
 struct Group {
   std::string id;
   std::size_t line = 0;            // first line
   std::size_t rows = 0;            // input rows
-  std::size_t begin = 0, end = 0;  // its rows in Chunk::fast_rows or Chunk::lines
+  std::size_t begin = 0, end = 0;  // its rows in Chunk::lines
   ProblemList problems;            // bad rows or values: the analysis gets an error row
 
   void reset(std::string_view new_id, std::size_t first_line, std::size_t start) {
@@ -113,15 +72,6 @@ struct Chunk {
   std::vector<Group> groups;  // groups[0, n_groups): objects are reused, keeping their capacity
   std::size_t n_groups = 0;
   std::size_t rows = 0;
-  // Fast path: the text of yi and vi of each row, back to back in `text`. Numbers are read by the
-  // worker threads, so the reading thread only splits records.
-  struct FastRow {
-    std::size_t offset = 0;  // of yi in `text`; vi follows it
-    std::uint32_t yi_size = 0, vi_size = 0;
-    std::size_t line = 0;
-  };
-  std::string text;
-  std::vector<FastRow> fast_rows;
   // General path: the cells of each row (row-major) and its line.
   std::vector<std::string> cells;
   std::size_t n_cells = 0;
@@ -132,8 +82,6 @@ struct Chunk {
   void clear() {
     n_groups = 0;
     rows = 0;
-    text.clear();
-    fast_rows.clear();
     n_cells = 0;
     lines.clear();
   }
@@ -158,9 +106,22 @@ class GroupReader {
     read_header();
   }
 
+  /// True when the file holds yi and vi to pool as given: then a FastReader goes on after the
+  /// header (see fast_layout and stream).
   [[nodiscard]] bool fast() const noexcept { return fast_; }
-  [[nodiscard]] std::size_t yi_column() const noexcept { return yi_; }
-  [[nodiscard]] std::size_t vi_column() const noexcept { return vi_; }
+  [[nodiscard]] detail::FastLayout fast_layout() const {
+    detail::FastLayout l;
+    l.source = source_;
+    l.names = names_;
+    l.by_name = options_.by;
+    l.header_line = header_line_;
+    l.width = names_.size();
+    l.by = by_;
+    l.yi = yi_;
+    l.vi = vi_;
+    return l;
+  }
+  [[nodiscard]] const detail::CsvStream& stream() const noexcept { return csv_; }
   /// The column names each analysis's table gets (see read_header).
   [[nodiscard]] const std::vector<std::string>& table_names() const noexcept {
     return table_names_;
@@ -257,14 +218,10 @@ class GroupReader {
 
   Group& start_group(Chunk& c, std::string_view id) {
     Group& g = c.add_group();
-    g.reset(id, csv_.line(), fast_ ? c.fast_rows.size() : c.lines.size());
-    const std::size_t first = ids_.seen_or_add(std::hash<std::string_view>{}(id), csv_.line());
-    if (first != 0) {
+    g.reset(id, csv_.line(), c.lines.size());
+    if (const std::size_t first = ids_.seen_or_add(id, csv_.line()); first != 0) {
       g.problems.add({source_, csv_.line(), by_ + 1},
-                     fmt::format("analysis id '{}' first appeared on line {} and its rows do not "
-                                 "follow on: rows of one analysis must be contiguous (sort the "
-                                 "file by column '{}'); these rows are reported on their own",
-                                 id, first, options_.by));
+                     detail::reappearing_id_message(id, first, options_.by));
     }
     return g;
   }
@@ -291,28 +248,12 @@ class GroupReader {
       }
       return;
     }
-    if (fast_) {
-      add_fast_row(c, g, f[yi_], f[vi_], line);
-    } else {
-      for (std::size_t j = 0; j < f.size(); ++j) {
-        if (c.n_cells == c.cells.size()) c.cells.emplace_back();
-        c.cells[c.n_cells++].assign(f[j]);
-      }
-      c.lines.push_back(line);
-      g.end = c.lines.size();
+    for (std::size_t j = 0; j < f.size(); ++j) {
+      if (c.n_cells == c.cells.size()) c.cells.emplace_back();
+      c.cells[c.n_cells++].assign(f[j]);
     }
-  }
-
-  void add_fast_row(Chunk& c, Group& g, std::string_view y_text, std::string_view v_text,
-                    std::size_t line) {
-    Chunk::FastRow row;
-    row.offset = c.text.size();
-    row.yi_size = static_cast<std::uint32_t>(y_text.size());
-    row.vi_size = static_cast<std::uint32_t>(v_text.size());
-    row.line = line;
-    c.text.append(y_text).append(v_text);
-    c.fast_rows.push_back(row);
-    g.end = c.fast_rows.size();
+    c.lines.push_back(line);
+    g.end = c.lines.size();
   }
 
   detail::CsvStream csv_;
@@ -324,7 +265,7 @@ class GroupReader {
   std::size_t by_ = 0, yi_ = 0, vi_ = 0;
   bool fast_ = false;
   bool pending_ = false;  // csv_ holds a record not yet added (it starts the next chunk)
-  IdIndex ids_;
+  detail::IdIndex ids_;
 };
 
 // ---- result rows ------------------------------------------------------------------------------
@@ -470,55 +411,9 @@ std::string join_problems(const std::vector<InputProblem>& problems) {
 // Per-thread scratch space, reused from analysis to analysis.
 struct Workspace {
   Analysis analysis;  // the table reader's result (not the fast path's)
-  std::vector<double> yi, vi;
   std::vector<Diagnostic> diagnostics;
   RowValues row;
 };
-
-// Reads the yi and vi of an analysis's rows with the generic reader's rules and messages
-// (effect/generic.cpp): a missing value leaves the row out, a bad one is a problem of the
-// analysis. Returns the number of rows left out.
-std::size_t read_fast_rows(const Chunk& c, const Group& g, const GroupReader& reader,
-                           const std::string& source, ProblemList& problems, Workspace& ws) {
-  ws.yi.clear();
-  ws.vi.clear();
-  std::size_t excluded = 0;
-  const std::size_t yi_col = reader.yi_column() + 1, vi_col = reader.vi_column() + 1;
-  for (std::size_t i = g.begin; i < g.end; ++i) {
-    const Chunk::FastRow& row = c.fast_rows[i];
-    const std::string_view y_text(c.text.data() + row.offset, row.yi_size);
-    const std::string_view v_text(c.text.data() + row.offset + row.yi_size, row.vi_size);
-    const CellValue y = parse_number(y_text);
-    const CellValue v = parse_number(v_text);
-    bool problem = false;
-    if (y.kind == CellKind::not_number) {
-      problems.add({source, row.line, yi_col}, detail::not_a_number_message(y_text, "yi"));
-      problem = true;
-    }
-    if (v.kind == CellKind::not_number) {
-      problems.add({source, row.line, vi_col}, detail::not_a_number_message(v_text, "vi"));
-      problem = true;
-    } else if (v.kind == CellKind::number && v.value < 0) {
-      problems.add({source, row.line, vi_col}, std::string(detail::kNegativeVarianceMessage));
-      problem = true;
-    } else if (v.kind == CellKind::number && v.value == 0) {
-      problems.add({source, row.line, vi_col}, std::string(detail::kZeroVarianceMessage));
-      problem = true;
-    }
-    if (problem) continue;
-    if (y.kind == CellKind::missing || v.kind == CellKind::missing) {
-      ++excluded;
-      continue;
-    }
-    if (auto message = detail::pooling_range_problem(y.value, v.value)) {
-      problems.add({source, row.line, yi_col}, std::move(*message));
-      continue;
-    }
-    ws.yi.push_back(y.value);
-    ws.vi.push_back(v.value);
-  }
-  return excluded;
-}
 
 void set_codes(RowValues& r, const std::vector<Diagnostic>& diagnostics) {
   r.codes.clear();
@@ -545,27 +440,6 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
       } catch (const InputError& e) {
         r.error = join_problems(e.problems());
       }
-    } else if (reader.fast()) {
-      ProblemList problems;
-      const std::size_t excluded = read_fast_rows(c, g, reader, source, problems, ws);
-      if (!problems.empty()) {
-        problems.throw_if_any();
-      } else if (ws.yi.empty()) {
-        r.error =
-            InputProblem{{source, 0, 0}, detail::no_usable_study_message(g.rows, Measure::GEN)}
-                .format();
-      } else {
-        fit_result = fit(ws.yi, ws.vi, options.spec.fit);
-        const Prediction p = predict(fit_result);
-        r.fit = &fit_result;
-        r.pi_lb = p.pi_lb;
-        r.pi_ub = p.pi_ub;
-        ws.diagnostics.clear();
-        if (excluded > 0) ws.diagnostics.push_back({DiagnosticCode::row_excluded_missing, {}, {}});
-        if (fit_result.notes != kNoteNone) detail::add_fit_diagnostics(fit_result, ws.diagnostics);
-        detail::add_non_finite_diagnostic(fit_result, ws.diagnostics);
-        set_codes(r, ws.diagnostics);
-      }
     } else {
       StudyTable table(source, reader.table_names());
       const std::size_t width = reader.table_names().size();
@@ -580,6 +454,51 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
       r.pi_lb = ws.analysis.prediction.pi_lb;
       r.pi_ub = ws.analysis.prediction.pi_ub;
       set_codes(r, ws.analysis.diagnostics);
+    }
+  } catch (const InputError& e) {
+    r.fit = nullptr;
+    r.error = join_problems(e.problems());
+  } catch (const std::exception& e) {
+    r.fit = nullptr;
+    r.error = fmt::format("internal error: {}", e.what());
+  }
+  if (r.fit == nullptr) r.codes.clear();
+  append_row(out, g.id, r, options.format, columns);
+  return r.fit == nullptr;
+}
+
+// Computes analysis `g` of a fast-path chunk into `out`; true if it failed. Never throws.
+bool compute_fast_group(const detail::FastChunk& c, const detail::FastGroup& g,
+                        const BatchOptions& options, const std::string& source, Workspace& ws,
+                        const std::vector<std::string_view>& columns, std::string& out) {
+  RowValues& r = ws.row;
+  r.fit = nullptr;
+  r.codes.clear();
+  r.error.clear();
+  Fit fit_result;
+  try {
+    const std::vector<double>& y = g.carried ? c.big_y : c.y;
+    const std::vector<double>& v = g.carried ? c.big_v : c.v;
+    const std::span<const double> ys(y.data() + g.begin, g.end - g.begin);
+    const std::span<const double> vs(v.data() + g.begin, g.end - g.begin);
+    if (!g.record_problems.empty()) {
+      g.record_problems.throw_if_any();
+    } else if (!g.value_problems.empty()) {
+      g.value_problems.throw_if_any();
+    } else if (ys.empty()) {
+      r.error = InputProblem{{source, 0, 0}, detail::no_usable_study_message(g.rows, Measure::GEN)}
+                    .format();
+    } else {
+      fit_result = fit(ys, vs, options.spec.fit);
+      const Prediction p = predict(fit_result);
+      r.fit = &fit_result;
+      r.pi_lb = p.pi_lb;
+      r.pi_ub = p.pi_ub;
+      ws.diagnostics.clear();
+      if (g.excluded > 0) ws.diagnostics.push_back({DiagnosticCode::row_excluded_missing, {}, {}});
+      if (fit_result.notes != kNoteNone) detail::add_fit_diagnostics(fit_result, ws.diagnostics);
+      detail::add_non_finite_diagnostic(fit_result, ws.diagnostics);
+      set_codes(r, ws.diagnostics);
     }
   } catch (const InputError& e) {
     r.fit = nullptr;
@@ -685,11 +604,79 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
 
   std::vector<Workspace> workspaces(threads);
   Chunk chunks[2];
+  detail::FastChunk fast_chunks[2];
+  std::optional<detail::FastReader> fast;
   // Declared after what its threads use: if reading throws while a chunk is being fitted, the
   // pool's destructor lets that chunk finish before the chunks and workspaces go.
   Pool pool(threads);
   BatchSummary summary;
   BatchProgress where;
+
+  // Writes a fitted chunk's rows, in order.
+  auto write = [&](std::size_t n_groups, const std::vector<std::string>& text,
+                   const std::vector<std::uint32_t>& failed) {
+    write_header();
+    const std::size_t blocks = (n_groups + kBlock - 1) / kBlock;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      out.write(text[b].data(), static_cast<std::streamsize>(text[b].size()));
+      summary.failed += failed[b];
+    }
+    summary.analyses += n_groups;
+    if (!out) throw std::runtime_error("writing the results failed");
+    where.analyses = summary.analyses;
+    if (progress) progress(where);
+  };
+
+  if (reader.fast()) {
+    // Reading a chunk and writing the one before overlap with the pool's work: the pool reads
+    // the chunk's pieces while this thread writes, and fits the chunk while this thread reads the
+    // next one.
+    const detail::CsvStream& head = reader.stream();
+    const std::size_t chunk_bytes = options.chunk_rows * 32;  // about 32 bytes per row
+    fast.emplace(in, reader.fast_layout(), head.unread(), head.next_line(), head.at_end(),
+                 head.bytes_read(), chunk_bytes, 4 * threads);
+    int current = 0;
+    bool pending = false;
+    for (;;) {
+      detail::FastChunk& c = fast_chunks[current];
+      detail::FastChunk& previous = fast_chunks[1 - current];
+      const bool more = fast->read(c);
+      where.bytes_read = fast->bytes_read();
+      const bool fitted = pending;
+      if (pending) {
+        pool.wait();
+        pending = false;
+      }
+      if (more && c.parallel) {
+        pool.start(c.n_pieces,
+                   [&c, &fast](std::size_t i, std::size_t) { fast->parse_piece(c, i); });
+      }
+      if (fitted) write(previous.n_groups, previous.out, previous.failed);
+      if (!more) break;
+      if (c.parallel) pool.wait();
+      fast->group(c);
+      const std::size_t blocks = (c.n_groups + kBlock - 1) / kBlock;
+      if (c.out.size() < blocks) c.out.resize(blocks);
+      c.failed.assign(blocks, 0);
+      pool.start(blocks, [&c, &options, &source, &workspaces, &columns](std::size_t b,
+                                                                        std::size_t t) {
+        std::string& text = c.out[b];
+        text.clear();
+        const std::size_t end = std::min(c.n_groups, (b + 1) * kBlock);
+        std::uint32_t failed = 0;
+        for (std::size_t i = b * kBlock; i < end; ++i) {
+          failed +=
+              compute_fast_group(c, c.groups[i], options, source, workspaces[t], columns, text) ? 1
+                                                                                                : 0;
+        }
+        c.failed[b] = failed;
+      });
+      pending = true;
+      current = 1 - current;
+    }
+    write_header();  // a file with a header and no rows gets a header and no rows
+    return summary;
+  }
 
   auto start = [&](Chunk& c) {
     const std::size_t blocks = (c.n_groups + kBlock - 1) / kBlock;
@@ -712,16 +699,7 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
   };
   auto finish = [&](Chunk& c) {
     pool.wait();
-    write_header();
-    const std::size_t blocks = (c.n_groups + kBlock - 1) / kBlock;
-    for (std::size_t b = 0; b < blocks; ++b) {
-      out.write(c.out[b].data(), static_cast<std::streamsize>(c.out[b].size()));
-      summary.failed += c.failed[b];
-    }
-    summary.analyses += c.n_groups;
-    if (!out) throw std::runtime_error("writing the results failed");
-    where.analyses = summary.analyses;
-    if (progress) progress(where);
+    write(c.n_groups, c.out, c.failed);
   };
 
   // Reading the next chunk overlaps with fitting the one before it.

@@ -16,7 +16,16 @@ constexpr std::size_t kBlock = std::size_t{1} << 20;
 }  // namespace
 
 CsvStream::CsvStream(std::istream& in, std::string source)
-    : in_(in), source_(std::move(source)), buf_(kBlock) {}
+    : in_(&in), source_(std::move(source)), buf_(kBlock), data_(buf_.data()) {}
+
+CsvStream::CsvStream(std::string_view block, bool final, std::string source, std::size_t first_line)
+    : in_(nullptr),
+      source_(std::move(source)),
+      data_(block.data()),
+      end_(block.size()),
+      eof_(final),
+      first_block_(false),
+      line_(first_line) {}
 
 void CsvStream::refill(std::size_t keep) {
   const std::size_t rest = end_ - keep;
@@ -25,10 +34,11 @@ void CsvStream::refill(std::size_t keep) {
   end_ = rest;
   pos_ = 0;
   if (end_ == buf_.size()) buf_.resize(2 * buf_.size());
-  in_.read(buf_.data() + end_, static_cast<std::streamsize>(buf_.size() - end_));
-  const auto got = static_cast<std::size_t>(in_.gcount());
+  data_ = buf_.data();
+  in_->read(buf_.data() + end_, static_cast<std::streamsize>(buf_.size() - end_));
+  const auto got = static_cast<std::size_t>(in_->gcount());
   end_ += got;
-  if (got == 0 || !in_) eof_ = true;
+  if (got == 0 || !*in_) eof_ = true;
   if (first_block_) {
     first_block_ = false;
     constexpr std::string_view kBom = "\xEF\xBB\xBF";
@@ -45,12 +55,13 @@ void CsvStream::note_problem(std::size_t field, const char* message) {
 bool CsvStream::next() {
   for (;;) {
     if (pos_ >= end_) {
-      if (eof_) return false;
+      if (eof_ || in_ == nullptr) return false;
       refill(pos_);
       continue;
     }
     const std::size_t start_line = line_;
     if (!parse_record()) {
+      if (in_ == nullptr) return false;  // block mode: the record goes on after the block
       refill(pos_);
       continue;
     }
@@ -67,7 +78,7 @@ bool CsvStream::parse_record() {
   scratch_.clear();
   problem_.clear();
   any_quoted_ = false;
-  const char* b = buf_.data();
+  const char* b = data_;
   std::size_t p = pos_;
   std::size_t line = line_;
   for (;;) {

@@ -17,6 +17,11 @@ namespace evident::detail {
 class CsvStream {
  public:
   CsvStream(std::istream& in, std::string source);
+  /// Reads the records of `block` alone, numbering lines from `first_line`. With `final`, the
+  /// block ends the input; otherwise next() returns false at a record the block ends inside, and
+  /// position() says where that record starts. Fields point into `block` (or into the stream's
+  /// scratch space for quoted fields with doubled quotes or line breaks).
+  CsvStream(std::string_view block, bool final, std::string source, std::size_t first_line);
 
   /// Reads the next non-blank record; false at the end of the input. Its fields stay valid until
   /// the next call. Throws InputError for an unterminated quote (the rest of the file cannot be
@@ -33,6 +38,15 @@ class CsvStream {
   /// Bytes of the input consumed so far.
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return consumed_ + pos_; }
   [[nodiscard]] const std::string& source() const noexcept { return source_; }
+  /// Offset of the next unread byte in the buffer (block mode: in the block).
+  [[nodiscard]] std::size_t position() const noexcept { return pos_; }
+  /// Line where the next unread byte is.
+  [[nodiscard]] std::size_t next_line() const noexcept { return line_; }
+  /// True when the input ended (stream mode: no more bytes to read).
+  [[nodiscard]] bool at_end() const noexcept { return eof_; }
+  /// The bytes read from the stream and not yet parsed, handed over to a reader that goes on from
+  /// here (stream mode; the stream is left where the buffer ended).
+  [[nodiscard]] std::string_view unread() const noexcept { return {data_ + pos_, end_ - pos_}; }
 
  private:
   // Parses one record from pos_; false if the buffer ends before the record does and more input
@@ -47,9 +61,10 @@ class CsvStream {
     std::size_t offset, size;
   };
 
-  std::istream& in_;
+  std::istream* in_;  // null in block mode
   std::string source_;
-  std::vector<char> buf_;
+  std::vector<char> buf_;  // stream mode: the buffer data_ points to
+  const char* data_ = nullptr;
   std::size_t end_ = 0;  // valid bytes in buf_
   std::size_t pos_ = 0;
   std::uint64_t consumed_ = 0;  // input bytes before buf_[0]

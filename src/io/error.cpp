@@ -35,6 +35,12 @@ void ProblemList::add(SourceLocation where, std::string message) {
   if (problems_.size() < kMaxKept) problems_.push_back({std::move(where), std::move(message)});
 }
 
+void ProblemList::add_first(SourceLocation where, std::string message) {
+  ++count_;
+  problems_.insert(problems_.begin(), {std::move(where), std::move(message)});
+  if (problems_.size() > kMaxKept) problems_.pop_back();
+}
+
 void ProblemList::throw_if_any() const {
   if (count_ == 0) return;
   auto problems = problems_;

@@ -199,6 +199,62 @@ TEST(BatchTest, FastAndGeneralReadersGiveTheSameRows) {
   EXPECT_EQ(a.failed, 3u);
 }
 
+TEST(BatchTest, ThePiecewiseReaderSplitsRecordsAsTheStreamReaderDoes) {
+  // Every kind of line ending, blank lines, quoted ids (one holding a comma, one a doubled quote,
+  // one a line break), bad and missing values, an id that reappears and one long analysis. The
+  // fast reader cuts chunks into pieces read in parallel, except chunks holding a quote; the
+  // table reader (sent there by a `sei` column) reads record by record. Whatever the chunk size
+  // and the threads, every row must be the same.
+  const char* const endings[] = {"\n", "\r\n", "\r", "\n\n", "\r\n\r\n", "\n\r\n"};
+  std::string fast = "id,yi,vi\n", general = "id,yi,vi,sei\n";
+  std::size_t n = 0;
+  auto add = [&](const std::string& id, const std::string& yi, const std::string& vi) {
+    std::string record = id;
+    record += ',';
+    record += yi;
+    record += ',';
+    record += vi;
+    const char* ending = endings[(n * 7) % std::size(endings)];
+    fast += record;
+    fast += ending;
+    general += record;
+    general += ',';
+    general += ending;
+    ++n;
+  };
+  for (int g = 0; g < 60; ++g) {
+    std::string id = "g";
+    id += std::to_string(g);
+    if (g == 20) id = "\"g,20\"";
+    if (g == 21) id = "\"g\"\"21\"";
+    if (g == 22) id = "\"g\n22\"";
+    const int rows = g == 10 ? 300 : 1 + g % 5;
+    for (int i = 0; i < rows; ++i) {
+      std::string yi = std::to_string(0.1 * (g % 7) + 0.01 * i);
+      std::string vi = std::to_string(0.01 + 0.001 * ((g + i) % 13));
+      if (g == 5 && i == 0) yi = "abc";
+      if (g == 6 && i == 0) vi = "-1";
+      if (g == 7 && i == 2) vi = "";
+      if (g == 8 && i == 0) yi = "NA";
+      add(id, yi, vi);
+    }
+    if (g == 30) add("g3", "0.2", "0.02");  // g3 again, after other analyses
+  }
+  BatchOptions options = by_id();
+  options.threads = 1;
+  BatchSummary summary;
+  const std::string reference = run(general, options, &summary);
+  ASSERT_EQ(summary.analyses, 61u);
+  EXPECT_EQ(summary.failed, 3u);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    for (std::size_t chunk : {1, 2, 3, 7, 64, 1 << 16}) {
+      options.threads = threads;
+      options.chunk_rows = chunk;
+      EXPECT_EQ(run(fast, options), reference) << threads << " threads, chunks of " << chunk;
+    }
+  }
+}
+
 TEST(BatchTest, MeasuresFromRawDataMatchAnalyse) {
   const std::string csv =
       "trial,study,ai,bi,ci,di\n"
