@@ -278,12 +278,10 @@ struct RowValues {
   std::string error;
 };
 
-// The shortest text that reads back to the same double (std::to_chars without a format).
+// The shortest text that reads back to the same double (as std::to_chars without a format).
 void append_number(std::string& out, double x, bool json) {
   if (std::isfinite(x)) {
-    char text[32];
-    const auto r = std::to_chars(text, text + sizeof text, x);
-    out.append(text, r.ptr);
+    detail::append_shortest(out, x);
   } else {
     out += json ? "null" : "NA";
   }

@@ -21,44 +21,54 @@ namespace {
 // pieces, so that cutting into pieces is exercised on small inputs too).
 constexpr std::size_t kMinPiece = std::size_t{1} << 15;
 
-// The rows of one record, from its fields (shared by both ways of splitting records).
+// Adds one record to its piece, from its fields (shared by both ways of splitting records).
 void add_record(Piece& p, const FastLayout& layout, std::size_t line, std::size_t fields,
                 std::string_view id, std::string_view y_text, std::string_view v_text,
                 const std::string& problem, std::size_t problem_field) {
-  FastRow r;
-  r.line = static_cast<std::uint32_t>(line);
-  if (layout.by < fields) {
-    r.id = id;
-  } else {
-    r.flags |= kRowNoId;
+  const bool has_id = layout.by < fields;
+  if (p.runs.empty() || (has_id && (p.runs.back().no_id || id != p.runs.back().id))) {
+    Run& run = p.runs.emplace_back();
+    run.id = has_id ? id : std::string_view();
+    run.no_id = !has_id;
+    run.line = line;
+    run.value_begin = p.y.size();
+    run.odd_begin = p.odd.size();
   }
+  Run& run = p.runs.back();
+  ++run.rows;
   if (!problem.empty() || fields != layout.width) {
-    r.flags |= kRowOdd;
     OddRow& odd = p.odd.emplace_back();
-    odd.row = p.rows.size();
+    odd.line = line;
     odd.fields = fields;
     odd.problem = problem;
     odd.problem_field = problem_field;
-  } else {
-    r.flags |= read_fast_values(y_text, v_text, r.y, r.v, nullptr, layout.source, 0, 0, 0);
-    if ((r.flags & kRowOdd) != 0) {
+    return;
+  }
+  double y = 0.0, v = 0.0;
+  switch (read_fast_values(y_text, v_text, y, v, nullptr, layout.source, 0, 0, 0)) {
+    case FastValue::usable:
+      p.y.push_back(y);
+      p.v.push_back(v);
+      break;
+    case FastValue::missing:
+      ++run.excluded;
+      break;
+    case FastValue::problem: {
       OddRow& odd = p.odd.emplace_back();
-      odd.row = p.rows.size();
+      odd.line = line;
       odd.fields = fields;
       odd.y_text = y_text;
       odd.v_text = v_text;
+      break;
     }
   }
-  p.rows.push_back(r);
 }
 
 // The records of a piece that holds no quote, split as CsvStream splits them (fields end at ',',
 // records at LF, CRLF or a lone CR, a record of one empty field is a blank line and skipped) but
 // in one tight loop that keeps only the three fields needed: most of a large batch's reading.
 void parse_plain_records(Piece& p, const FastLayout& layout) {
-  p.rows.clear();
-  p.odd.clear();
-  p.ids.clear();
+  p.clear();
   const char* b = p.bytes.data();
   const std::size_t end = p.bytes.size();
   const std::string no_problem;
@@ -95,9 +105,7 @@ void parse_plain_records(Piece& p, const FastLayout& layout) {
 // Reads the records of `p` into rows; returns the offset after the last whole record (all of
 // p.bytes when `final`).
 std::size_t parse_records(Piece& p, bool final, const FastLayout& layout) {
-  p.rows.clear();
-  p.odd.clear();
-  p.ids.clear();
+  p.clear();
   CsvStream csv(p.bytes, final, layout.source, p.first_line);
   const auto lo = reinterpret_cast<std::uintptr_t>(p.bytes.data());
   const std::uintptr_t hi = lo + p.bytes.size();
@@ -169,9 +177,9 @@ std::string reappearing_id_message(std::string_view id, std::size_t first, std::
       id, first, by);
 }
 
-std::uint32_t read_fast_values(std::string_view y_text, std::string_view v_text, double& y,
-                               double& v, ProblemList* problems, const std::string& source,
-                               std::size_t line, std::size_t yi_column, std::size_t vi_column) {
+FastValue read_fast_values(std::string_view y_text, std::string_view v_text, double& y, double& v,
+                           ProblemList* problems, const std::string& source, std::size_t line,
+                           std::size_t yi_column, std::size_t vi_column) {
   const CellValue yc = parse_number(y_text);
   const CellValue vc = parse_number(v_text);
   bool problem = false;
@@ -187,15 +195,15 @@ std::uint32_t read_fast_values(std::string_view y_text, std::string_view v_text,
   } else if (vc.kind == CellKind::number && vc.value == 0) {
     add(vi_column, std::string(kZeroVarianceMessage));
   }
-  if (problem) return kRowOdd;
-  if (yc.kind == CellKind::missing || vc.kind == CellKind::missing) return kRowMissing;
+  if (problem) return FastValue::problem;
+  if (yc.kind == CellKind::missing || vc.kind == CellKind::missing) return FastValue::missing;
   if (auto message = pooling_range_problem(yc.value, vc.value)) {
     add(yi_column, std::move(*message));
-    return kRowOdd;
+    return FastValue::problem;
   }
   y = yc.value;
   v = vc.value;
-  return 0;
+  return FastValue::usable;
 }
 
 FastReader::FastReader(std::istream& in, FastLayout layout, std::string_view unread,
@@ -339,24 +347,25 @@ void FastReader::group(FastChunk& c) {
   std::size_t base = c.first_line;
   for (std::size_t j = 0; j < c.n_pieces; ++j) {
     const Piece& p = c.pieces[j];
-    std::size_t odd = 0;
-    for (const FastRow& r : p.rows) {
-      const std::size_t line = base + r.line;
+    for (std::size_t i = 0; i < p.runs.size(); ++i) {
+      const Run& run = p.runs[i];
+      const bool more = i + 1 < p.runs.size();
+      const std::size_t value_end = more ? p.runs[i + 1].value_begin : p.y.size();
+      const std::size_t odd_end = more ? p.runs[i + 1].odd_begin : p.odd.size();
       const std::string_view id =
-          (r.flags & kRowNoId) != 0 ? (g ? std::string_view(g->id) : std::string_view()) : r.id;
+          run.no_id ? (g ? std::string_view(g->id) : std::string_view()) : run.id;
       if (g == nullptr || id != g->id) {
         if (g != nullptr) g->end = c.y.size();
-        g = &start_group(c, id, line);
+        g = &start_group(c, id, base + run.line);
       }
-      ++g->rows;
-      if ((r.flags & kRowOdd) != 0) {
-        add_odd_row(*g, p.odd[odd++], line);
-      } else if ((r.flags & kRowMissing) != 0) {
-        ++g->excluded;
-      } else {
-        c.y.push_back(r.y);
-        c.v.push_back(r.v);
-      }
+      g->rows += run.rows;
+      g->excluded += run.excluded;
+      for (std::size_t k = run.odd_begin; k < odd_end; ++k)
+        add_odd_row(*g, p.odd[k], base + p.odd[k].line);
+      c.y.insert(c.y.end(), p.y.begin() + static_cast<std::ptrdiff_t>(run.value_begin),
+                 p.y.begin() + static_cast<std::ptrdiff_t>(value_end));
+      c.v.insert(c.v.end(), p.v.begin() + static_cast<std::ptrdiff_t>(run.value_begin),
+                 p.v.begin() + static_cast<std::ptrdiff_t>(value_end));
     }
     base += p.lines;
   }

@@ -1,9 +1,10 @@
 #pragma once
 // The batch reader for files of effect sizes with their variances (yi and vi), the shape of every
 // large batch: the bytes are read in chunks, each chunk is cut into pieces at line breaks, and
-// the pieces are split into records and their numbers read on all cores at once. One thread then
-// walks the rows in order to form the analyses, so what an analysis holds, its first line and its
-// problems do not depend on the threads or the chunk size. Pieces are cut at line breaks only
+// the pieces are split into records and their numbers read on all cores at once, each piece into
+// runs of records with the same id. One thread then walks the runs in order to form the analyses,
+// so what an analysis holds, its first line and its problems do not depend on the threads or the
+// chunk size. Pieces are cut at line breaks only
 // where no quote can make a line break part of a field (a chunk without any '"'); a chunk with
 // quotes is read record by record on one thread.
 
@@ -63,33 +64,45 @@ struct FastLayout {
   std::size_t by = 0, yi = 0, vi = 0;
 };
 
-/// One record as a worker read it.
-struct FastRow {
-  std::string_view id;  // into the chunk's bytes or its piece's `ids`
-  double y = 0.0, v = 0.0;
-  std::uint32_t line = 0;   // line breaks before it in its piece
-  std::uint32_t flags = 0;  // kRow* below
-};
-inline constexpr std::uint32_t kRowMissing = 1;  // yi or vi missing: left out, as `fit` does
-inline constexpr std::uint32_t kRowOdd = 2;      // a problem: see Piece::odd
-inline constexpr std::uint32_t kRowNoId = 4;     // too few fields to hold the id
-
-/// What a row with a problem held, to word its messages once its line is known.
+/// A record with a problem, kept to word its messages once its line in the file is known.
 struct OddRow {
-  std::size_t row = 0;  // in Piece::rows
+  std::size_t line = 0;  // counted from the piece's first line
   std::size_t fields = 0;
   std::string problem;  // from the CSV reader (a stray quote), with its field
   std::size_t problem_field = 0;
   std::string y_text, v_text;
 };
 
+/// Consecutive records of a piece with the same id: the part of one analysis that lies in the
+/// piece. Forming analyses from runs rather than records leaves the one thread that does it
+/// little to do.
+struct Run {
+  std::string_view id;   // into the chunk's bytes or its piece's `ids`
+  bool no_id = false;    // its first records are too short to hold an id: they go with the
+                         // analysis before them
+  std::size_t line = 0;  // of its first record, counted from the piece's first line
+  std::size_t rows = 0;
+  std::size_t excluded = 0;  // records with a missing value, left out as `fit` does
+  std::size_t value_begin = 0, odd_begin = 0;  // its studies in Piece::y/v, its problems in odd
+};
+
 struct Piece {
   std::string_view bytes;
   std::size_t first_line = 0;  // lines are counted from here
-  std::vector<FastRow> rows;
+  std::vector<Run> runs;
+  std::vector<double> y, v;  // the usable studies of its runs, in order
   std::vector<OddRow> odd;
   std::deque<std::string> ids;  // ids that are not a plain view of the bytes (unescaped quotes)
   std::size_t lines = 0;        // line breaks in the piece
+
+  void clear() {
+    runs.clear();
+    y.clear();
+    v.clear();
+    odd.clear();
+    ids.clear();
+    lines = 0;
+  }
 };
 
 /// One analysis, formed from the rows in order.
@@ -163,11 +176,14 @@ class FastReader {
   std::vector<std::uint64_t> hashes_;
 };
 
+/// What a record's yi and vi are.
+enum class FastValue : std::uint8_t { usable, missing, problem };
+
 /// Reads the yi and vi texts of one row with the generic reader's rules and messages
-/// (effect/generic.cpp): kRowMissing for a missing value, kRowOdd for a problem (worded into
-/// `problems` when given), else 0 with the values in y and v.
-std::uint32_t read_fast_values(std::string_view y_text, std::string_view v_text, double& y,
-                               double& v, ProblemList* problems, const std::string& source,
-                               std::size_t line, std::size_t yi_column, std::size_t vi_column);
+/// (effect/generic.cpp): missing for a missing value (the row is left out), problem for a value
+/// that cannot be used (worded into `problems` when given), else usable with the values in y, v.
+FastValue read_fast_values(std::string_view y_text, std::string_view v_text, double& y, double& v,
+                           ProblemList* problems, const std::string& source, std::size_t line,
+                           std::size_t yi_column, std::size_t vi_column);
 
 }  // namespace evident::detail
