@@ -602,7 +602,7 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
 
   std::vector<Workspace> workspaces(threads);
   Chunk chunks[2];
-  detail::FastChunk fast_chunks[2];
+  detail::FastChunk fast_chunks[3];
   std::optional<detail::FastReader> fast;
   // Declared after what its threads use: if reading throws while a chunk is being fitted, the
   // pool's destructor lets that chunk finish before the chunks and workspaces go.
@@ -626,52 +626,67 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
   };
 
   if (reader.fast()) {
-    // Reading a chunk and writing the one before overlap with the pool's work: the pool reads
-    // the chunk's pieces while this thread writes, and fits the chunk while this thread reads the
-    // next one.
+    // Three chunks in flight: while the pool fits the analyses of chunk `a` and reads the pieces
+    // of chunk `b`, this thread writes the results of the chunk before `a` and reads the bytes of
+    // the chunk after `b`. Only forming a chunk's analyses from its runs, which is quick, happens
+    // while the pool waits.
     const detail::CsvStream& head = reader.stream();
     const std::size_t chunk_bytes = options.chunk_rows * 32;  // about 32 bytes per row
     fast.emplace(in, reader.fast_layout(), head.unread(), head.next_line(), head.at_end(),
                  head.bytes_read(), chunk_bytes, 4 * threads);
-    int current = 0;
-    bool pending = false;
-    for (;;) {
-      detail::FastChunk& c = fast_chunks[current];
-      detail::FastChunk& previous = fast_chunks[1 - current];
-      const bool more = fast->read(c);
-      where.bytes_read = fast->bytes_read();
-      const bool fitted = pending;
-      if (pending) {
-        pool.wait();
-        pending = false;
-      }
-      if (more && c.parallel) {
-        pool.start(c.n_pieces,
-                   [&c, &fast](std::size_t i, std::size_t) { fast->parse_piece(c, i); });
-      }
-      if (fitted) write(previous.n_groups, previous.out, previous.failed);
-      if (!more) break;
-      if (c.parallel) pool.wait();
-      fast->group(c);
-      const std::size_t blocks = (c.n_groups + kBlock - 1) / kBlock;
-      if (c.out.size() < blocks) c.out.resize(blocks);
-      c.failed.assign(blocks, 0);
-      pool.start(blocks, [&c, &options, &source, &workspaces, &columns](std::size_t b,
-                                                                        std::size_t t) {
-        std::string& text = c.out[b];
-        text.clear();
-        const std::size_t end = std::min(c.n_groups, (b + 1) * kBlock);
-        std::uint32_t failed = 0;
-        for (std::size_t i = b * kBlock; i < end; ++i) {
-          failed +=
-              compute_fast_group(c, c.groups[i], options, source, workspaces[t], columns, text) ? 1
-                                                                                                : 0;
-        }
-        c.failed[b] = failed;
-      });
-      pending = true;
-      current = 1 - current;
+    detail::FastChunk* a = &fast_chunks[0];
+    detail::FastChunk* b = &fast_chunks[1];
+    detail::FastChunk* spare = &fast_chunks[2];
+    auto parse_all = [&](detail::FastChunk& c) {
+      if (!c.parallel) return;  // read already, record by record
+      pool.start(c.n_pieces, [&c, &fast](std::size_t i, std::size_t) { fast->parse_piece(c, i); });
+      pool.wait();
+    };
+    bool have_a = fast->read(*a);
+    where.bytes_read = fast->bytes_read();
+    if (have_a) {
+      parse_all(*a);
+      fast->group(*a);
     }
+    bool have_b = have_a && fast->read(*b);
+    bool have_results = false;  // in *spare
+    while (have_a) {
+      const std::size_t fit_blocks = (a->n_groups + kBlock - 1) / kBlock;
+      if (a->out.size() < fit_blocks) a->out.resize(fit_blocks);
+      a->failed.assign(fit_blocks, 0);
+      const std::size_t pieces = have_b && b->parallel ? b->n_pieces : 0;
+      pool.start(fit_blocks + pieces, [a, b, fit_blocks, &fast, &options, &source, &workspaces,
+                                       &columns](std::size_t i, std::size_t t) {
+        if (i >= fit_blocks) {
+          fast->parse_piece(*b, i - fit_blocks);
+          return;
+        }
+        std::string& text = a->out[i];
+        text.clear();
+        const std::size_t end = std::min(a->n_groups, (i + 1) * kBlock);
+        std::uint32_t failed = 0;
+        for (std::size_t g = i * kBlock; g < end; ++g) {
+          failed +=
+              compute_fast_group(*a, a->groups[g], options, source, workspaces[t], columns, text)
+                  ? 1
+                  : 0;
+        }
+        a->failed[i] = failed;
+      });
+      if (have_results) write(spare->n_groups, spare->out, spare->failed);
+      const bool have_c = have_b && fast->read(*spare);
+      where.bytes_read = fast->bytes_read();
+      pool.wait();
+      if (have_b) fast->group(*b);
+      detail::FastChunk* fitted = a;
+      a = b;
+      b = spare;
+      spare = fitted;
+      have_results = true;
+      have_a = have_b;
+      have_b = have_c;
+    }
+    if (have_results) write(spare->n_groups, spare->out, spare->failed);
     write_header();  // a file with a header and no rows gets a header and no rows
     return summary;
   }

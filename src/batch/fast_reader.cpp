@@ -106,7 +106,7 @@ void parse_plain_records(Piece& p, const FastLayout& layout) {
 // p.bytes when `final`).
 std::size_t parse_records(Piece& p, bool final, const FastLayout& layout) {
   p.clear();
-  CsvStream csv(p.bytes, final, layout.source, p.first_line);
+  CsvStream csv(p.bytes, final, layout.source, 0);
   const auto lo = reinterpret_cast<std::uintptr_t>(p.bytes.data());
   const std::uintptr_t hi = lo + p.bytes.size();
   while (csv.next()) {
@@ -118,11 +118,10 @@ std::size_t parse_records(Piece& p, bool final, const FastLayout& layout) {
       if (at < lo || at > hi) id = p.ids.emplace_back(id);  // unescaped: the view will not last
     }
     const bool whole = f.size() == layout.width;
-    add_record(p, layout, csv.line() - p.first_line, f.size(), id,
-               whole ? f[layout.yi] : std::string_view(), whole ? f[layout.vi] : std::string_view(),
-               csv.problem(), csv.problem_field());
+    add_record(p, layout, csv.line(), f.size(), id, whole ? f[layout.yi] : std::string_view(),
+               whole ? f[layout.vi] : std::string_view(), csv.problem(), csv.problem_field());
   }
-  p.lines = csv.next_line() - p.first_line;
+  p.lines = csv.next_line();
   return csv.position();
 }
 
@@ -223,7 +222,7 @@ bool FastReader::read(FastChunk& c) {
   c.parallel = false;
   c.bytes.swap(rest_);
   rest_.clear();
-  c.first_line = line_;
+  c.read_error.clear();
   if (c.bytes.empty() && eof_ && !open_) return false;
   // A chunk is about `want` bytes: bytes left from the last chunk come first (the header's reader
   // may have left a large block), then the stream's.
@@ -266,7 +265,6 @@ bool FastReader::read(FastChunk& c) {
         }
         Piece& p = next_piece(c);
         p.bytes = std::string_view(b + begin, end - begin);
-        p.first_line = 0;
         begin = end;
       }
       c.parallel = true;
@@ -274,8 +272,12 @@ bool FastReader::read(FastChunk& c) {
       // A quote may hold a line break: records are found one by one, here.
       Piece& p = next_piece(c);
       p.bytes = std::string_view(b, limit);
-      p.first_line = line_;
-      cut = parse_records(p, last, layout_);
+      try {
+        cut = parse_records(p, last, layout_);
+      } catch (const InputError& e) {  // only at the end of the input: nothing follows
+        c.read_error = e.problems();
+        cut = size;
+      }
       if (cut == 0 && !last) {  // not one whole record yet
         c.n_pieces = 0;
         want *= 2;
@@ -343,6 +345,12 @@ void FastReader::group(FastChunk& c) {
     g->carried = true;
     g->begin = g->end = 0;
     open_ = false;
+  }
+  c.first_line = line_;
+  if (!c.read_error.empty()) {
+    for (InputProblem& problem : c.read_error)
+      problem.where.line += c.first_line;
+    throw InputError(std::move(c.read_error));
   }
   std::size_t base = c.first_line;
   for (std::size_t j = 0; j < c.n_pieces; ++j) {

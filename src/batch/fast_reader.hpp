@@ -66,7 +66,7 @@ struct FastLayout {
 
 /// A record with a problem, kept to word its messages once its line in the file is known.
 struct OddRow {
-  std::size_t line = 0;  // counted from the piece's first line
+  std::size_t line = 0;  // counted from the chunk's first line
   std::size_t fields = 0;
   std::string problem;  // from the CSV reader (a stray quote), with its field
   std::size_t problem_field = 0;
@@ -80,7 +80,7 @@ struct Run {
   std::string_view id;   // into the chunk's bytes or its piece's `ids`
   bool no_id = false;    // its first records are too short to hold an id: they go with the
                          // analysis before them
-  std::size_t line = 0;  // of its first record, counted from the piece's first line
+  std::size_t line = 0;  // of its first record, counted from the chunk's first line
   std::size_t rows = 0;
   std::size_t excluded = 0;  // records with a missing value, left out as `fit` does
   std::size_t value_begin = 0, odd_begin = 0;  // its studies in Piece::y/v, its problems in odd
@@ -88,7 +88,6 @@ struct Run {
 
 struct Piece {
   std::string_view bytes;
-  std::size_t first_line = 0;  // lines are counted from here
   std::vector<Run> runs;
   std::vector<double> y, v;  // the usable studies of its runs, in order
   std::vector<OddRow> odd;
@@ -118,9 +117,12 @@ struct FastGroup {
 };
 
 struct FastChunk {
-  std::string bytes;  // whole records
-  std::size_t first_line = 0;
-  bool final = false;  // the input ends with this chunk
+  std::string bytes;           // whole records
+  std::size_t first_line = 0;  // known once the chunks before it are formed into analyses
+  bool final = false;          // the input ends with this chunk
+  // A problem that ends the run (an unterminated quote), found while reading the chunk, with
+  // lines counted from the chunk's first line: raised by group(), once that line is known.
+  std::vector<InputProblem> read_error;
   std::vector<Piece> pieces;
   std::size_t n_pieces = 0;
   bool parallel = false;  // pieces may be read at the same time
@@ -142,13 +144,15 @@ class FastReader {
              bool at_end, std::uint64_t bytes_before, std::size_t chunk_bytes, unsigned pieces);
 
   /// Reads the next chunk's bytes and cuts it into pieces (or, with quotes, reads its records on
-  /// this thread); false when the input is exhausted and no analysis is left open.
+  /// this thread); false when the input is exhausted and no analysis is left open. Chunks are
+  /// read ahead: group() of the chunks before need not have run.
   bool read(FastChunk& c);
   /// Reads piece `i` of a chunk cut into pieces (c.parallel: no quotes), on any thread; pieces
   /// are independent.
   void parse_piece(FastChunk& c, std::size_t i) const;
-  /// Forms the analyses of `c` from its pieces' rows, in order (one thread). The last analysis
-  /// of a chunk that does not end the input is kept open for the next chunk.
+  /// Forms the analyses of `c` from its pieces' runs (one thread, chunks in order). The last
+  /// analysis of a chunk that does not end the input is kept open for the next chunk. Throws the
+  /// chunk's read_error, if any.
   void group(FastChunk& c);
 
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
