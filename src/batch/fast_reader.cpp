@@ -29,6 +29,7 @@ void add_record(Piece& p, const FastLayout& layout, std::size_t line, std::size_
   if (p.runs.empty() || (has_id && (p.runs.back().no_id || id != p.runs.back().id))) {
     Run& run = p.runs.emplace_back();
     run.id = has_id ? id : std::string_view();
+    run.hash = has_id ? IdIndex::hash(id) : 0;
     run.no_id = !has_id;
     run.line = line;
     run.value_begin = p.y.size();
@@ -210,12 +211,14 @@ FastReader::FastReader(std::istream& in, FastLayout layout, std::string_view unr
                        std::size_t chunk_bytes, unsigned pieces)
     : in_(in),
       layout_(std::move(layout)),
-      rest_(unread),
+      rest_(),
       line_(next_line),
       eof_(at_end),
       bytes_read_(bytes_before),
       chunk_bytes_(std::max<std::size_t>(chunk_bytes, 1)),
-      pieces_(std::max(pieces, 1u)) {}
+      pieces_(std::max(pieces, 1u)) {
+  rest_.assign(unread.data(), unread.size());
+}
 
 bool FastReader::read(FastChunk& c) {
   c.n_pieces = 0;
@@ -297,10 +300,12 @@ void FastReader::parse_piece(FastChunk& c, std::size_t i) const {
   parse_plain_records(c.pieces[i], layout_);
 }
 
-FastGroup& FastReader::start_group(FastChunk& c, std::string_view id, std::size_t line) {
+FastGroup& FastReader::start_group(FastChunk& c, std::string_view id, std::uint64_t hash,
+                                   std::size_t line) {
   if (c.n_groups == c.groups.size()) c.groups.emplace_back();
   FastGroup& g = c.groups[c.n_groups++];
   g.id.assign(id);
+  g.hash = hash;
   g.line = line;
   g.rows = 0;
   g.excluded = 0;
@@ -360,11 +365,15 @@ void FastReader::group(FastChunk& c) {
       const bool more = i + 1 < p.runs.size();
       const std::size_t value_end = more ? p.runs[i + 1].value_begin : p.y.size();
       const std::size_t odd_end = more ? p.runs[i + 1].odd_begin : p.odd.size();
-      const std::string_view id =
-          run.no_id ? (g ? std::string_view(g->id) : std::string_view()) : run.id;
-      if (g == nullptr || id != g->id) {
+      std::string_view id = run.id;
+      std::uint64_t hash = run.hash;
+      if (run.no_id) {
+        id = g ? std::string_view(g->id) : std::string_view();
+        hash = g ? g->hash : IdIndex::hash(id);
+      }
+      if (g == nullptr || hash != g->hash || id != g->id) {
         if (g != nullptr) g->end = c.y.size();
-        g = &start_group(c, id, base + run.line);
+        g = &start_group(c, id, hash, base + run.line);
       }
       g->rows += run.rows;
       g->excluded += run.excluded;
@@ -386,7 +395,7 @@ void FastReader::group(FastChunk& c) {
   const std::size_t n_new = c.n_groups - first_new;
   hashes_.resize(n_new);
   for (std::size_t i = 0; i < n_new; ++i)
-    hashes_[i] = IdIndex::hash(c.groups[first_new + i].id);
+    hashes_[i] = c.groups[first_new + i].hash;
   ids_.reserve(n_new);
   constexpr std::size_t kAhead = 8;
   for (std::size_t i = 0; i < std::min(kAhead, n_new); ++i)

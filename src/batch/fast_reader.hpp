@@ -8,10 +8,13 @@
 // where no quote can make a line break part of a field (a chunk without any '"'); a chunk with
 // quotes is read record by record on one thread.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <istream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +57,45 @@ class IdIndex {
 /// line `first`).
 std::string reappearing_id_message(std::string_view id, std::size_t first, std::string_view by);
 
+/// Bytes read from the input: a buffer that grows without first clearing what it adds (the input
+/// overwrites it at once; clearing megabytes per chunk is measurable).
+class ByteBuffer {
+ public:
+  [[nodiscard]] const char* data() const noexcept { return data_.get(); }
+  [[nodiscard]] char* data() noexcept { return data_.get(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  void clear() noexcept { size_ = 0; }
+  /// New bytes are left as they are; shrinking never moves the bytes.
+  void resize(std::size_t n) {
+    reserve(n);
+    size_ = n;
+  }
+  void assign(const char* from, std::size_t n) {
+    size_ = 0;
+    reserve(n);
+    if (n > 0) std::memcpy(data_.get(), from, n);
+    size_ = n;
+  }
+  void swap(ByteBuffer& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+  }
+
+ private:
+  void reserve(std::size_t n) {
+    if (n <= capacity_) return;
+    const std::size_t capacity = std::max(n, 2 * capacity_);
+    std::unique_ptr<char[]> grown(new char[capacity]);
+    if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
+    data_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+
 /// Where the columns are, from the header.
 struct FastLayout {
   std::string source;
@@ -77,10 +119,11 @@ struct OddRow {
 /// piece. Forming analyses from runs rather than records leaves the one thread that does it
 /// little to do.
 struct Run {
-  std::string_view id;   // into the chunk's bytes or its piece's `ids`
-  bool no_id = false;    // its first records are too short to hold an id: they go with the
-                         // analysis before them
-  std::size_t line = 0;  // of its first record, counted from the chunk's first line
+  std::string_view id;     // into the chunk's bytes or its piece's `ids`
+  std::uint64_t hash = 0;  // IdIndex::hash(id): computed by the piece's thread, not the one
+  bool no_id = false;      // its first records are too short to hold an id: they go with the
+                           // analysis before them
+  std::size_t line = 0;    // of its first record, counted from the chunk's first line
   std::size_t rows = 0;
   std::size_t excluded = 0;  // records with a missing value, left out as `fit` does
   std::size_t value_begin = 0, odd_begin = 0;  // its studies in Piece::y/v, its problems in odd
@@ -107,8 +150,9 @@ struct Piece {
 /// One analysis, formed from the rows in order.
 struct FastGroup {
   std::string id;
-  std::size_t line = 0;  // first line
-  std::size_t rows = 0;  // input rows
+  std::uint64_t hash = 0;  // IdIndex::hash(id)
+  std::size_t line = 0;    // first line
+  std::size_t rows = 0;    // input rows
   std::size_t excluded = 0;
   std::size_t begin = 0, end = 0;  // its usable studies in FastChunk::y/v (or big_y/v)
   bool carried = false;            // began in an earlier chunk: studies in big_y/v
@@ -117,7 +161,7 @@ struct FastGroup {
 };
 
 struct FastChunk {
-  std::string bytes;           // whole records
+  ByteBuffer bytes;            // whole records
   std::size_t first_line = 0;  // known once the chunks before it are formed into analyses
   bool final = false;          // the input ends with this chunk
   // A problem that ends the run (an unterminated quote), found while reading the chunk, with
@@ -159,12 +203,12 @@ class FastReader {
   [[nodiscard]] const FastLayout& layout() const noexcept { return layout_; }
 
  private:
-  FastGroup& start_group(FastChunk& c, std::string_view id, std::size_t line);
+  FastGroup& start_group(FastChunk& c, std::string_view id, std::uint64_t hash, std::size_t line);
   void add_odd_row(FastGroup& g, const OddRow& odd, std::size_t line) const;
 
   std::istream& in_;
   FastLayout layout_;
-  std::string rest_;  // bytes after the last chunk's cut
+  ByteBuffer rest_;   // bytes after the last chunk's cut
   std::size_t line_;  // line of rest_'s first byte
   bool eof_;
   std::uint64_t bytes_read_;
