@@ -1,10 +1,12 @@
 // One fit of k studies for every estimator, k = 3 ... 200: the load of a batch of many small
 // meta-analyses. The data are drawn once per k from the random-effects model (seeded), so every
-// run times the same fits.
+// run times the same fits. Then one fit of a million and ten million studies (REML and DL) on one
+// and two threads: the sums of large fits run in blocks over the threads (model/sums.hpp).
 
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 #include <vector>
 
@@ -63,6 +65,40 @@ EVIDENT_FIT_BENCH(ML);
 EVIDENT_FIT_BENCH(REML);
 EVIDENT_FIT_BENCH(EB);
 EVIDENT_FIT_BENCH(PM);
+
+// k = range(0), threads = range(1). The data of each k are drawn once and kept for every
+// benchmark that uses them (drawing ten million studies takes longer than a fit).
+void fit_large(benchmark::State& state, evident::Method method) {
+  const auto k = static_cast<std::size_t>(state.range(0));
+  static std::map<std::size_t, Data> drawn;
+  auto it = drawn.find(k);
+  if (it == drawn.end()) it = drawn.emplace(k, draw(k)).first;
+  const Data& d = it->second;
+  evident::FitOptions options;
+  options.method = method;
+  options.threads = static_cast<unsigned>(state.range(1));
+  for (auto _ : state) {
+    const evident::Fit f = evident::fit(d.yi, d.vi, options);
+    benchmark::DoNotOptimize(f);
+  }
+  state.counters["k"] = static_cast<double>(k);
+  state.counters["threads"] = static_cast<double>(options.threads);
+}
+
+void BM_fit_large_REML(benchmark::State& state) {
+  fit_large(state, evident::Method::REML);
+}
+void BM_fit_large_DL(benchmark::State& state) {
+  fit_large(state, evident::Method::DL);
+}
+BENCHMARK(BM_fit_large_REML)
+    ->ArgsProduct({{1'000'000, 10'000'000}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_fit_large_DL)
+    ->ArgsProduct({{1'000'000, 10'000'000}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -66,6 +66,10 @@ struct FitOptions {
   /// Upper bound on iterations; never reached in practice (each iteration at least halves a
   /// bracket around the root), it only guarantees termination.
   int max_iterations = 200;
+  /// Threads for the O(k) sums of a fit with k >= 131072 studies (0 = all cores); any value gives
+  /// the same numbers. The sums are taken in fixed blocks of studies whatever the count; smaller
+  /// fits run on the calling thread. (Batches run many fits in parallel instead.)
+  unsigned threads = 1;
 
   /// Empty if the options are valid, else what is wrong.
   [[nodiscard]] std::optional<std::string> validate() const;
@@ -131,11 +135,13 @@ struct Fit {
 /// every vi > 0 and finite, every yi finite: assert-checked; io and effect validate user input).
 /// The method must not be MH or PETO (those pool counts: fit_mantel_haenszel, fit_peto).
 /// Never throws for numerical reasons; the outcome is in Fit::termination and Fit::notes.
-/// Thread-safe; allocates nothing.
+/// Thread-safe; allocates nothing, unless options.threads != 1 and k >= 131072.
 [[nodiscard]] Fit fit(std::span<const double> yi, std::span<const double> vi,
                       const FitOptions& options);
 
 /// Random-effects weights 1 / (vi + tau2) in percent of their sum (metafor's weights()).
-void weights_percent(std::span<const double> vi, const Fit& fit, std::span<double> out);
+/// `threads` as FitOptions::threads.
+void weights_percent(std::span<const double> vi, const Fit& fit, std::span<double> out,
+                     unsigned threads = 1);
 
 }  // namespace evident

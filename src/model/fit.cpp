@@ -3,10 +3,12 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "model/sums.hpp"
 #include "model/tau2.hpp"
 #include "stats/distributions.hpp"
+#include "stats/parallel.hpp"
 
 namespace evident {
 
@@ -31,6 +33,11 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   f.p = 1;
   const auto k = static_cast<double>(f.k);
 
+  // The sums at tau2 = 0 (Cochran's Q) and at the estimate (the pooled estimate), when the tau2
+  // estimator has summed them already: the same sums give the same bits, so they are not summed
+  // again. Otherwise they are summed below, where the compiler drops the sums the fit does not use.
+  std::optional<detail::WeightedSums> at_zero, at_estimate;
+
   // tau2
   f.tau2 = 0.0;
   f.tau2_se = kNaN;
@@ -39,7 +46,8 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
     f.termination = Termination::single_study;
     f.notes |= kNoteSingleStudy;
   } else if (options.method != Method::FE) {
-    const detail::Tau2Estimate e = detail::estimate_tau2(yi, vi, options);
+    const detail::Tau2Estimate e = detail::estimate_tau2(yi, vi, options, at_zero);
+    at_estimate = e.sums;
     f.tau2 = e.tau2;
     f.tau2_se = e.se;
     f.termination = e.termination;
@@ -49,7 +57,10 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   }
 
   // The pooled estimate: weighted least squares with w = 1 / (vi + tau2).
-  const detail::WeightedSums s = detail::weighted_sums(yi, vi, f.tau2);
+  const detail::WeightedSums s = at_estimate ? *at_estimate
+                                 : (f.tau2 == 0.0 && at_zero)
+                                     ? *at_zero
+                                     : detail::weighted_sums(yi, vi, f.tau2, options.threads);
   f.estimate = s.mu;
   double var = 1.0 / s.sw;
   f.df = kNaN;
@@ -73,7 +84,10 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   // Heterogeneity: Cochran's Q with inverse-variance weights, whatever the method.
   f.Q_df = k - 1.0;
   if (f.k > 1) {
-    const detail::WeightedSums fe = (f.tau2 == 0.0) ? s : detail::weighted_sums(yi, vi, 0.0);
+    const detail::WeightedSums fe = at_zero ? *at_zero
+                                    : (f.tau2 == 0.0)
+                                        ? s
+                                        : detail::weighted_sums(yi, vi, 0.0, options.threads);
     f.Q = std::fmax(0.0, fe.q);
     f.Q_p = stats::chisq_sf(f.Q, f.Q_df);
     // Higgins & Thompson (2002), Stat Med 21:1539-1558, eq. 9: typical within-study variance.
@@ -97,15 +111,27 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   return f;
 }
 
-void weights_percent(std::span<const double> vi, const Fit& fit, std::span<double> out) {
+void weights_percent(std::span<const double> vi, const Fit& fit, std::span<double> out,
+                     unsigned threads) {
   assert(out.size() == vi.size());
+  // In blocks for large k, as the sums of the fit (model/sums.hpp).
+  const std::size_t block = detail::block_size(vi.size());
   double total = 0.0;
-  for (std::size_t i = 0; i < vi.size(); ++i) {
-    out[i] = 1.0 / (vi[i] + fit.tau2);
-    total += out[i];
-  }
-  for (double& w : out)
-    w *= 100.0 / total;
+  detail::reduce_blocks<double>(
+      vi.size(), block, threads,
+      [&](std::size_t begin, std::size_t end) {
+        double partial = 0.0;
+        for (std::size_t i = begin; i < end; ++i) {
+          out[i] = 1.0 / (vi[i] + fit.tau2);
+          partial += out[i];
+        }
+        return partial;
+      },
+      [&](double partial) { total += partial; });
+  detail::for_blocks(vi.size(), block, threads, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i)
+      out[i] *= 100.0 / total;
+  });
 }
 
 }  // namespace evident

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "model/sums.hpp"
+#include "stats/parallel.hpp"
 #include "stats/roots.hpp"
 
 namespace evident::detail {
@@ -15,15 +16,37 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Every O(k) sum in this file runs through reduce_blocks with block_size(k): one plain loop below
+// kBlockedMin, the fixed blocks of sums.hpp from there on, so the same bits for any thread count.
+
+// Sum of y.
+inline double sum(std::span<const double> y, unsigned threads) {
+  double total = 0.0;
+  reduce_blocks<double>(
+      y.size(), block_size(y.size()), threads,
+      [&](std::size_t begin, std::size_t end) {
+        double s = 0.0;
+        for (std::size_t i = begin; i < end; ++i)
+          s += y[i];
+        return s;
+      },
+      [&](double s) { total += s; });
+  return total;
+}
+
 // Sum of squared deviations from the unweighted mean.
-double sum_sq_dev(std::span<const double> y) {
-  double mean = 0.0;
-  for (double yi : y)
-    mean += yi;
-  mean /= static_cast<double>(y.size());
+double sum_sq_dev(std::span<const double> y, unsigned threads) {
+  const double mean = sum(y, threads) / static_cast<double>(y.size());
   double ss = 0.0;
-  for (double yi : y)
-    ss += (yi - mean) * (yi - mean);
+  reduce_blocks<double>(
+      y.size(), block_size(y.size()), threads,
+      [&](std::size_t begin, std::size_t end) {
+        double s = 0.0;
+        for (std::size_t i = begin; i < end; ++i)
+          s += (y[i] - mean) * (y[i] - mean);
+        return s;
+      },
+      [&](double s) { ss += s; });
   return ss;
 }
 
@@ -37,11 +60,8 @@ Tau2Estimate truncated(double raw) {
 
 }  // namespace
 
-double variance_scale(std::span<const double> v) {
-  double s = 0.0;
-  for (double vi : v)
-    s += vi;
-  return s / static_cast<double>(v.size());
+double variance_scale(std::span<const double> v, unsigned threads) {
+  return sum(v, threads) / static_cast<double>(v.size());
 }
 
 // DerSimonian & Laird (1986), Control Clin Trials 7:177-188, eq. 8 (method of moments on
@@ -49,9 +69,8 @@ double variance_scale(std::span<const double> v) {
 //   tau2 = (Q - (k - 1)) / (sum w - sum w^2 / sum w),  w = 1 / v.
 // Standard error: the variance of Q under the model (Biggerstaff & Tweedie 1997, Stat Med
 // 16:753-768, eq. 5) divided by the squared denominator, as metafor computes it.
-Tau2Estimate tau2_dl(std::span<const double> y, std::span<const double> v) {
-  const auto k = static_cast<double>(y.size());
-  const WeightedSums s = weighted_sums(y, v, 0.0);
+Tau2Estimate tau2_dl(std::size_t studies, const WeightedSums& s) {
+  const auto k = static_cast<double>(studies);
   const double trp = s.trace_p();
   Tau2Estimate e = truncated((s.q - (k - 1.0)) / trp);
   const double t = e.tau2;
@@ -62,16 +81,30 @@ Tau2Estimate tau2_dl(std::span<const double> y, std::span<const double> v) {
 // Hedges (1983), Psychol Bull 93:388-395; Hedges & Olkin (1985): method of moments with unit
 // weights: tau2 = (sum (y - ybar)^2 - (k - 1)/k sum v) / (k - 1). Here P = I - J/k, so
 // tr(PV) = (1 - 1/k) sum v and tr(PVPV) = (1 - 2/k) sum v^2 + (sum v)^2 / k^2.
-Tau2Estimate tau2_he(std::span<const double> y, std::span<const double> v) {
+Tau2Estimate tau2_he(std::span<const double> y, std::span<const double> v, unsigned threads) {
   const auto k = static_cast<double>(y.size());
-  double sv = 0.0, sv2 = 0.0;
-  for (double vi : v) {
-    sv += vi;
-    sv2 += vi * vi;
-  }
+  struct VarianceSums {
+    double sv = 0.0, sv2 = 0.0;
+  };
+  VarianceSums total;
+  reduce_blocks<VarianceSums>(
+      v.size(), block_size(v.size()), threads,
+      [&](std::size_t begin, std::size_t end) {
+        VarianceSums p;
+        for (std::size_t i = begin; i < end; ++i) {
+          p.sv += v[i];
+          p.sv2 += v[i] * v[i];
+        }
+        return p;
+      },
+      [&](const VarianceSums& p) {
+        total.sv += p.sv;
+        total.sv2 += p.sv2;
+      });
+  const double sv = total.sv, sv2 = total.sv2;
   const double trpv = sv * (1.0 - 1.0 / k);
   const double trpvpv = (1.0 - 2.0 / k) * sv2 + sv * sv / (k * k);
-  Tau2Estimate e = truncated((sum_sq_dev(y) - trpv) / (k - 1.0));
+  Tau2Estimate e = truncated((sum_sq_dev(y, threads) - trpv) / (k - 1.0));
   const double t = e.tau2;
   e.se = std::sqrt(2.0 * trpvpv + 4.0 * t * trpv + 2.0 * t * t * (k - 1.0)) / (k - 1.0);
   return e;
@@ -79,9 +112,8 @@ Tau2Estimate tau2_he(std::span<const double> y, std::span<const double> v) {
 
 // Hunter & Schmidt (2004), Methods of Meta-Analysis, 2nd ed.; in the form of Viechtbauer et al.
 // (2015), Psychol Methods 20:360-374: tau2 = (Q - k) / sum w, w = 1 / v.
-Tau2Estimate tau2_hs(std::span<const double> y, std::span<const double> v) {
-  const auto k = static_cast<double>(y.size());
-  const WeightedSums s = weighted_sums(y, v, 0.0);
+Tau2Estimate tau2_hs(std::size_t studies, const WeightedSums& s) {
+  const auto k = static_cast<double>(studies);
   Tau2Estimate e = truncated((s.q - k) / s.sw);
   const double t = e.tau2;
   e.se = std::sqrt(2.0 * (k - 1.0) + 4.0 * t * s.trace_p() + 2.0 * t * t * s.trace_pp()) / s.sw;
@@ -92,25 +124,41 @@ Tau2Estimate tau2_hs(std::span<const double> y, std::span<const double> v) {
 // one weighted step from the crude start t0 = sum (y - ybar)^2 / k:
 //   tau2 = t0 * Q(t0) / (k - 1),  Q(t0) = sum w (y - mu)^2 with w = 1 / (v + t0).
 // Never negative, so never truncated.
-Tau2Estimate tau2_sj(std::span<const double> y, std::span<const double> v) {
+Tau2Estimate tau2_sj(std::span<const double> y, std::span<const double> v, unsigned threads) {
   const auto k = static_cast<double>(y.size());
-  const double t0 = sum_sq_dev(y) / k;
-  const WeightedSums s = weighted_sums(y, v, t0);
+  const double t0 = sum_sq_dev(y, threads) / k;
+  const WeightedSums s = weighted_sums(y, v, t0, threads);
   Tau2Estimate e;
   e.tau2 = t0 * s.q / (k - 1.0);
   // metafor's standard error: t0 / (k - 1) * sqrt(2 tr(PVPV) + 4 tau2 sum(PV o P)
   // + 2 tau2^2 tr(PP)), with P at weights 1 / (v + t0). Closed forms for one intercept:
   //   tr(PVPV)    = sum w^2 v^2 - 2 sum w^3 v^2 / S + (sum w^2 v)^2 / S^2
   //   sum(PV o P) = sum w^2 v   - 2 sum w^3 v   / S + sum w^2 * sum w^2 v / S^2
-  double sw2v = 0.0, sw2v2 = 0.0, sw3v = 0.0, sw3v2 = 0.0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const double w = 1.0 / (v[i] + t0);
-    const double w2v = w * w * v[i];
-    sw2v += w2v;
-    sw2v2 += w2v * v[i];
-    sw3v += w2v * w;
-    sw3v2 += w2v * w * v[i];
-  }
+  struct TraceSums {
+    double sw2v = 0.0, sw2v2 = 0.0, sw3v = 0.0, sw3v2 = 0.0;
+  };
+  TraceSums total;
+  reduce_blocks<TraceSums>(
+      v.size(), block_size(v.size()), threads,
+      [&](std::size_t begin, std::size_t end) {
+        TraceSums p;
+        for (std::size_t i = begin; i < end; ++i) {
+          const double w = 1.0 / (v[i] + t0);
+          const double w2v = w * w * v[i];
+          p.sw2v += w2v;
+          p.sw2v2 += w2v * v[i];
+          p.sw3v += w2v * w;
+          p.sw3v2 += w2v * w * v[i];
+        }
+        return p;
+      },
+      [&](const TraceSums& p) {
+        total.sw2v += p.sw2v;
+        total.sw2v2 += p.sw2v2;
+        total.sw3v += p.sw3v;
+        total.sw3v2 += p.sw3v2;
+      });
+  const double sw2v = total.sw2v, sw2v2 = total.sw2v2, sw3v = total.sw3v, sw3v2 = total.sw3v2;
   const double S = s.sw;
   const double trpvpv = sw2v2 - 2.0 * sw3v2 / S + sw2v * sw2v / (S * S);
   const double pvp = sw2v - 2.0 * sw3v / S + s.sw2 * sw2v / (S * S);
@@ -120,15 +168,21 @@ Tau2Estimate tau2_sj(std::span<const double> y, std::span<const double> v) {
 }
 
 QRoot solve_generalized_q(std::span<const double> y, std::span<const double> v, double target,
-                          double tolerance, int max_iterations) {
-  const WeightedSums s0 = weighted_sums(y, v, 0.0);
+                          double tolerance, int max_iterations, unsigned threads) {
+  return solve_generalized_q(y, v, target, tolerance, max_iterations, threads,
+                             weighted_sums(y, v, 0.0, threads));
+}
+
+QRoot solve_generalized_q(std::span<const double> y, std::span<const double> v, double target,
+                          double tolerance, int max_iterations, unsigned threads,
+                          const WeightedSums& s0) {
   if (!(s0.q > target)) return {0.0, 0, Termination::boundary};
   // Q(tau2) = min over mu of sum w (y - mu)^2 <= sum (y - ybar)^2 / tau2, so at
   // hi = 2 SS / target, Q(hi) <= target / 2: a guaranteed upper end of the bracket.
-  const double hi = 2.0 * sum_sq_dev(y) / target;
-  const double scale = variance_scale(v);
+  const double hi = 2.0 * sum_sq_dev(y, threads) / target;
+  const double scale = variance_scale(v, threads);
   auto f_df = [&](double t) {
-    const WeightedSums s = weighted_sums(y, v, t);
+    const WeightedSums s = weighted_sums(y, v, t, threads);
     return std::pair{s.q - target, -s.sw2r2};  // d(y'Py)/d tau2 = -y'PPy
   };
   auto tol = [&](double t) { return tolerance * std::max(t, scale); };
@@ -144,16 +198,18 @@ QRoot solve_generalized_q(std::span<const double> y, std::span<const double> v, 
 // The empirical Bayes estimator (Morris 1983, JASA 78:47-55; Berkey et al. 1995) solves the same
 // equation (Viechtbauer et al. 2015, Psychol Methods 20:360-374), so EB uses this too.
 // Standard error as metafor: sqrt(2 k^2 / (k - 1)) / sum w at the estimate.
-Tau2Estimate tau2_pm(std::span<const double> y, std::span<const double> v, const FitOptions& o) {
+Tau2Estimate tau2_pm(std::span<const double> y, std::span<const double> v, const FitOptions& o,
+                     const WeightedSums& at_zero) {
   const auto k = static_cast<double>(y.size());
-  const QRoot root = solve_generalized_q(y, v, k - 1.0, o.tau2_tolerance, o.max_iterations);
+  const QRoot root =
+      solve_generalized_q(y, v, k - 1.0, o.tau2_tolerance, o.max_iterations, o.threads, at_zero);
   Tau2Estimate e;
   e.tau2 = root.tau2;
   e.termination = root.termination;
   e.iterations = root.iterations;
   e.truncated = root.termination == Termination::boundary;
-  const WeightedSums s = weighted_sums(y, v, e.tau2);
-  e.se = std::sqrt(2.0 * k * k / (k - 1.0)) / s.sw;
+  e.sums = weighted_sums(y, v, e.tau2, o.threads);
+  e.se = std::sqrt(2.0 * k * k / (k - 1.0)) / e.sums->sw;
   return e;
 }
 
@@ -174,9 +230,10 @@ namespace {
 // likelihood wins, 0 included when the score is negative there.
 template <bool kRestricted>
 Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> v,
-                             const FitOptions& o) {
+                             const FitOptions& o, const WeightedSums& at_zero) {
+  const unsigned threads = o.threads;
   auto f_df = [&](double t) {
-    const WeightedSums s = weighted_sums(y, v, t);
+    const WeightedSums s = weighted_sums(y, v, t, threads);
     if constexpr (kRestricted) {
       return std::pair{s.sw2r2 - s.trace_p(), -2.0 * s.yPPPy() + s.trace_pp()};
     } else {
@@ -184,30 +241,37 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
     }
   };
   // The score alone, for the grid scan: the same value as f_df(t).first, for half the work.
-  auto score = [&](double t) {
-    const WeightedSums s = score_sums(y, v, t);
+  auto score_of = [](const WeightedSums& s) {
     if constexpr (kRestricted) {
       return s.sw2r2 - s.trace_p();
     } else {
       return s.sw2r2 - s.sw;
     }
   };
+  auto score = [&](double t) { return score_of(score_sums(y, v, t, threads)); };
   // Log-likelihood up to a constant, to compare candidate maxima.
   auto loglik = [&](double t) {
     double slog = 0.0;
-    for (double vi : v)
-      slog += std::log(vi + t);
-    const WeightedSums s = weighted_sums(y, v, t);
+    reduce_blocks<double>(
+        v.size(), block_size(v.size()), threads,
+        [&](std::size_t begin, std::size_t end) {
+          double p = 0.0;
+          for (std::size_t i = begin; i < end; ++i)
+            p += std::log(v[i] + t);
+          return p;
+        },
+        [&](double p) { slog += p; });
+    const WeightedSums s = weighted_sums(y, v, t, threads);
     return -0.5 * (slog + s.q + (kRestricted ? std::log(s.sw) : 0.0));
   };
-  const double scale = variance_scale(v);
+  const double scale = variance_scale(v, threads);
   auto tol = [&](double t) { return o.tau2_tolerance * std::max(t, scale); };
 
   // An upper end where the score is negative: S(tau2) ~ (SS / tau2 - (k - 1)) / tau2 for large
   // tau2, so few expansions are needed. Every score evaluation counts as an iteration.
-  const double f0 = score(0.0);
+  const double f0 = score_of(at_zero);  // score_sums and weighted_sums agree to the last bit
   int iterations = 1;
-  double hi = std::max(2.0 * tau2_dl(y, v).tau2, scale);
+  double hi = std::max(2.0 * tau2_dl(y.size(), at_zero).tau2, scale);
   double f_hi = score(hi);
   ++iterations;
   while (f_hi > 0.0 && iterations < o.max_iterations) {
@@ -230,7 +294,13 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
   // Below 1% of min(vi) the weights barely change and the score is nearly linear, so a sign
   // change there is caught by the first cell [0, t1].
   constexpr double kPointsPerDecade = 6.0;
-  const double vmin = *std::min_element(v.begin(), v.end());
+  double vmin = std::numeric_limits<double>::infinity();
+  reduce_blocks<double>(
+      v.size(), block_size(v.size()), threads,
+      [&](std::size_t begin, std::size_t end) {
+        return *std::min_element(v.begin() + begin, v.begin() + end);
+      },
+      [&](double p) { vmin = std::min(vmin, p); });
   const double t_first = std::min(0.01 * vmin, 0.5 * hi);
   const double decades = std::log10(hi / t_first);
   const int grid = std::clamp(static_cast<int>(std::ceil(kPointsPerDecade * decades)), 8, 400);
@@ -258,14 +328,9 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
   for (; j0 + 4 <= grid - 1; j0 += 4) {
     const double t4[4] = {ts[j0], ts[j0 + 1], ts[j0 + 2], ts[j0 + 3]};
     WeightedSums s4[4];
-    score_sums4(y, v, t4, s4);
-    for (int l = 0; l < 4; ++l) {
-      if constexpr (kRestricted) {
-        fs[j0 + l] = s4[l].sw2r2 - s4[l].trace_p();
-      } else {
-        fs[j0 + l] = s4[l].sw2r2 - s4[l].sw;
-      }
-    }
+    score_sums4(y, v, t4, s4, threads);
+    for (int l = 0; l < 4; ++l)
+      fs[j0 + l] = score_of(s4[l]);
   }
   for (; j0 < grid - 1; ++j0)
     fs[j0] = score(ts[j0]);
@@ -304,41 +369,47 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
   } else {
     e.termination = converged ? Termination::converged : Termination::max_iterations;
   }
-  const WeightedSums s = weighted_sums(y, v, e.tau2);
+  e.sums = weighted_sums(y, v, e.tau2, threads);
   // Inverse (expected) information: 2 / sum w^2 (ML), 2 / tr(PP) (REML).
-  e.se = std::sqrt(2.0 / (kRestricted ? s.trace_pp() : s.sw2));
+  e.se = std::sqrt(2.0 / (kRestricted ? e.sums->trace_pp() : e.sums->sw2));
   return e;
 }
 
 }  // namespace
 
-Tau2Estimate tau2_ml(std::span<const double> y, std::span<const double> v, const FitOptions& o) {
-  return tau2_likelihood<false>(y, v, o);
+Tau2Estimate tau2_ml(std::span<const double> y, std::span<const double> v, const FitOptions& o,
+                     const WeightedSums& at_zero) {
+  return tau2_likelihood<false>(y, v, o, at_zero);
 }
 
-Tau2Estimate tau2_reml(std::span<const double> y, std::span<const double> v, const FitOptions& o) {
-  return tau2_likelihood<true>(y, v, o);
+Tau2Estimate tau2_reml(std::span<const double> y, std::span<const double> v, const FitOptions& o,
+                       const WeightedSums& at_zero) {
+  return tau2_likelihood<true>(y, v, o, at_zero);
 }
 
 Tau2Estimate estimate_tau2(std::span<const double> y, std::span<const double> v,
-                           const FitOptions& options) {
+                           const FitOptions& options, std::optional<WeightedSums>& at_zero) {
   assert(y.size() >= 2);
+  auto zero = [&]() -> const WeightedSums& {
+    if (!at_zero) at_zero = weighted_sums(y, v, 0.0, options.threads);
+    return *at_zero;
+  };
   switch (options.method) {
     case Method::DL:
-      return tau2_dl(y, v);
+      return tau2_dl(y.size(), zero());
     case Method::HE:
-      return tau2_he(y, v);
+      return tau2_he(y, v, options.threads);
     case Method::HS:
-      return tau2_hs(y, v);
+      return tau2_hs(y.size(), zero());
     case Method::SJ:
-      return tau2_sj(y, v);
+      return tau2_sj(y, v, options.threads);
     case Method::ML:
-      return tau2_ml(y, v, options);
+      return tau2_ml(y, v, options, zero());
     case Method::REML:
-      return tau2_reml(y, v, options);
+      return tau2_reml(y, v, options, zero());
     case Method::EB:
     case Method::PM:
-      return tau2_pm(y, v, options);
+      return tau2_pm(y, v, options, zero());
     case Method::FE:
     case Method::MH:
     case Method::PETO:
