@@ -121,6 +121,7 @@ AnalysisSpec to_spec(const AnalysisArgs& args) {
   }
   spec.fit.test = *parse_test(args.test);
   spec.fit.level = args.level;
+  spec.fit.threads = 0;  // a fit of very many studies uses every core; the numbers are the same
   if (auto problem = spec.fit.validate()) throw InputError({"--level", 0, 0}, *problem);
   return spec;
 }

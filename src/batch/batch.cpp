@@ -579,7 +579,11 @@ class Pool {
 }  // namespace
 
 BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream& out,
-                       const BatchOptions& options, const BatchProgressCallback& progress) {
+                       const BatchOptions& batch_options, const BatchProgressCallback& progress) {
+  // An analysis large enough to be summed in parallel (FitOptions::threads) uses the batch's
+  // threads too; the numbers do not depend on it.
+  BatchOptions options = batch_options;
+  options.spec.fit.threads = batch_options.threads;
   if (auto problem = options.spec.fit.validate()) throw InputError({"--level", 0, 0}, *problem);
   GroupReader reader(in, source, options);
   const unsigned threads =
