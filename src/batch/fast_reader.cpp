@@ -393,6 +393,11 @@ void FastReader::group(FastChunk& c) {
   c.big_y.clear();
   c.big_v.clear();
   FastGroup* g = nullptr;
+  // Where the current analysis's studies go: the chunk's arrays, or for an analysis carried over
+  // from earlier chunks, straight to the arrays that gather it (a very large analysis is copied
+  // once, not once per chunk).
+  std::vector<double>* to_y = &c.y;
+  std::vector<double>* to_v = &c.v;
   if (open_) {
     if (c.n_groups == c.groups.size()) c.groups.emplace_back();
     g = &c.groups[c.n_groups++];
@@ -400,6 +405,8 @@ void FastReader::group(FastChunk& c) {
     g->carried = true;
     g->begin = g->end = 0;
     open_ = false;
+    to_y = &open_y_;
+    to_v = &open_v_;
   }
   c.first_line = line_;
   if (!c.read_error.empty()) {
@@ -422,22 +429,24 @@ void FastReader::group(FastChunk& c) {
         hash = g ? g->hash : IdIndex::hash(id);
       }
       if (g == nullptr || hash != g->hash || id != g->id) {
-        if (g != nullptr) g->end = c.y.size();
+        if (g != nullptr) g->end = to_y->size();
         g = &start_group(c, id, hash, base + run.line);
+        to_y = &c.y;
+        to_v = &c.v;
       }
       g->rows += run.rows;
       g->excluded += run.excluded;
       for (std::size_t k = run.odd_begin; k < odd_end; ++k)
         add_odd_row(*g, p.odd[k], base + p.odd[k].line);
-      c.y.insert(c.y.end(), p.y.begin() + static_cast<std::ptrdiff_t>(run.value_begin),
-                 p.y.begin() + static_cast<std::ptrdiff_t>(value_end));
-      c.v.insert(c.v.end(), p.v.begin() + static_cast<std::ptrdiff_t>(run.value_begin),
-                 p.v.begin() + static_cast<std::ptrdiff_t>(value_end));
+      to_y->insert(to_y->end(), p.y.begin() + static_cast<std::ptrdiff_t>(run.value_begin),
+                   p.y.begin() + static_cast<std::ptrdiff_t>(value_end));
+      to_v->insert(to_v->end(), p.v.begin() + static_cast<std::ptrdiff_t>(run.value_begin),
+                   p.v.begin() + static_cast<std::ptrdiff_t>(value_end));
     }
     base += p.lines;
   }
   line_ = base;
-  if (g != nullptr) g->end = c.y.size();
+  if (g != nullptr) g->end = to_y->size();
 
   // Ids that appeared before, for the analyses that began here: looked up together, each slot
   // fetched a few ids ahead, as the table of a long run is far larger than the cache.
@@ -459,18 +468,11 @@ void FastReader::group(FastChunk& c) {
     }
   }
 
-  auto keep = [&](const FastGroup& h) {
-    open_y_.insert(open_y_.end(), c.y.begin() + static_cast<std::ptrdiff_t>(h.begin),
-                   c.y.begin() + static_cast<std::ptrdiff_t>(h.end));
-    open_v_.insert(open_v_.end(), c.v.begin() + static_cast<std::ptrdiff_t>(h.begin),
-                   c.v.begin() + static_cast<std::ptrdiff_t>(h.end));
-  };
   // The last analysis may go on in the next chunk.
   const bool last_open = !c.final && g != nullptr;
   if (c.n_groups > 0 && c.groups[0].carried && !(last_open && c.n_groups == 1)) {
     // A carried analysis that ends here: its studies, from every chunk, in big_y and big_v.
     FastGroup& first = c.groups[0];
-    keep(first);
     c.big_y.swap(open_y_);
     c.big_v.swap(open_v_);
     open_y_.clear();
@@ -479,11 +481,12 @@ void FastReader::group(FastChunk& c) {
     first.end = c.big_y.size();
   }
   if (last_open) {
-    if (!g->carried) {
-      open_y_.clear();
-      open_v_.clear();
+    if (!g->carried) {  // it began here: its studies so far move to the gathering arrays
+      const auto begin = static_cast<std::ptrdiff_t>(g->begin);
+      const auto end = static_cast<std::ptrdiff_t>(g->end);
+      open_y_.assign(c.y.begin() + begin, c.y.begin() + end);
+      open_v_.assign(c.v.begin() + begin, c.v.begin() + end);
     }
-    keep(*g);
     std::swap(open_group_, *g);
     --c.n_groups;
     open_ = true;
