@@ -408,7 +408,8 @@ std::string join_problems(const std::vector<InputProblem>& problems) {
 
 // Per-thread scratch space, reused from analysis to analysis.
 struct Workspace {
-  Analysis analysis;  // the table reader's result (not the fast path's)
+  Analysis analysis;  // the table reader's result
+  Fit fit;            // the fast path's
   std::vector<Diagnostic> diagnostics;
   RowValues row;
 };
@@ -421,38 +422,18 @@ void set_codes(RowValues& r, const std::vector<Diagnostic>& diagnostics) {
   }
 }
 
-// Computes group `g` of chunk `c` into `out`; true if it failed. Never throws: whatever goes
-// wrong with one analysis is that analysis's row.
-bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
-                   const BatchOptions& options, const std::string& source, Workspace& ws,
-                   const std::vector<std::string_view>& columns, std::string& out) {
+// Runs `body`, which fills the row of one analysis (or throws), and appends that row to `out`;
+// true if the analysis failed. Never throws: whatever goes wrong with one analysis is that
+// analysis's row.
+template <typename Body>
+bool compute_row(std::string_view id, Workspace& ws, const BatchOptions& options,
+                 const std::vector<std::string_view>& columns, std::string& out, Body&& body) {
   RowValues& r = ws.row;
   r.fit = nullptr;
   r.codes.clear();
   r.error.clear();
-  Fit fit_result;
   try {
-    if (!g.problems.empty()) {
-      try {
-        g.problems.throw_if_any();
-      } catch (const InputError& e) {
-        r.error = join_problems(e.problems());
-      }
-    } else {
-      StudyTable table(source, reader.table_names());
-      const std::size_t width = reader.table_names().size();
-      for (std::size_t row = g.begin; row < g.end; ++row) {
-        std::vector<std::string> cells(
-            c.cells.begin() + static_cast<std::ptrdiff_t>(row * width),
-            c.cells.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
-        table.add_row(std::move(cells), c.lines[row]);
-      }
-      ws.analysis = analyse(table, options.spec);
-      r.fit = &ws.analysis.fit;
-      r.pi_lb = ws.analysis.prediction.pi_lb;
-      r.pi_ub = ws.analysis.prediction.pi_ub;
-      set_codes(r, ws.analysis.diagnostics);
-    }
+    body(r);
   } catch (const InputError& e) {
     r.fit = nullptr;
     r.error = join_problems(e.problems());
@@ -461,53 +442,59 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
     r.error = fmt::format("internal error: {}", e.what());
   }
   if (r.fit == nullptr) r.codes.clear();
-  append_row(out, g.id, r, options.format, columns);
+  append_row(out, id, r, options.format, columns);
   return r.fit == nullptr;
 }
 
-// Computes analysis `g` of a fast-path chunk into `out`; true if it failed. Never throws.
+// Computes group `g` of chunk `c` (the table reader's path) into `out`; true if it failed.
+bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
+                   const BatchOptions& options, const std::string& source, Workspace& ws,
+                   const std::vector<std::string_view>& columns, std::string& out) {
+  return compute_row(g.id, ws, options, columns, out, [&](RowValues& r) {
+    g.problems.throw_if_any();
+    StudyTable table(source, reader.table_names());
+    const std::size_t width = reader.table_names().size();
+    for (std::size_t row = g.begin; row < g.end; ++row) {
+      std::vector<std::string> cells(
+          c.cells.begin() + static_cast<std::ptrdiff_t>(row * width),
+          c.cells.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
+      table.add_row(std::move(cells), c.lines[row]);
+    }
+    ws.analysis = analyse(table, options.spec);
+    r.fit = &ws.analysis.fit;
+    r.pi_lb = ws.analysis.prediction.pi_lb;
+    r.pi_ub = ws.analysis.prediction.pi_ub;
+    set_codes(r, ws.analysis.diagnostics);
+  });
+}
+
+// Computes analysis `g` of a fast-path chunk into `out`; true if it failed.
 bool compute_fast_group(const detail::FastChunk& c, const detail::FastGroup& g,
                         const BatchOptions& options, const std::string& source, Workspace& ws,
                         const std::vector<std::string_view>& columns, std::string& out) {
-  RowValues& r = ws.row;
-  r.fit = nullptr;
-  r.codes.clear();
-  r.error.clear();
-  Fit fit_result;
-  try {
+  return compute_row(g.id, ws, options, columns, out, [&](RowValues& r) {
+    g.record_problems.throw_if_any();
+    g.value_problems.throw_if_any();
     const std::vector<double>& y = g.carried ? c.big_y : c.y;
     const std::vector<double>& v = g.carried ? c.big_v : c.v;
     const std::span<const double> ys(y.data() + g.begin, g.end - g.begin);
     const std::span<const double> vs(v.data() + g.begin, g.end - g.begin);
-    if (!g.record_problems.empty()) {
-      g.record_problems.throw_if_any();
-    } else if (!g.value_problems.empty()) {
-      g.value_problems.throw_if_any();
-    } else if (ys.empty()) {
+    if (ys.empty()) {
       r.error = InputProblem{{source, 0, 0}, detail::no_usable_study_message(g.rows, Measure::GEN)}
                     .format();
-    } else {
-      fit_result = fit(ys, vs, options.spec.fit);
-      const Prediction p = predict(fit_result);
-      r.fit = &fit_result;
-      r.pi_lb = p.pi_lb;
-      r.pi_ub = p.pi_ub;
-      ws.diagnostics.clear();
-      if (g.excluded > 0) ws.diagnostics.push_back({DiagnosticCode::row_excluded_missing, {}, {}});
-      if (fit_result.notes != kNoteNone) detail::add_fit_diagnostics(fit_result, ws.diagnostics);
-      detail::add_non_finite_diagnostic(fit_result, ws.diagnostics);
-      set_codes(r, ws.diagnostics);
+      return;
     }
-  } catch (const InputError& e) {
-    r.fit = nullptr;
-    r.error = join_problems(e.problems());
-  } catch (const std::exception& e) {
-    r.fit = nullptr;
-    r.error = fmt::format("internal error: {}", e.what());
-  }
-  if (r.fit == nullptr) r.codes.clear();
-  append_row(out, g.id, r, options.format, columns);
-  return r.fit == nullptr;
+    ws.fit = fit(ys, vs, options.spec.fit);
+    const Prediction p = predict(ws.fit);
+    r.fit = &ws.fit;
+    r.pi_lb = p.pi_lb;
+    r.pi_ub = p.pi_ub;
+    ws.diagnostics.clear();
+    if (g.excluded > 0) ws.diagnostics.push_back({DiagnosticCode::row_excluded_missing, {}, {}});
+    if (ws.fit.notes != kNoteNone) detail::add_fit_diagnostics(ws.fit, ws.diagnostics);
+    detail::add_non_finite_diagnostic(ws.fit, ws.diagnostics);
+    set_codes(r, ws.diagnostics);
+  });
 }
 
 // A fixed set of threads that run the blocks of one chunk at a time.

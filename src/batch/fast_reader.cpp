@@ -58,12 +58,17 @@ void add_record(Piece& p, const FastLayout& layout, std::size_t line, std::size_
   }
   Run& run = p.runs.back();
   ++run.rows;
+  // Whatever is wrong is worded later, from what the record held.
+  auto odd = [&]() -> OddRow& {
+    OddRow& o = p.odd.emplace_back();
+    o.line = line;
+    o.fields = fields;
+    return o;
+  };
   if (!problem.empty() || fields != layout.width) {
-    OddRow& odd = p.odd.emplace_back();
-    odd.line = line;
-    odd.fields = fields;
-    odd.problem = problem;
-    odd.problem_field = problem_field;
+    OddRow& o = odd();
+    o.problem = problem;
+    o.problem_field = problem_field;
     return;
   }
   double y = 0.0, v = 0.0;
@@ -76,11 +81,9 @@ void add_record(Piece& p, const FastLayout& layout, std::size_t line, std::size_
       ++run.excluded;
       break;
     case FastValue::problem: {
-      OddRow& odd = p.odd.emplace_back();
-      odd.line = line;
-      odd.fields = fields;
-      odd.y_text = y_text;
-      odd.v_text = v_text;
+      OddRow& o = odd();
+      o.y_text = y_text;
+      o.v_text = v_text;
       break;
     }
   }
@@ -295,7 +298,7 @@ bool FastReader::read(FastChunk& c) {
     const std::size_t limit = std::min(size, want);
     const bool last = eof_ && limit == size;  // this chunk may end the input
     std::size_t cut = size;
-    if (std::memchr(b, '"', limit) == nullptr) {
+    if (limit == 0 || std::memchr(b, '"', limit) == nullptr) {
       if (!last) {
         const void* nl = limit > 0 ? ::memrchr(b, '\n', limit) : nullptr;
         if (nl == nullptr) {  // no whole line yet
