@@ -26,7 +26,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== libFuzzer: each target for ${EVIDENT_FUZZ_SECONDS:-60} s (a crash input is kept in tests/fuzz/regressions/)"
 EVIDENT_FUZZ_BUILD=build-asan bash scripts/fuzz.sh "${EVIDENT_FUZZ_SECONDS:-60}"
 
-echo "== ThreadSanitizer build: the batch tests (the only multi-threaded code)"
+echo "== ThreadSanitizer build: the batch tests (the batch pool and readers, and a large fit's blocked sums)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVIDENT_WERROR=ON \
   -DEVIDENT_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j "${EVIDENT_JOBS:-2}" --target evident_batch_tests

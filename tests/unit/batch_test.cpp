@@ -133,6 +133,41 @@ TEST(BatchTest, EveryRowIsTheFitOfThatAnalysisAlone) {
   }
 }
 
+TEST(BatchTest, AVeryLargeAnalysisSpanningChunksIsTheFitOfItAlone) {
+  // 140,000 studies: gathered over many chunks between two small analyses, and fitted with the
+  // blocked sums on several threads (run under ThreadSanitizer in CI). Its row must be the fit of
+  // those studies on one thread, bit for bit.
+  std::string csv = simulated(1, 3, 21);
+  const std::string large = simulated(1, 140000, 22);
+  csv += large.substr(large.find('\n') + 1);  // the same id, 1: one analysis of 140,003
+  const std::string last = simulated(2, 4, 23);
+  for (const auto& line : lines_of(last)) {
+    if (line.rfind("2,", 0) != 0) continue;
+    csv += line;
+    csv += '\n';
+  }
+  const auto studies = studies_of(csv);
+  ASSERT_EQ(studies.size(), 2u);
+  const auto& [yi, vi] = studies.at("1");
+  ASSERT_EQ(yi.size(), 140003u);
+  BatchOptions options = by_id();
+  options.chunk_rows = 4096;  // about 128 KB chunks: the analysis spans dozens of them
+  const Fit f = fit(yi, vi, options.spec.fit);  // threads = 1
+  for (unsigned threads : {1u, 3u}) {
+    options.threads = threads;
+    const auto rows = lines_of(run(csv, options));
+    ASSERT_EQ(rows.size(), 3u);
+    const auto cells = split(rows[1]);
+    EXPECT_EQ(cells[1], "140003");
+    EXPECT_EQ(number(cells[2]), f.estimate) << threads << " threads";
+    EXPECT_EQ(number(cells[3]), f.se);
+    EXPECT_EQ(number(cells[10]), f.tau2);
+    EXPECT_EQ(number(cells[14]), f.Q);
+    EXPECT_EQ(cells[17], std::to_string(f.iterations));
+    EXPECT_EQ(split(rows[2])[0], "2");
+  }
+}
+
 TEST(BatchTest, OutputIsTheSameForAnyThreadsAndChunks) {
   const std::string csv = simulated(700, 4, 3);
   BatchOptions options = by_id();
