@@ -22,7 +22,9 @@
 #include <utility>
 
 #include "model/metareg_detail.hpp"
+#include "model/sums.hpp"
 #include "stats/distributions.hpp"
+#include "stats/parallel.hpp"
 #include "stats/roots.hpp"
 
 namespace evident {
@@ -78,8 +80,10 @@ enum class Detail { q, score, derivative };
 // form of P the estimators need. Reuses its storage between evaluations.
 class Evaluator {
  public:
-  Evaluator(std::span<const double> y, std::span<const double> v, DesignView x)
-      : y_(y), v_(v), x_(x), p_(static_cast<Eigen::Index>(x.p)) {
+  // `threads` serves k >= detail::kBlockedMin only (sums.hpp); the numbers do not depend on it.
+  Evaluator(std::span<const double> y, std::span<const double> v, DesignView x,
+            unsigned threads = 1)
+      : y_(y), v_(v), x_(x), p_(static_cast<Eigen::Index>(x.p)), threads_(threads) {
     assert(x.rows() == y.size() && y.size() == v.size());
   }
 
@@ -154,24 +158,27 @@ class Evaluator {
     beta = llt_.solve(xwy_);
 
     // Second pass: residuals at the fit.
-    q = yppy = 0.0;
-    double sw3r2 = 0.0;
-    c_.setZero(p_);
-    for (std::size_t i = 0; i < k; ++i) {
-      const double w = weight(i);
-      const double* xi = &x_.values[i * p];
-      double fitted = 0.0;
-      for (std::size_t c = 0; c < p; ++c)
-        fitted += xi[c] * beta[static_cast<Eigen::Index>(c)];
-      const double r = y_[i] - fitted;
-      const double wr = w * r;
-      q += wr * r;
-      yppy += wr * wr;
-      if (need_m3) {
-        sw3r2 += wr * wr * w;
-        const double w2r = wr * w;
+    if (p <= kMaxBlockedP) {
+      residual_sums(weight, k, need_m3);
+    } else {
+      q = yppy = sw3r2_ = 0.0;
+      c_.setZero(p_);
+      for (std::size_t i = 0; i < k; ++i) {
+        const double w = weight(i);
+        const double* xi = &x_.values[i * p];
+        double fitted = 0.0;
         for (std::size_t c = 0; c < p; ++c)
-          c_[static_cast<Eigen::Index>(c)] += w2r * xi[c];
+          fitted += xi[c] * beta[static_cast<Eigen::Index>(c)];
+        const double r = y_[i] - fitted;
+        const double wr = w * r;
+        q += wr * r;
+        yppy += wr * wr;
+        if (need_m3) {
+          sw3r2_ += wr * wr * w;
+          const double w2r = wr * w;
+          for (std::size_t c = 0; c < p; ++c)
+            c_[static_cast<Eigen::Index>(c)] += w2r * xi[c];
+        }
       }
     }
     if (detail == Detail::q) return true;
@@ -180,50 +187,121 @@ class Evaluator {
     if (need_m3) {
       const Matrix am2 = a * m2;
       trace_pp = sw2 - 2.0 * trace_product(a, m3_) + trace_product(am2, am2.transpose());
-      ypppy = sw3r2 - c_.dot(a * c_);
+      ypppy = sw3r2_ - c_.dot(a * c_);
     }
     return true;
   }
 
   // Accumulates sum w, sum w^2, X'Wy and the upper triangles of X'W^jX, j = 1..L, for P columns.
+  // With k >= kBlockedMin the sums are taken in fixed blocks of studies, on threads_ threads, and
+  // the block partials added in block order (as the intercept-only sums, sums.hpp): the same bits
+  // for any thread count; below it one block, the plain loop in study order.
   template <std::size_t P, int L, class Weight>
   void crossproducts(Weight weight, std::size_t k) {
     constexpr std::size_t kPacked = P * (P + 1) / 2;
-    std::array<double, P> xwy{};
-    std::array<std::array<double, kPacked>, L> m{};
-    double s1 = 0.0, s2 = 0.0;
+    struct Partial {
+      double s1 = 0.0, s2 = 0.0;
+      std::array<double, P> xwy{};
+      std::array<std::array<double, kPacked>, L> m{};
+    };
     const double* x = x_.values.data();
-    for (std::size_t i = 0; i < k; ++i) {
-      const double w = weight(i);
-      const double* xi = x + i * P;
-      s1 += w;
-      s2 += w * w;
-      double wl = w;
-      for (int l = 0; l < L; ++l) {
-        std::size_t at = 0;
-        for (std::size_t c = 0; c < P; ++c) {
-          const double wx = wl * xi[c];
-          if (l == 0) xwy[c] += wx * y_[i];
-          for (std::size_t b = c; b < P; ++b)
-            m[static_cast<std::size_t>(l)][at++] += wx * xi[b];
+    auto compute = [&](std::size_t begin, std::size_t end) {
+      Partial part;
+      for (std::size_t i = begin; i < end; ++i) {
+        const double w = weight(i);
+        const double* xi = x + i * P;
+        part.s1 += w;
+        part.s2 += w * w;
+        double wl = w;
+        for (int l = 0; l < L; ++l) {
+          std::size_t at = 0;
+          for (std::size_t c = 0; c < P; ++c) {
+            const double wx = wl * xi[c];
+            if (l == 0) part.xwy[c] += wx * y_[i];
+            for (std::size_t b = c; b < P; ++b)
+              part.m[static_cast<std::size_t>(l)][at++] += wx * xi[b];
+          }
+          wl *= w;
         }
-        wl *= w;
       }
-    }
-    sw = s1;
-    sw2 = s2;
+      return part;
+    };
+    Partial total;
+    auto combine = [&total](const Partial& part) {
+      total.s1 += part.s1;
+      total.s2 += part.s2;
+      for (std::size_t c = 0; c < P; ++c)
+        total.xwy[c] += part.xwy[c];
+      for (std::size_t l = 0; l < static_cast<std::size_t>(L); ++l) {
+        for (std::size_t j = 0; j < kPacked; ++j)
+          total.m[l][j] += part.m[l][j];
+      }
+    };
+    detail::reduce_blocks<Partial>(k, detail::block_size(k), threads_, compute, combine);
+    sw = total.s1;
+    sw2 = total.s2;
     Matrix* targets[3] = {&m1_, &m2, &m3_};
     for (int l = 0; l < L; ++l) {
       std::size_t at = 0;
       for (std::size_t c = 0; c < P; ++c) {
         for (std::size_t b = c; b < P; ++b) {
           (*targets[l])(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(b)) =
-              m[static_cast<std::size_t>(l)][at++];
+              total.m[static_cast<std::size_t>(l)][at++];
         }
       }
     }
     for (std::size_t c = 0; c < P; ++c)
-      xwy_[static_cast<Eigen::Index>(c)] = xwy[c];
+      xwy_[static_cast<Eigen::Index>(c)] = total.xwy[c];
+  }
+
+  // The residual sums of the second pass (q, y'PPy, sum w^3 r^2 and X'W^2 r), in blocks as
+  // crossproducts, for designs of up to kMaxBlockedP columns.
+  template <class Weight>
+  void residual_sums(Weight weight, std::size_t k, bool need_m3) {
+    struct Partial {
+      double q = 0.0, yppy = 0.0, sw3r2 = 0.0;
+      std::array<double, kMaxBlockedP> c{};
+    };
+    const std::size_t p = x_.p;
+    std::array<double, kMaxBlockedP> b{};
+    for (std::size_t c = 0; c < p; ++c)
+      b[c] = beta[static_cast<Eigen::Index>(c)];
+    auto compute = [&](std::size_t begin, std::size_t end) {
+      Partial part;
+      for (std::size_t i = begin; i < end; ++i) {
+        const double w = weight(i);
+        const double* xi = &x_.values[i * p];
+        double fitted = 0.0;
+        for (std::size_t c = 0; c < p; ++c)
+          fitted += xi[c] * b[c];
+        const double r = y_[i] - fitted;
+        const double wr = w * r;
+        part.q += wr * r;
+        part.yppy += wr * wr;
+        if (need_m3) {
+          part.sw3r2 += wr * wr * w;
+          const double w2r = wr * w;
+          for (std::size_t c = 0; c < p; ++c)
+            part.c[c] += w2r * xi[c];
+        }
+      }
+      return part;
+    };
+    Partial total;
+    auto combine = [&total, p](const Partial& part) {
+      total.q += part.q;
+      total.yppy += part.yppy;
+      total.sw3r2 += part.sw3r2;
+      for (std::size_t c = 0; c < p; ++c)
+        total.c[c] += part.c[c];
+    };
+    detail::reduce_blocks<Partial>(k, detail::block_size(k), threads_, compute, combine);
+    q = total.q;
+    yppy = total.yppy;
+    sw3r2_ = total.sw3r2;
+    c_.resize(p_);
+    for (std::size_t c = 0; c < p; ++c)
+      c_[static_cast<Eigen::Index>(c)] = total.c[c];
   }
 
   // The same for any number of columns.
@@ -250,9 +328,14 @@ class Evaluator {
     }
   }
 
+  // Designs up to this many columns have their residual sums blocked (fixed-size partials).
+  static constexpr std::size_t kMaxBlockedP = 16;
+
   std::span<const double> y_, v_;
   DesignView x_;
   Eigen::Index p_;
+  unsigned threads_;
+  double sw3r2_ = 0.0;  // sum w^3 r^2
   Matrix m1_, m3_;
   Vector xwy_, c_;
   Eigen::LLT<Matrix> llt_;
@@ -550,8 +633,8 @@ detail::Tau2Estimate estimate_tau2(Evaluator& ev, std::span<const double> y,
 namespace detail {
 
 QRoot solve_generalized_q(std::span<const double> y, std::span<const double> v, DesignView x,
-                          double target, double tolerance, int max_iterations) {
-  Evaluator ev(y, v, x);
+                          double target, double tolerance, int max_iterations, unsigned threads) {
+  Evaluator ev(y, v, x, threads);
   return solve_q(ev, target, tolerance, max_iterations, variance_scale(v));
 }
 
@@ -580,7 +663,7 @@ MetaRegFit fit_metareg(std::span<const double> yi, std::span<const double> vi, D
   const auto k = static_cast<double>(f.k);
   const auto p = static_cast<double>(f.p);
   const double kp = k - p;
-  Evaluator ev(yi, vi, x);
+  Evaluator ev(yi, vi, x, options.threads);
 
   f.tau2 = 0.0;
   f.tau2_se = kNaN;
@@ -728,10 +811,12 @@ std::optional<HeterogeneityCI> confint_tau2(std::span<const double> yi, std::spa
   const double q_upper = stats::chisq_quantile(1.0 - alpha / 2.0, df);
   const double q_lower = stats::chisq_quantile(alpha / 2.0, df);
   const FitOptions tol_options;
+  // Every core for the sums of a very large meta-regression; the bounds do not depend on it.
+  constexpr unsigned kAllCores = 0;
   const auto lb = detail::solve_generalized_q(yi, vi, x, q_upper, tol_options.tau2_tolerance,
-                                              tol_options.max_iterations);
+                                              tol_options.max_iterations, kAllCores);
   const auto ub = detail::solve_generalized_q(yi, vi, x, q_lower, tol_options.tau2_tolerance,
-                                              tol_options.max_iterations);
+                                              tol_options.max_iterations, kAllCores);
   if (std::isnan(lb.tau2) || std::isnan(ub.tau2)) return std::nullopt;
   HeterogeneityCI ci;
   ci.tau2_lb = lb.tau2;

@@ -15,7 +15,9 @@ namespace evident::detail {
 // y'P(t)y <= RSS_ols / t (the weighted residual sum of squares at the least squares fit is below
 // that of any other fit, the unweighted one included), which always holds. termination
 // `max_iterations` with tau2 = NaN if X'WX is singular.
+// `threads` as FitOptions::threads.
 QRoot solve_generalized_q(std::span<const double> y, std::span<const double> v, DesignView x,
-                          double target, double tolerance, int max_iterations);
+                          double target, double tolerance, int max_iterations,
+                          unsigned threads = 1);
 
 }  // namespace evident::detail

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "evident/fit.hpp"
+#include "evident/metareg.hpp"
 #include "model/sums.hpp"
 #include "stats/parallel.hpp"
 
@@ -114,6 +115,44 @@ TEST(LargeKTest, SameBitsForAnyThreadCount) {
     expect_accurate(d, one);
     if (m != Method::FE) {  // SJ is biased upwards (Sidik & Jonkman 2007): 0.114 here
       EXPECT_NEAR(one.tau2, 0.1, 0.02);
+    }
+  }
+}
+
+TEST(LargeKTest, MetaRegressionSameBitsForAnyThreadCount) {
+  // Two numeric moderators (p = 3) and one with six columns' worth of design (p = 6, the largest
+  // unrolled size): the cross-products and residual sums in blocks, on 1, 2 and 4 threads.
+  const Data d = simulate(200'000, 77);
+  std::mt19937_64 engine(78);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (std::size_t p : {std::size_t{3}, std::size_t{6}}) {
+    std::vector<double> x(d.yi.size() * p);
+    for (std::size_t i = 0; i < d.yi.size(); ++i) {
+      x[i * p] = 1.0;
+      for (std::size_t j = 1; j < p; ++j)
+        x[i * p + j] = unit(engine);
+    }
+    const evident::DesignView design{x, p};
+    for (Method method : {Method::REML, Method::DL, Method::PM}) {
+      evident::FitOptions options;
+      options.method = method;
+      options.threads = 1;
+      const evident::MetaRegFit one = evident::fit_metareg(d.yi, d.vi, design, options);
+      ASSERT_EQ(one.status, evident::RegressionStatus::ok);
+      for (unsigned threads : {2u, 4u}) {
+        options.threads = threads;
+        const evident::MetaRegFit other = evident::fit_metareg(d.yi, d.vi, design, options);
+        SCOPED_TRACE(testing::Message() << "p = " << p << ", threads = " << threads);
+        EXPECT_EQ(bits(one.tau2), bits(other.tau2));
+        EXPECT_EQ(bits(one.tau2_se), bits(other.tau2_se));
+        EXPECT_EQ(bits(one.QE), bits(other.QE));
+        EXPECT_EQ(bits(one.QM), bits(other.QM));
+        EXPECT_EQ(one.iterations, other.iterations);
+        for (std::size_t j = 0; j < p; ++j) {
+          EXPECT_EQ(bits(one.beta[j]), bits(other.beta[j])) << j;
+          EXPECT_EQ(bits(one.se[j]), bits(other.se[j])) << j;
+        }
+      }
     }
   }
 }
