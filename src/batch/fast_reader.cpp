@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -22,25 +20,6 @@ namespace {
 // Pieces smaller than this are not worth a thread (smaller chunks, as tests use, get smaller
 // pieces, so that cutting into pieces is exercised on small inputs too).
 constexpr std::size_t kMinPiece = std::size_t{1} << 15;
-
-// A cell as parse_number reads it, with its most common case, a plain decimal number, read
-// straight: the same from_chars call gives the same value; anything else (spaces, NA, a '+', out
-// of range) goes through parse_number and all its rules.
-inline CellValue read_cell(std::string_view text) {
-  if (!text.empty()) {
-    const auto digit = [](char ch) { return ch >= '0' && ch <= '9'; };
-    const char first = text.front(), last = text.back();
-    if ((digit(first) || first == '-' || first == '.') && (digit(last) || last == '.')) {
-      double value = 0.0;
-      const char* end = text.data() + text.size();
-      const auto r = std::from_chars(text.data(), end, value, std::chars_format::general);
-      if (r.ec == std::errc{} && r.ptr == end && std::isfinite(value)) {
-        return {CellKind::number, value};
-      }
-    }
-  }
-  return parse_number(text);
-}
 
 // Adds one record to its piece, from its fields (shared by both ways of splitting records).
 void add_record(Piece& p, const FastLayout& layout, std::size_t line, std::size_t fields,
@@ -233,8 +212,8 @@ std::string reappearing_id_message(std::string_view id, std::size_t first, std::
 FastValue read_fast_values(std::string_view y_text, std::string_view v_text, double& y, double& v,
                            ProblemList* problems, const std::string& source, std::size_t line,
                            std::size_t yi_column, std::size_t vi_column) {
-  const CellValue yc = read_cell(y_text);
-  const CellValue vc = read_cell(v_text);
+  const CellValue yc = parse_number(y_text);
+  const CellValue vc = parse_number(v_text);
   bool problem = false;
   auto add = [&](std::size_t column, std::string message) {
     problem = true;

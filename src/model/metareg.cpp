@@ -163,23 +163,7 @@ class Evaluator {
     } else {
       q = yppy = sw3r2_ = 0.0;
       c_.setZero(p_);
-      for (std::size_t i = 0; i < k; ++i) {
-        const double w = weight(i);
-        const double* xi = &x_.values[i * p];
-        double fitted = 0.0;
-        for (std::size_t c = 0; c < p; ++c)
-          fitted += xi[c] * beta[static_cast<Eigen::Index>(c)];
-        const double r = y_[i] - fitted;
-        const double wr = w * r;
-        q += wr * r;
-        yppy += wr * wr;
-        if (need_m3) {
-          sw3r2_ += wr * wr * w;
-          const double w2r = wr * w;
-          for (std::size_t c = 0; c < p; ++c)
-            c_[static_cast<Eigen::Index>(c)] += w2r * xi[c];
-        }
-      }
+      add_residuals(weight, 0, k, need_m3, q, yppy, sw3r2_, c_.data());
     }
     if (detail == Detail::q) return true;
     a = llt_.solve(Matrix::Identity(p_, p_));
@@ -263,28 +247,9 @@ class Evaluator {
       std::array<double, kMaxBlockedP> c{};
     };
     const std::size_t p = x_.p;
-    std::array<double, kMaxBlockedP> b{};
-    for (std::size_t c = 0; c < p; ++c)
-      b[c] = beta[static_cast<Eigen::Index>(c)];
     auto compute = [&](std::size_t begin, std::size_t end) {
       Partial part;
-      for (std::size_t i = begin; i < end; ++i) {
-        const double w = weight(i);
-        const double* xi = &x_.values[i * p];
-        double fitted = 0.0;
-        for (std::size_t c = 0; c < p; ++c)
-          fitted += xi[c] * b[c];
-        const double r = y_[i] - fitted;
-        const double wr = w * r;
-        part.q += wr * r;
-        part.yppy += wr * wr;
-        if (need_m3) {
-          part.sw3r2 += wr * wr * w;
-          const double w2r = wr * w;
-          for (std::size_t c = 0; c < p; ++c)
-            part.c[c] += w2r * xi[c];
-        }
-      }
+      add_residuals(weight, begin, end, need_m3, part.q, part.yppy, part.sw3r2, part.c.data());
       return part;
     };
     Partial total;
@@ -302,6 +267,32 @@ class Evaluator {
     c_.resize(p_);
     for (std::size_t c = 0; c < p; ++c)
       c_[static_cast<Eigen::Index>(c)] = total.c[c];
+  }
+
+  // Adds the residual sums of studies [begin, end) at the current beta: q += sum w r^2,
+  // yppy += sum w^2 r^2 and, with need_m3, sw3r2 += sum w^3 r^2 and c += X'W^2 r (p values).
+  template <class Weight>
+  void add_residuals(Weight weight, std::size_t begin, std::size_t end, bool need_m3, double& q_sum,
+                     double& yppy_sum, double& sw3r2, double* c_sum) const {
+    const std::size_t p = x_.p;
+    const double* b = beta.data();
+    for (std::size_t i = begin; i < end; ++i) {
+      const double w = weight(i);
+      const double* xi = &x_.values[i * p];
+      double fitted = 0.0;
+      for (std::size_t c = 0; c < p; ++c)
+        fitted += xi[c] * b[c];
+      const double r = y_[i] - fitted;
+      const double wr = w * r;
+      q_sum += wr * r;
+      yppy_sum += wr * wr;
+      if (need_m3) {
+        sw3r2 += wr * wr * w;
+        const double w2r = wr * w;
+        for (std::size_t c = 0; c < p; ++c)
+          c_sum[c] += w2r * xi[c];
+      }
+    }
   }
 
   // The same for any number of columns.
