@@ -66,35 +66,135 @@ std::array<WeightedSums, 4> score_sums4_blocked(std::span<const double> y,
 // Either way each weight is the same division, so the sums are the same to the last bit.
 inline constexpr std::size_t kKeptWeights = 64;
 
+// The passes over studies [begin, end) from which the sums are made: the one-loop sums below run
+// them over all studies, the blocked sums of sums.cpp over each block, so both perform the same
+// operations in the same order. `kept`, when not null, receives the weights of the first pass
+// (indexed from `begin`) and gives them back to the second.
+struct WeightPartial {  // first pass of weighted_sums
+  double sw = 0.0, sw2 = 0.0, sw3 = 0.0, swy = 0.0;
+};
+struct ResidualPartial {  // second pass of weighted_sums
+  double q = 0.0, sw2r2 = 0.0, sw3r2 = 0.0, sw2r = 0.0;
+};
+struct ScorePartial {  // first pass of score_sums
+  double sw = 0.0, sw2 = 0.0, swy = 0.0;
+};
+struct ScorePartial4 {  // first pass of score_sums4, four values of tau2
+  double sw[4] = {}, sw2[4] = {}, swy[4] = {};
+};
+struct ResidualPartial4 {  // second pass of score_sums4
+  double sw2r2[4] = {};
+};
+
+inline WeightPartial weight_pass(std::span<const double> y, std::span<const double> v, double tau2,
+                                 std::size_t begin, std::size_t end, double* kept) {
+  WeightPartial p;
+  for (std::size_t i = begin; i < end; ++i) {
+    const double w = 1.0 / (v[i] + tau2);
+    if (kept != nullptr) kept[i - begin] = w;
+    const double w2 = w * w;
+    p.sw += w;
+    p.sw2 += w2;
+    p.sw3 += w2 * w;
+    p.swy += w * y[i];
+  }
+  return p;
+}
+
+inline ResidualPartial residual_pass(std::span<const double> y, std::span<const double> v,
+                                     double tau2, double mu, std::size_t begin, std::size_t end,
+                                     const double* kept) {
+  ResidualPartial p;
+  for (std::size_t i = begin; i < end; ++i) {
+    const double w = kept != nullptr ? kept[i - begin] : 1.0 / (v[i] + tau2);
+    const double r = y[i] - mu;
+    const double wr = w * r;
+    p.q += wr * r;
+    p.sw2r2 += wr * wr;
+    p.sw3r2 += wr * wr * w;
+    p.sw2r += wr * w;
+  }
+  return p;
+}
+
+inline ScorePartial score_pass(std::span<const double> y, std::span<const double> v, double tau2,
+                               std::size_t begin, std::size_t end, double* kept) {
+  ScorePartial p;
+  for (std::size_t i = begin; i < end; ++i) {
+    const double w = 1.0 / (v[i] + tau2);
+    if (kept != nullptr) kept[i - begin] = w;
+    p.sw += w;
+    p.sw2 += w * w;
+    p.swy += w * y[i];
+  }
+  return p;
+}
+
+inline double score_residual_pass(std::span<const double> y, std::span<const double> v, double tau2,
+                                  double mu, std::size_t begin, std::size_t end,
+                                  const double* kept) {
+  double sw2r2 = 0.0;
+  for (std::size_t i = begin; i < end; ++i) {
+    const double w = kept != nullptr ? kept[i - begin] : 1.0 / (v[i] + tau2);
+    const double wr = w * (y[i] - mu);
+    sw2r2 += wr * wr;
+  }
+  return sw2r2;
+}
+
+// Four sets of sums, one per value of tau2: each set is otherwise bound by the latency of its
+// own additions; four independent sets overlap (and vectorise). Every lane performs the
+// operations of score_pass in the same order.
+inline ScorePartial4 score_pass4(std::span<const double> y, std::span<const double> v,
+                                 const double (&tau2)[4], std::size_t begin, std::size_t end,
+                                 double (*kept)[4]) {
+  ScorePartial4 p;
+  for (std::size_t i = begin; i < end; ++i) {
+    for (std::size_t l = 0; l < 4; ++l) {
+      const double w = 1.0 / (v[i] + tau2[l]);
+      if (kept != nullptr) kept[i - begin][l] = w;
+      p.sw[l] += w;
+      p.sw2[l] += w * w;
+      p.swy[l] += w * y[i];
+    }
+  }
+  return p;
+}
+
+inline ResidualPartial4 score_residual_pass4(std::span<const double> y, std::span<const double> v,
+                                             const double (&tau2)[4], const double (&mu)[4],
+                                             std::size_t begin, std::size_t end,
+                                             const double (*kept)[4]) {
+  ResidualPartial4 p;
+  for (std::size_t i = begin; i < end; ++i) {
+    for (std::size_t l = 0; l < 4; ++l) {
+      const double w = kept != nullptr ? kept[i - begin][l] : 1.0 / (v[i] + tau2[l]);
+      const double wr = w * (y[i] - mu[l]);
+      p.sw2r2[l] += wr * wr;
+    }
+  }
+  return p;
+}
+
 // Two passes: the weighted mean first, then sums of residuals (more accurate than expanding
 // sum w (y - mu)^2 into sum w y^2 - mu^2 sum w). `threads` serves k >= kBlockedMin only.
 inline WeightedSums weighted_sums(std::span<const double> y, std::span<const double> v, double tau2,
                                   unsigned threads) {
   assert(y.size() == v.size() && !y.empty());
   if (y.size() >= kBlockedMin) return weighted_sums_blocked(y, v, tau2, threads);
+  double weights[kKeptWeights];
+  double* kept = y.size() <= kKeptWeights ? weights : nullptr;
+  const WeightPartial a = weight_pass(y, v, tau2, 0, y.size(), kept);
   WeightedSums s;
-  double swy = 0.0;
-  double kept[kKeptWeights];
-  const bool keep = y.size() <= kKeptWeights;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    const double w = 1.0 / (v[i] + tau2);
-    if (keep) kept[i] = w;
-    const double w2 = w * w;
-    s.sw += w;
-    s.sw2 += w2;
-    s.sw3 += w2 * w;
-    swy += w * y[i];
-  }
-  s.mu = swy / s.sw;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    const double w = keep ? kept[i] : 1.0 / (v[i] + tau2);
-    const double r = y[i] - s.mu;
-    const double wr = w * r;
-    s.q += wr * r;
-    s.sw2r2 += wr * wr;
-    s.sw3r2 += wr * wr * w;
-    s.sw2r += wr * w;
-  }
+  s.sw = a.sw;
+  s.sw2 = a.sw2;
+  s.sw3 = a.sw3;
+  s.mu = a.swy / a.sw;
+  const ResidualPartial b = residual_pass(y, v, tau2, s.mu, 0, y.size(), kept);
+  s.q = b.q;
+  s.sw2r2 = b.sw2r2;
+  s.sw3r2 = b.sw3r2;
+  s.sw2r = b.sw2r;
   return s;
 }
 
@@ -105,29 +205,18 @@ inline WeightedSums score_sums(std::span<const double> y, std::span<const double
                                unsigned threads) {
   assert(y.size() == v.size() && !y.empty());
   if (y.size() >= kBlockedMin) return score_sums_blocked(y, v, tau2, threads);
+  double weights[kKeptWeights];
+  double* kept = y.size() <= kKeptWeights ? weights : nullptr;
+  const ScorePartial a = score_pass(y, v, tau2, 0, y.size(), kept);
   WeightedSums s;
-  double swy = 0.0;
-  double kept[kKeptWeights];
-  const bool keep = y.size() <= kKeptWeights;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    const double w = 1.0 / (v[i] + tau2);
-    if (keep) kept[i] = w;
-    s.sw += w;
-    s.sw2 += w * w;
-    swy += w * y[i];
-  }
-  s.mu = swy / s.sw;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    const double w = keep ? kept[i] : 1.0 / (v[i] + tau2);
-    const double wr = w * (y[i] - s.mu);
-    s.sw2r2 += wr * wr;
-  }
+  s.sw = a.sw;
+  s.sw2 = a.sw2;
+  s.mu = a.swy / a.sw;
+  s.sw2r2 = score_residual_pass(y, v, tau2, s.mu, 0, y.size(), kept);
   return s;
 }
 
-// score_sums at four values of tau2 in one pass over the studies. Each set of sums is otherwise
-// bound by the latency of its own additions; four independent sets overlap (and vectorise). Every
-// lane performs the operations of score_sums in the same order, so each result is bitwise the one
+// score_sums at four values of tau2 in one pass over the studies; each result is bitwise the one
 // score_sums gives.
 inline void score_sums4(std::span<const double> y, std::span<const double> v,
                         const double (&tau2)[4], WeightedSums (&out)[4], unsigned threads) {
@@ -138,33 +227,19 @@ inline void score_sums4(std::span<const double> y, std::span<const double> v,
       out[l] = blocked[l];
     return;
   }
-  double sw[4] = {}, sw2[4] = {}, swy[4] = {}, sw2r2[4] = {}, mu[4];
-  double kept[kKeptWeights][4];
-  const bool keep = y.size() <= kKeptWeights;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    for (std::size_t l = 0; l < 4; ++l) {
-      const double w = 1.0 / (v[i] + tau2[l]);
-      if (keep) kept[i][l] = w;
-      sw[l] += w;
-      sw2[l] += w * w;
-      swy[l] += w * y[i];
-    }
-  }
+  double weights[kKeptWeights][4];
+  double(*kept)[4] = y.size() <= kKeptWeights ? weights : nullptr;
+  const ScorePartial4 a = score_pass4(y, v, tau2, 0, y.size(), kept);
+  double mu[4];
   for (std::size_t l = 0; l < 4; ++l)
-    mu[l] = swy[l] / sw[l];
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    for (std::size_t l = 0; l < 4; ++l) {
-      const double w = keep ? kept[i][l] : 1.0 / (v[i] + tau2[l]);
-      const double wr = w * (y[i] - mu[l]);
-      sw2r2[l] += wr * wr;
-    }
-  }
+    mu[l] = a.swy[l] / a.sw[l];
+  const ResidualPartial4 b = score_residual_pass4(y, v, tau2, mu, 0, y.size(), kept);
   for (std::size_t l = 0; l < 4; ++l) {
     out[l] = WeightedSums{};
-    out[l].sw = sw[l];
-    out[l].sw2 = sw2[l];
+    out[l].sw = a.sw[l];
+    out[l].sw2 = a.sw2[l];
     out[l].mu = mu[l];
-    out[l].sw2r2 = sw2r2[l];
+    out[l].sw2r2 = b.sw2r2[l];
   }
 }
 

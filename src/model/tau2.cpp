@@ -19,35 +19,31 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Every O(k) sum in this file runs through reduce_blocks with block_size(k): one plain loop below
 // kBlockedMin, the fixed blocks of sums.hpp from there on, so the same bits for any thread count.
 
-// Sum of y.
-inline double sum(std::span<const double> y, unsigned threads) {
+// sum over i < k of term(i), in that order within each block.
+template <typename Term>
+double sum_terms(std::size_t k, unsigned threads, Term term) {
   double total = 0.0;
   reduce_blocks<double>(
-      y.size(), block_size(y.size()), threads,
+      k, block_size(k), threads,
       [&](std::size_t begin, std::size_t end) {
         double s = 0.0;
         for (std::size_t i = begin; i < end; ++i)
-          s += y[i];
+          s += term(i);
         return s;
       },
       [&](double s) { total += s; });
   return total;
 }
 
+// Sum of y.
+double sum(std::span<const double> y, unsigned threads) {
+  return sum_terms(y.size(), threads, [&](std::size_t i) { return y[i]; });
+}
+
 // Sum of squared deviations from the unweighted mean.
 double sum_sq_dev(std::span<const double> y, unsigned threads) {
   const double mean = sum(y, threads) / static_cast<double>(y.size());
-  double ss = 0.0;
-  reduce_blocks<double>(
-      y.size(), block_size(y.size()), threads,
-      [&](std::size_t begin, std::size_t end) {
-        double s = 0.0;
-        for (std::size_t i = begin; i < end; ++i)
-          s += (y[i] - mean) * (y[i] - mean);
-        return s;
-      },
-      [&](double s) { ss += s; });
-  return ss;
+  return sum_terms(y.size(), threads, [&](std::size_t i) { return (y[i] - mean) * (y[i] - mean); });
 }
 
 // Truncates a method-of-moments estimate at zero, as every estimator in metafor does.
@@ -251,16 +247,8 @@ Tau2Estimate tau2_likelihood(std::span<const double> y, std::span<const double> 
   auto score = [&](double t) { return score_of(score_sums(y, v, t, threads)); };
   // Log-likelihood up to a constant, to compare candidate maxima.
   auto loglik = [&](double t) {
-    double slog = 0.0;
-    reduce_blocks<double>(
-        v.size(), block_size(v.size()), threads,
-        [&](std::size_t begin, std::size_t end) {
-          double p = 0.0;
-          for (std::size_t i = begin; i < end; ++i)
-            p += std::log(v[i] + t);
-          return p;
-        },
-        [&](double p) { slog += p; });
+    const double slog =
+        sum_terms(v.size(), threads, [&](std::size_t i) { return std::log(v[i] + t); });
     const WeightedSums s = weighted_sums(y, v, t, threads);
     return -0.5 * (slog + s.q + (kRestricted ? std::log(s.sw) : 0.0));
   };
