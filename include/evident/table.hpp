@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,9 @@ namespace evident {
 
 /// A rectangular table of text cells with a header, as read from a file. Cells are kept as text
 /// so that each consumer decides what a cell must be (a number, a label) and can report a problem
-/// with the exact place it came from. Storage is column-major, since analyses read whole columns.
+/// with the exact place it came from. Storage is column-major, since analyses read whole columns:
+/// each column's cells are packed end to end in one buffer with their end offsets, so a table of
+/// ten million rows costs its text and one offset per cell, not a heap string per cell.
 class StudyTable {
  public:
   StudyTable() = default;
@@ -23,7 +26,11 @@ class StudyTable {
 
   /// Appends a row. `cells.size()` must equal columns(); `line` is the 1-based line where the
   /// row starts in the source (a quoted field may span several lines).
-  void add_row(std::vector<std::string> cells, std::size_t line);
+  void add_row(std::span<const std::string_view> cells, std::size_t line);
+  void add_row(const std::vector<std::string>& cells, std::size_t line);
+  /// Room for `rows` rows in all, each column's text in proportion to its rows so far (a hint
+  /// that saves copies as a large table grows; more rows may still be added).
+  void reserve(std::size_t rows);
 
   [[nodiscard]] const std::string& source() const noexcept { return source_; }
   [[nodiscard]] std::size_t rows() const noexcept { return lines_.size(); }
@@ -33,8 +40,11 @@ class StudyTable {
   /// Index of the column with this exact name, if present.
   [[nodiscard]] std::optional<std::size_t> find_column(std::string_view name) const noexcept;
 
-  [[nodiscard]] const std::string& cell(std::size_t row, std::size_t column) const {
-    return cells_[column][row];
+  /// The text of a cell; valid while the table lives and no row is added.
+  [[nodiscard]] std::string_view cell(std::size_t row, std::size_t column) const {
+    const Column& c = columns_[column];
+    const std::size_t begin = row == 0 ? 0 : c.ends[row - 1];
+    return std::string_view(c.text).substr(begin, c.ends[row] - begin);
   }
   /// 1-based source line of a row.
   [[nodiscard]] std::size_t line(std::size_t row) const { return lines_[row]; }
@@ -46,7 +56,11 @@ class StudyTable {
  private:
   std::string source_;
   std::vector<std::string> names_;
-  std::vector<std::vector<std::string>> cells_;  // cells_[column][row]
+  struct Column {
+    std::string text;               // the cells' text, end to end
+    std::vector<std::size_t> ends;  // ends[row]: one past the row's last character in text
+  };
+  std::vector<Column> columns_;
   std::vector<std::size_t> lines_;
 };
 
@@ -61,6 +75,9 @@ struct CellValue {
   CellKind kind = CellKind::missing;
   double value = 0.0;
 };
+
+/// The cell without the spaces and tabs around it (as cells are read: " 1.5 " is 1.5).
+[[nodiscard]] std::string_view trim_spaces(std::string_view text) noexcept;
 
 /// Parses one cell as a number. Leading and trailing spaces are ignored; `NA` and the empty string
 /// are missing; `NaN`, `Inf` and out-of-range values (1e999) are not numbers.

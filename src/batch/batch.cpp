@@ -91,13 +91,6 @@ struct Chunk {
   }
 };
 
-std::string trim(std::string_view s) {
-  const std::size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  const std::size_t e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 // Reads analyses from the stream into chunks of about `chunk_rows` rows.
 class GroupReader {
  public:
@@ -161,7 +154,7 @@ class GroupReader {
     ProblemList problems;
     std::unordered_set<std::string> seen;
     for (std::size_t c = 0; c < csv_.fields().size(); ++c) {
-      std::string name = trim(csv_.fields()[c]);
+      std::string name(trim_spaces(csv_.fields()[c]));
       if (name.empty()) {
         problems.add({source_, csv_.line(), c + 1}, "empty column name in the header row");
       } else if (!seen.insert(name).second) {

@@ -121,7 +121,7 @@ std::size_t RowReader::either(std::string_view a, std::string_view b) const {
 }
 
 std::optional<double> RowReader::number(std::size_t row, std::size_t column) {
-  const std::string& text = table_.cell(row, column);
+  const std::string_view text = table_.cell(row, column);
   const CellValue v = parse_number(text);
   switch (v.kind) {
     case CellKind::number:
@@ -138,7 +138,7 @@ std::optional<double> RowReader::number(std::size_t row, std::size_t column) {
 
 std::optional<double> RowReader::peek(std::size_t row, std::optional<std::size_t> column) {
   if (!column) return std::nullopt;
-  const std::string& text = table_.cell(row, *column);
+  const std::string_view text = table_.cell(row, *column);
   const CellValue v = parse_number(text);
   if (v.kind == CellKind::number) return v.value;
   if (v.kind == CellKind::not_number) {
@@ -167,8 +167,8 @@ void RowReader::problem(std::size_t row, std::size_t column, std::string message
 
 std::string RowReader::label(std::size_t row) const {
   if (study_column_) {
-    const std::string& text = table_.cell(row, *study_column_);
-    if (!text.empty()) return text;
+    const std::string_view text = table_.cell(row, *study_column_);
+    if (!text.empty()) return std::string(text);
   }
   return fmt::format("{}", row + 1);
 }
@@ -253,6 +253,12 @@ double default_add(Measure m) noexcept {
 EffectData compute_effects(const StudyTable& table, const EffectOptions& options) {
   EffectData out;
   out.measure = options.measure;
+  // One study per row at most: room for all of them up front, rather than copies as they grow.
+  out.yi.reserve(table.rows());
+  out.vi.reserve(table.rows());
+  out.ni.reserve(table.rows());
+  out.labels.reserve(table.rows());
+  out.lines.reserve(table.rows());
   switch (measure_shape(options.measure)) {
     case InputShape::generic:
       detail::generic(table, options, out);

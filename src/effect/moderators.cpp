@@ -19,20 +19,13 @@ namespace evident {
 
 namespace {
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (true) {
     const std::size_t at = s.find(sep, start);
-    parts.push_back(trim(s.substr(start, at == std::string_view::npos ? at : at - start)));
+    parts.push_back(
+        std::string(trim_spaces(s.substr(start, at == std::string_view::npos ? at : at - start))));
     if (at == std::string_view::npos) break;
     start = at + 1;
   }
@@ -53,8 +46,8 @@ VariableRef parse_variable(const std::string& text, const std::string& term) {
   constexpr std::string_view kFactor = "factor(";
   if (text.size() > kFactor.size() + 1 && text.compare(0, kFactor.size(), kFactor) == 0 &&
       text.back() == ')') {
-    v.column =
-        trim(std::string_view(text).substr(kFactor.size(), text.size() - kFactor.size() - 1));
+    v.column = std::string(trim_spaces(
+        std::string_view(text).substr(kFactor.size(), text.size() - kFactor.size() - 1)));
     v.forced_factor = true;
   }
   if (v.column.empty()) {
@@ -68,7 +61,7 @@ VariableRef parse_variable(const std::string& text, const std::string& term) {
 std::vector<std::vector<VariableRef>> expand_terms(const std::vector<std::string>& terms) {
   std::vector<std::vector<VariableRef>> out;
   for (const std::string& raw : terms) {
-    const std::string term = trim(raw);
+    const std::string term(trim_spaces(raw));
     if (term.empty()) throw InputError({"--mods", 0, 0}, "empty term in --mods");
     if (term.find('*') != std::string::npos) {
       std::vector<VariableRef> vars;
@@ -295,7 +288,7 @@ ModeratedData build_design(const StudyTable& table, EffectData data, const Moder
     std::vector<std::string> levels;
     std::unordered_set<std::string> seen;
     for (std::size_t r : kept_rows) {
-      std::string cell = trim(table.cell(r, var_column[v]));
+      std::string cell(trim_spaces(table.cell(r, var_column[v])));
       if (seen.insert(cell).second) levels.push_back(std::move(cell));
     }
     sort_levels(levels);
@@ -370,7 +363,7 @@ ModeratedData build_design(const StudyTable& table, EffectData data, const Moder
       double value = 1.0;
       for (const auto& [v, l] : columns[j].factors) {
         const ModeratorVariable& var = design.variables[v];
-        const std::string cell = trim(table.cell(kept_rows[i], var_column[v]));
+        const std::string cell(trim_spaces(table.cell(kept_rows[i], var_column[v])));
         value *= var.categorical ? (cell == var.levels[l] ? 1.0 : 0.0) : parse_number(cell).value;
       }
       x[i * p_all + j] = value;
@@ -412,7 +405,7 @@ std::vector<double> Design::row(const std::vector<std::pair<std::string, std::st
     bool found = false;
     for (std::size_t v = 0; v < variables.size(); ++v) {
       if (variables[v].column == name || variables[v].label == name) {
-        given[v] = trim(value);
+        given[v] = trim_spaces(value);
         found = true;
       }
     }

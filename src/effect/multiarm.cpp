@@ -14,13 +14,6 @@ namespace evident::detail {
 
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  const auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
 std::string describe(const std::array<double, 3>& arm, ArmKind kind) {
   switch (kind) {
     case ArmKind::counts:
@@ -71,8 +64,9 @@ std::vector<ArmPair> resolve_shared_controls(std::vector<ArmPair> pairs, ArmKind
   std::vector<std::vector<std::size_t>> groups;
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    const std::string key =
-        trial_column ? trim(table.cell(pairs[i].row, *trial_column)) : rows.label(pairs[i].row);
+    const std::string key = trial_column
+                                ? std::string(trim_spaces(table.cell(pairs[i].row, *trial_column)))
+                                : rows.label(pairs[i].row);
     if (key.empty()) continue;
     auto [it, inserted] = index.emplace(key, groups.size());
     if (inserted) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -15,11 +16,13 @@ namespace evident {
 
 namespace {
 
-// One record as parsed: its fields, and the line and column where each field starts.
+// One record as parsed: its fields, and the line where it starts. A field is a view of the input
+// text, or of `unquoted` when a quoted field had to be rewritten (doubled quotes, CRLF breaks).
 struct Record {
-  std::vector<std::string> fields;
-  std::size_t line = 0;  // line where the record starts
-  bool blank = false;    // an empty line: one empty unquoted field
+  std::vector<std::string_view> fields;
+  std::deque<std::string> unquoted;  // a deque: growing it keeps the views of earlier fields
+  std::size_t line = 0;              // line where the record starts
+  bool blank = false;                // an empty line: one empty unquoted field
 };
 
 // A hand-written RFC 4180 state machine: the format is small, and doing it here keeps exact
@@ -36,18 +39,17 @@ class CsvParser {
   bool next(Record& rec) {
     if (pos_ >= text_.size()) return false;
     rec.fields.clear();
+    rec.unquoted.clear();
     rec.line = line_;
     bool any_quoted = false;
     for (;;) {
       field_ = rec.fields.size() + 1;
-      std::string field;
       if (pos_ < text_.size() && text_[pos_] == '"') {
         any_quoted = true;
-        read_quoted(field);
+        rec.fields.push_back(read_quoted(rec.unquoted));
       } else {
-        read_plain(field);
+        rec.fields.push_back(read_plain());
       }
-      rec.fields.push_back(std::move(field));
       if (pos_ >= text_.size()) break;
       char ch = text_[pos_];
       if (ch == ',') {
@@ -69,7 +71,7 @@ class CsvParser {
     ++line_;
   }
 
-  void read_plain(std::string& field) {
+  std::string_view read_plain() {
     std::size_t start = pos_;
     while (pos_ < text_.size()) {
       pos_ = detail::skip_plain(text_.data(), pos_, text_.size());
@@ -83,17 +85,34 @@ class CsvParser {
       }
       ++pos_;
     }
-    field.assign(text_.substr(start, pos_ - start));
+    return text_.substr(start, pos_ - start);
   }
 
-  void read_quoted(std::string& field) {
+  std::string_view read_quoted(std::deque<std::string>& unquoted) {
+    // Most quoted fields are their text between the quotes: no doubled quote and no CR inside.
+    // Those are views of the input; the others are rewritten into `unquoted`.
+    std::size_t end = pos_ + 1, lines = 0;
+    for (; end < text_.size(); ++end) {
+      const char ch = text_[end];
+      if (ch == '"' || ch == '\r') break;
+      if (ch == '\n') ++lines;
+    }
+    if (end < text_.size() && text_[end] == '"' &&
+        (end + 1 >= text_.size() || text_[end + 1] != '"')) {
+      const std::string_view field = text_.substr(pos_ + 1, end - pos_ - 1);
+      pos_ = end + 1;
+      line_ += lines;
+      after_closing_quote();
+      return field;
+    }
+    std::string& field = unquoted.emplace_back();
     const std::size_t open_line = line_;
     ++pos_;  // opening quote
     for (;;) {
       if (pos_ >= text_.size()) {
         problems_.add({source_, open_line, field_},
                       "unterminated quoted field: the quote opened here is never closed");
-        return;
+        return field;
       }
       char ch = text_[pos_];
       if (ch == '"') {
@@ -118,6 +137,11 @@ class CsvParser {
       field += ch;
       ++pos_;
     }
+    after_closing_quote();
+    return field;
+  }
+
+  void after_closing_quote() {
     // Spaces may follow the closing quote; anything else is an error.
     while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t'))
       ++pos_;
@@ -132,18 +156,18 @@ class CsvParser {
 
   std::string_view text_;
   std::string source_;
+
+ public:
+  // Characters of the input read so far and in all: how far through the input the parser is.
+  [[nodiscard]] std::size_t position() const noexcept { return pos_; }
+  [[nodiscard]] std::size_t size() const noexcept { return text_.size(); }
+
+ private:
   ProblemList& problems_;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::size_t field_ = 1;  // 1-based number of the field being read: the "column" in messages
 };
-
-std::string trim(std::string s) {
-  std::size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  std::size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
 
 }  // namespace
 
@@ -189,7 +213,7 @@ StudyTable read_csv(std::istream& in, const std::string& source) {
   names.reserve(rec.fields.size());
   std::unordered_set<std::string> seen;
   for (std::size_t c = 0; c < rec.fields.size(); ++c) {
-    std::string name = trim(rec.fields[c]);
+    std::string name(trim_spaces(rec.fields[c]));
     if (name.empty()) {
       problems.add({source, rec.line, c + 1}, "empty column name in the header row");
     } else if (!seen.insert(name).second) {
@@ -200,7 +224,18 @@ StudyTable read_csv(std::istream& in, const std::string& source) {
   const std::size_t header_line = rec.line;
   StudyTable table(source, names);
 
+  // After the first rows, room for all of them as estimated from the share of the input they
+  // took: a table of millions of rows then grows without copying itself at every doubling.
+  constexpr std::size_t kSampleRows = 1024;
+  const std::size_t sample_start = parser.position();
+  bool reserved = false;
   while (parser.next(rec)) {
+    if (!reserved && table.rows() == kSampleRows) {
+      reserved = true;
+      const double share = static_cast<double>(parser.position() - sample_start) /
+                           static_cast<double>(parser.size() - sample_start);
+      table.reserve(static_cast<std::size_t>(1.02 * kSampleRows / share) + kSampleRows);
+    }
     if (rec.blank) continue;
     if (rec.fields.size() != names.size()) {
       if (rec.fields.size() < names.size()) {
@@ -216,7 +251,7 @@ StudyTable read_csv(std::istream& in, const std::string& source) {
       }
       continue;
     }
-    table.add_row(std::move(rec.fields), rec.line);
+    table.add_row(rec.fields, rec.line);
   }
   problems.throw_if_any();
   return table;

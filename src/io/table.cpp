@@ -10,13 +10,33 @@
 namespace evident {
 
 StudyTable::StudyTable(std::string source, std::vector<std::string> column_names)
-    : source_(std::move(source)), names_(std::move(column_names)), cells_(names_.size()) {}
+    : source_(std::move(source)), names_(std::move(column_names)), columns_(names_.size()) {}
 
-void StudyTable::add_row(std::vector<std::string> cells, std::size_t line) {
+void StudyTable::add_row(std::span<const std::string_view> cells, std::size_t line) {
   assert(cells.size() == names_.size());
-  for (std::size_t c = 0; c < cells.size(); ++c)
-    cells_[c].push_back(std::move(cells[c]));
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    Column& column = columns_[c];
+    column.text += cells[c];
+    column.ends.push_back(column.text.size());
+  }
   lines_.push_back(line);
+}
+
+void StudyTable::add_row(const std::vector<std::string>& cells, std::size_t line) {
+  std::vector<std::string_view> views(cells.begin(), cells.end());
+  add_row(std::span<const std::string_view>(views), line);
+}
+
+void StudyTable::reserve(std::size_t rows) {
+  const std::size_t now = lines_.size();
+  for (Column& column : columns_) {
+    if (now > 0) {
+      const double per_row = static_cast<double>(column.text.size()) / static_cast<double>(now);
+      column.text.reserve(static_cast<std::size_t>(per_row * static_cast<double>(rows)) + 64);
+    }
+    column.ends.reserve(rows);
+  }
+  lines_.reserve(rows);
 }
 
 std::optional<std::size_t> StudyTable::find_column(std::string_view name) const noexcept {
@@ -26,11 +46,14 @@ std::optional<std::size_t> StudyTable::find_column(std::string_view name) const 
   return std::nullopt;
 }
 
-namespace {
-bool is_space(char ch) {
-  return ch == ' ' || ch == '\t';
+std::string_view trim_spaces(std::string_view text) noexcept {
+  const auto is_space = [](char ch) { return ch == ' ' || ch == '\t'; };
+  while (!text.empty() && is_space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back()))
+    text.remove_suffix(1);
+  return text;
 }
-}  // namespace
 
 CellValue parse_number(std::string_view text) noexcept {
   // The common case first, a plain decimal number (no spaces, no sign other than '-'): read by
@@ -47,10 +70,7 @@ CellValue parse_number(std::string_view text) noexcept {
       }
     }
   }
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
+  text = trim_spaces(text);
   if (text.empty() || text == "NA") return {CellKind::missing, 0.0};
   if (text.front() == '+') {
     text.remove_prefix(1);  // from_chars rejects a leading '+'; a second sign is not allowed

@@ -218,12 +218,12 @@ StudyTable make_view(const StudyTable& file, const std::string& display, const O
   StudyTable view(file.source(), names);
   for (std::size_t r = 0; r < file.rows(); ++r) {
     if (!selection.keeps(file, r)) continue;
-    std::vector<std::string> cells;
+    std::vector<std::string_view> cells;
     cells.reserve(names.size());
     const std::string label = expand_label(o.label, file, r, o.label_where);
     for (long from : source) {
-      cells.push_back(from == kLabelColumn   ? label
-                      : from == kEmptyColumn ? std::string()
+      cells.push_back(from == kLabelColumn   ? std::string_view(label)
+                      : from == kEmptyColumn ? std::string_view()
                                              : file.cell(r, static_cast<std::size_t>(from)));
     }
     // Every needed value present (for "a|b", one of them)?
@@ -252,7 +252,7 @@ StudyTable make_view(const StudyTable& file, const std::string& display, const O
                           measure_type ? trim(file.cell(r, *measure_type)) : std::string()});
       continue;
     }
-    view.add_row(std::move(cells), file.line(r));
+    view.add_row(cells, file.line(r));
   }
   return view;
 }

@@ -2,19 +2,40 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 
 namespace evident::detail {
 
 std::string fixed(double x, int digits) {
-  if (std::isnan(x)) return "NA";
-  // Avoid printing "-0.0000" for tiny negatives.
-  std::string s = fmt::format("{:.{}f}", x, digits);
-  if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+  std::string s;
+  append_fixed(s, x, digits);
   return s;
+}
+
+void append_fixed(std::string& out, double x, int digits) {
+  if (std::isnan(x)) {
+    out += "NA";
+    return;
+  }
+  // The correctly rounded decimal digits (std::to_chars as fmt's "{:.{}f}" writes them), into a
+  // buffer long enough for any finite double with up to 40 decimals.
+  char text[400];
+  const auto r = std::to_chars(text, text + sizeof text, x, std::chars_format::fixed, digits);
+  if (r.ec != std::errc{}) {
+    out += fmt::format("{:.{}f}", x, digits);  // infinities, or more decimals than the buffer
+    return;
+  }
+  const char* begin = text;
+  const char* end = r.ptr;
+  // Avoid printing "-0.0000" for tiny negatives.
+  if (*begin == '-' && std::all_of(begin + 1, end, [](char ch) { return ch == '0' || ch == '.'; }))
+    ++begin;
+  out.append(begin, end);
 }
 
 std::string pvalue(double p) {

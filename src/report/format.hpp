@@ -8,6 +8,8 @@ namespace evident::detail {
 
 // Fixed-point with `digits` decimals; "NA" for NaN (as R prints it).
 std::string fixed(double x, int digits);
+// The same text appended to `out` (for long tables: no string per number).
+void append_fixed(std::string& out, double x, int digits);
 // A p-value as metafor prints it: "<.0001" below 1e-4, else 4 decimals.
 std::string pvalue(double p);
 // The shortest text that reads back as the same double (for CSV).

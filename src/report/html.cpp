@@ -169,7 +169,7 @@ void write_cautions(std::ostream& out, const Manifest& m, std::string_view id) {
 
 std::string cell(const StudyTable& t, std::size_t row, std::string_view column) {
   const auto c = t.find_column(column);
-  return c ? t.cell(row, *c) : std::string();
+  return c ? std::string(t.cell(row, *c)) : std::string();
 }
 
 // The data table of an outcome: per study the values used, and where each number came from.

@@ -1,6 +1,9 @@
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
+#include <string_view>
 
 #include "evident/evident.hpp"
 #include "report/json_util.hpp"
@@ -21,7 +24,13 @@ Json diagnostics_json(const std::vector<Diagnostic>& diagnostics) {
 
 // Keys and meanings follow metafor (DESIGN.md, "Command line contract"); new keys may be added,
 // existing ones never change.
-Json analysis_json(const Analysis& a) {
+Json study_json(const StudyResult& s) {
+  return {{"study", s.study},     {"line", s.line},          {"yi", num(s.yi)},
+          {"vi", num(s.vi)},      {"weight", num(s.weight)}, {"ci_lb", num(s.ci_lb)},
+          {"ci_ub", num(s.ci_ub)}};
+}
+
+Json analysis_json(const Analysis& a, bool with_studies) {
   const Fit& f = a.fit;
   const bool random = is_random_effects(f.method);
   const auto& ci = a.heterogeneity_ci;
@@ -75,14 +84,9 @@ Json analysis_json(const Analysis& a) {
                       {"iterations", f.iterations},
                       {"random_effects", random}};
   Json studies = Json::array();
-  for (const auto& s : a.studies) {
-    studies.push_back({{"study", s.study},
-                       {"line", s.line},
-                       {"yi", num(s.yi)},
-                       {"vi", num(s.vi)},
-                       {"weight", num(s.weight)},
-                       {"ci_lb", num(s.ci_lb)},
-                       {"ci_ub", num(s.ci_ub)}});
+  if (with_studies) {
+    for (const auto& s : a.studies)
+      studies.push_back(study_json(s));
   }
   j["studies"] = std::move(studies);
   j["diagnostics"] = diagnostics_json(a.diagnostics);
@@ -100,8 +104,82 @@ Json analysis_json(const Analysis& a) {
 
 }  // namespace detail
 
+namespace {
+
+// A number as nlohmann's serializer writes it (its own shortest-digits conversion, "null" for
+// NaN and infinities).
+void append_json_number(std::string& out, double x) {
+  if (!std::isfinite(x)) {
+    out += "null";
+    return;
+  }
+  char text[64];
+  out.append(text, nlohmann::detail::to_chars(text, text + sizeof text, x));
+}
+
+// One element of "studies", character for character what dump(2) writes for study_json(s) two
+// levels deep.
+void append_study(std::string& out, const StudyResult& s) {
+  const bool plain = std::all_of(s.study.begin(), s.study.end(), [](char ch) {
+    return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+  });
+  out += "{\n      \"study\": ";
+  if (plain) {  // nothing to escape or validate
+    out += '"';
+    out += s.study;
+    out += '"';
+  } else {
+    out += detail::Json(s.study).dump(-1, ' ', false, detail::Json::error_handler_t::replace);
+  }
+  out += ",\n      \"line\": ";
+  out += std::to_string(s.line);
+  const std::pair<const char*, double> numbers[] = {
+      {"yi", s.yi}, {"vi", s.vi}, {"weight", s.weight}, {"ci_lb", s.ci_lb}, {"ci_ub", s.ci_ub}};
+  for (const auto& [key, value] : numbers) {
+    out += ",\n      \"";
+    out += key;
+    out += "\": ";
+    append_json_number(out, value);
+  }
+  out += "\n    }";
+}
+
+}  // namespace
+
 void render_json(const Analysis& a, std::ostream& out) {
-  detail::write_json(out, detail::analysis_json(a));
+  // The studies are written one at a time into the document's text rather than built as one
+  // JSON tree first: a tree of a million studies takes a gigabyte. The text is the same as
+  // write_json writes for the whole tree (append_study).
+  using detail::Json;
+  const std::string text =
+      detail::analysis_json(a, false).dump(2, ' ', false, Json::error_handler_t::replace);
+  // "studies" is a key of the top-level object only, and quotes inside strings are escaped, so
+  // this text is the key itself.
+  constexpr std::string_view kEmpty = "\n  \"studies\": []";
+  const std::size_t at = text.find(kEmpty);
+  if (at == std::string::npos) {  // not expected; then the whole tree, as before streaming
+    detail::write_json(out, detail::analysis_json(a));
+    return;
+  }
+  if (a.studies.empty()) {
+    out << text << '\n';
+    return;
+  }
+  out.write(text.data(), static_cast<std::streamsize>(at));
+  out << "\n  \"studies\": [";
+  std::string block;
+  for (std::size_t i = 0; i < a.studies.size(); ++i) {
+    block += i == 0 ? "\n    " : ",\n    ";
+    append_study(block, a.studies[i]);
+    if (block.size() >= (std::size_t{1} << 16)) {
+      out << block;
+      block.clear();
+    }
+  }
+  out << block << "\n  ]";
+  const std::size_t rest = at + kEmpty.size();
+  out.write(text.data() + rest, static_cast<std::streamsize>(text.size() - rest));
+  out << '\n';
 }
 
 }  // namespace evident

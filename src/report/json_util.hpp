@@ -2,8 +2,8 @@
 // JSON helpers shared by the JSON renderers (internal to the report layer).
 
 #include <cmath>
-#include <ostream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "evident/moderator_analysis.hpp"
 #include "evident/summary.hpp"
@@ -22,8 +22,12 @@ inline Json interval(bool present, double lb, double ub) {
   return Json::array({num(lb), num(ub)});
 }
 
-// The object `evident fit --format json` prints for an Analysis (json.cpp).
-Json analysis_json(const Analysis& a);
+// The object `evident fit --format json` prints for an Analysis (json.cpp). Without
+// `with_studies` its "studies" array is left empty, for a writer that streams them.
+Json analysis_json(const Analysis& a, bool with_studies = true);
+
+// One element of the "studies" array.
+Json study_json(const StudyResult& s);
 
 // The object `evident fit --mods ... --format json` prints (moderators.cpp).
 Json metareg_json(const MetaRegAnalysis& a);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <ostream>
 
 #include "evident/evident.hpp"
@@ -104,10 +105,40 @@ void render_text(const Analysis& a, std::ostream& out) {
     width = std::max(width, shorten(s.study).size());
   out << fmt::format("\nStudies (weights from the fitted model; {}% CI from yi and vi):\n", level);
   out << fmt::format("{:<{}} {:>9} {:>9} {:>8}  {}\n", "study", width, "yi", "vi", "weight", "CI");
+  // Row by row into one block of text written every 64 KB: an analysis of millions of studies
+  // lists them without a string per number. The layout is "{:<w} {:>9} {:>9} {:>7}%  [lb, ub]".
+  std::string block, number;
+  const auto right_aligned = [&](double x, int digits, std::size_t field) {
+    number.clear();
+    detail::append_fixed(number, x, digits);
+    if (number.size() < field) block.append(field - number.size(), ' ');
+    block += number;
+  };
   for (const auto& s : a.studies) {
-    out << fmt::format("{:<{}} {:>9} {:>9} {:>7}%  {}\n", shorten(s.study), width, fixed(s.yi, 4),
-                       fixed(s.vi, 4), fixed(s.weight, 2), bracket(s.ci_lb, s.ci_ub, 4));
+    const std::string label = shorten(s.study);
+    if (std::all_of(label.begin(), label.end(), [](char ch) { return ch > 0; })) {
+      block += label;  // ASCII: one column per character
+      if (label.size() < width) block.append(width - label.size(), ' ');
+    } else {
+      fmt::format_to(std::back_inserter(block), "{:<{}}", label, width);  // by display width
+    }
+    block += ' ';
+    right_aligned(s.yi, 4, 9);
+    block += ' ';
+    right_aligned(s.vi, 4, 9);
+    block += ' ';
+    right_aligned(s.weight, 2, 7);
+    block += "%  [";
+    detail::append_fixed(block, s.ci_lb, 4);
+    block += ", ";
+    detail::append_fixed(block, s.ci_ub, 4);
+    block += "]\n";
+    if (block.size() >= (std::size_t{1} << 16)) {
+      out << block;
+      block.clear();
+    }
   }
+  out << block;
   if (!a.diagnostics.empty()) {
     out << "\nDiagnostics:\n";
     for (const auto& d : a.diagnostics) {

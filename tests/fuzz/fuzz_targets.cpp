@@ -23,7 +23,7 @@ namespace {
   std::abort();
 }
 
-std::string quoted(const std::string& s) {
+std::string csv_quoted(std::string_view s) {
   std::string q = "\"";
   for (char ch : s) {
     if (ch == '"') q += '"';
@@ -50,13 +50,13 @@ void csv_target(const std::uint8_t* data, std::size_t size) {
   std::string again;
   for (std::size_t c = 0; c < table.columns(); ++c) {
     if (c) again += ',';
-    again += quoted(table.column_names()[c]);
+    again += csv_quoted(table.column_names()[c]);
   }
   again += "\r\n";
   for (std::size_t r = 0; r < table.rows(); ++r) {
     for (std::size_t c = 0; c < table.columns(); ++c) {
       if (c) again += ',';
-      again += quoted(table.cell(r, c));
+      again += csv_quoted(table.cell(r, c));
     }
     again += "\r\n";
   }

@@ -1,8 +1,10 @@
 // Number formatting: the fast shortest-text writer of batch results writes exactly what
-// std::to_chars writes, for every kind of double.
+// std::to_chars writes, for every kind of double; the fixed-point writer of the reports writes
+// what fmt's "{:.Nf}" writes.
 
 #include "report/format.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -94,6 +96,70 @@ TEST(FormatTest, ShortestTextIsWhatToCharsWrites) {
     if (got != want) {
       ++mismatches;
       ADD_FAILURE() << "append_shortest wrote " << got << " where std::to_chars writes " << want;
+    }
+  }
+}
+
+// What the reports print: fmt's fixed-point text, without the sign of a value that rounds to 0.
+std::string fixed_by_fmt(double x, int digits) {
+  if (std::isnan(x)) return "NA";
+  std::string s = fmt::format("{:.{}f}", x, digits);
+  if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+  return s;
+}
+
+TEST(FormatTest, FixedTextIsFmtsFixedFormat) {
+  using limits = std::numeric_limits<double>;
+  for (int digits : {0, 1, 2, 4, 6}) {
+    for (double x : {0.0,
+                     -0.0,
+                     0.5,
+                     1.5,
+                     2.5,
+                     -2.5,
+                     0.125,
+                     0.00005,
+                     0.00015,
+                     -0.00004,
+                     -0.00005,
+                     1.00005,
+                     99.995,
+                     0.1 + 0.2,
+                     1e-300,
+                     -1e-300,
+                     1e15,
+                     1e22,
+                     1e300,
+                     limits::max(),
+                     -limits::max(),
+                     limits::min(),
+                     limits::denorm_min(),
+                     limits::quiet_NaN(),
+                     limits::infinity(),
+                     -limits::infinity()}) {
+      EXPECT_EQ(fixed(x, digits), fixed_by_fmt(x, digits)) << x << " with " << digits;
+    }
+  }
+  EXPECT_EQ(fixed(-0.00004, 4), "0.0000");
+  EXPECT_EQ(fixed(-0.00006, 4), "-0.0001");
+  EXPECT_EQ(fixed(std::nan(""), 2), "NA");
+  std::mt19937_64 rng(20261201);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::uniform_int_distribution<int> power(-12, 12);
+  int mismatches = 0;
+  std::string appended;
+  for (int i = 0; i < 300'000 && mismatches < 10; ++i) {
+    // Estimates, variances, weights and bounds; every fourth one a decimal typed with 4 or 5
+    // places, where rounding to 4 decimals meets ties.
+    const double x = i % 4 == 0 ? std::round((unit(rng) - 0.5) * 2e6) / 1e5
+                                : (unit(rng) - 0.5) * std::pow(10.0, power(rng));
+    const int digits = i % 3 == 0 ? 2 : 4;
+    appended.clear();
+    append_fixed(appended, x, digits);
+    const std::string want = fixed_by_fmt(x, digits);
+    if (appended != want) {
+      ++mismatches;
+      ADD_FAILURE() << "append_fixed wrote " << appended << " where fmt writes " << want;
     }
   }
 }

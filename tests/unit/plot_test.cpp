@@ -129,7 +129,7 @@ TEST_P(ForestSizes, NoTextOverlapsAndOneSquarePerStudy) {
     }
     EXPECT_EQ(squares, k) << what;
     for (std::size_t i = 0; i < k; i += 13) {
-      const std::string first_word = t.cell(i, 0).substr(0, t.cell(i, 0).find(' '));
+      const std::string first_word(t.cell(i, 0).substr(0, t.cell(i, 0).find(' ')));
       EXPECT_TRUE(
           std::any_of(s.texts.begin(), s.texts.end(),
                       [&](const plot::Text& x) { return x.text.rfind(first_word, 0) == 0; }))
@@ -217,7 +217,7 @@ TEST(Forest, PerArmColumnsAndTotalsComeFromTheTable) {
   for (std::size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(fp.rows[i].cells[0], t.cell(i, 1));
     EXPECT_EQ(fp.rows[i].cells[1], t.cell(i, 2));
-    total1 += std::stod(t.cell(i, 2));
+    total1 += std::stod(std::string(t.cell(i, 2)));
   }
   const ForestRow& total = fp.rows[5];
   EXPECT_EQ(total.kind, ForestRowKind::summary);

@@ -39,8 +39,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
 }
 
 std::string read_file(const fs::path& p) {
@@ -722,16 +722,16 @@ TEST(Knee, DerivedRowsAreTheSumsOfTheDoseArms) {
           derived.cell(r, col(derived, "timepoint_months")))
         continue;
       ++arms;
-      n += std::stod(studies.cell(s, col(studies, "n_msc")));
-      e += std::stod(studies.cell(s, col(studies, "events_msc")));
+      n += std::stod(std::string(studies.cell(s, col(studies, "n_msc"))));
+      e += std::stod(std::string(studies.cell(s, col(studies, "events_msc"))));
       // The control arm is the same in every arm's row and is kept once.
       EXPECT_EQ(studies.cell(s, col(studies, "n_ctl")), derived.cell(r, col(derived, "n_ctl")));
       EXPECT_EQ(studies.cell(s, col(studies, "events_ctl")),
                 derived.cell(r, col(derived, "events_ctl")));
     }
     EXPECT_EQ(arms, 3u) << "row " << r;
-    EXPECT_EQ(n, std::stod(derived.cell(r, col(derived, "n_msc"))));
-    EXPECT_EQ(e, std::stod(derived.cell(r, col(derived, "events_msc"))));
+    EXPECT_EQ(n, std::stod(std::string(derived.cell(r, col(derived, "n_msc")))));
+    EXPECT_EQ(e, std::stod(std::string(derived.cell(r, col(derived, "events_msc")))));
   }
   EXPECT_EQ(summed, 6u);
 }
@@ -742,7 +742,7 @@ TEST(Knee, DerivedMediansAreTheOnesInTheNotesOfTheirSourceRow) {
   auto col = [](const evident::StudyTable& t, const char* name) { return *t.find_column(name); };
   std::size_t checked = 0;
   for (std::size_t r = 0; r < derived.rows(); ++r) {
-    auto cell = [&](const char* name) { return derived.cell(r, col(derived, name)); };
+    auto cell = [&](const char* name) { return std::string(derived.cell(r, col(derived, name))); };
     if (cell("median_msc").empty()) continue;
     ++checked;
     // "DERIVED from studies.csv line N": that row is the same arm, and its notes hold the values
@@ -759,7 +759,7 @@ TEST(Knee, DerivedMediansAreTheOnesInTheNotesOfTheirSourceRow) {
     for (const char* same : {"study", "outcome", "timepoint_months", "dose_million_cells"}) {
       EXPECT_EQ(studies.cell(*source, col(studies, same)), cell(same)) << same;
     }
-    const std::string src = studies.cell(*source, col(studies, "notes"));
+    const std::string src(studies.cell(*source, col(studies, "notes")));
     for (const char* arm : {"msc", "ctl"}) {
       const std::string a(arm);
       const std::string m = cell(("median_" + a).c_str()), q1 = cell(("q1_" + a).c_str()),

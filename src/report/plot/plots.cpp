@@ -97,12 +97,6 @@ std::string model_text(const Fit& f) {
                      f.test == Test::knha ? ", HKSJ" : "", level);
 }
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 // The per-arm data of each study, as the user wrote it, with column headings.
 struct ArmColumns {
   std::vector<ForestColumn> columns;
@@ -145,7 +139,7 @@ ArmColumns arm_columns(const Analysis& a, const std::vector<StudySource>& source
   ArmColumns out;
   auto value = [](const StudySource& s, std::string_view column) -> std::string {
     const auto c = s.table->find_column(column);
-    return c ? trim(s.table->cell(s.row, *c)) : std::string();
+    return c ? std::string(trim_spaces(s.table->cell(s.row, *c))) : std::string();
   };
   auto num = [](const std::string& s) {
     const CellValue v = parse_number(s);
