@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "batch/csv_stream.hpp"
+#include "io/csv_stream.hpp"
 #include "batch/fast_reader.hpp"
 #include "effect/rows.hpp"
 #include "io/output_file.hpp"

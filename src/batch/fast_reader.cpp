@@ -8,7 +8,7 @@
 #include <functional>
 #include <utility>
 
-#include "batch/csv_stream.hpp"
+#include "io/csv_stream.hpp"
 #include "effect/rows.hpp"
 #include "evident/table.hpp"
 #include "io/csv_scan.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The inner loop of both CSV readers (io/csv.cpp for tables, batch/csv_stream.cpp for streams):
+// The inner loop of the CSV reader (io/csv_stream.cpp, for tables and batches alike):
 // finding the next byte that ends or disturbs an unquoted field.
 
 #include <array>

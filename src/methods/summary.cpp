@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <span>
 #include <utility>
 
 #include "evident/transform.hpp"
@@ -179,15 +180,22 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
                      "no study has an effect size: every table has no events in either group "
                      "(or only events) and drop00 leaves them out");
   }
-  std::vector<double> yi, vi;
-  yi.reserve(k_yi);
-  vi.reserve(k_yi);
-  for (std::size_t i = 0; i < data.k(); ++i) {
-    if (!std::isfinite(data.yi[i])) continue;
-    yi.push_back(data.yi[i]);
-    vi.push_back(data.vi[i]);
+  // The studies' own arrays when every one has an effect size (a copy of ten million studies'
+  // would cost more than the fit); otherwise those with one.
+  std::vector<double> kept_yi, kept_vi;
+  std::span<const double> yi = data.yi, vi = data.vi;
+  if (k_yi < data.k()) {
+    kept_yi.reserve(k_yi);
+    kept_vi.reserve(k_yi);
+    for (std::size_t i = 0; i < data.k(); ++i) {
+      if (!std::isfinite(data.yi[i])) continue;
+      kept_yi.push_back(data.yi[i]);
+      kept_vi.push_back(data.vi[i]);
+    }
+    yi = kept_yi;
+    vi = kept_vi;
+    a.k_yi = k_yi;
   }
-  if (k_yi < data.k()) a.k_yi = k_yi;
   a.fit = fit(yi, vi, options);
   a.prediction = predict(a.fit);
   a.heterogeneity_ci = confint_tau2(yi, vi, a.fit, options.level);

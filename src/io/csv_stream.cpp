@@ -1,4 +1,4 @@
-#include "batch/csv_stream.hpp"
+#include "io/csv_stream.hpp"
 
 #include <cstring>
 #include <utility>
@@ -71,8 +71,8 @@ bool CsvStream::next() {
   }
 }
 
-// The state machine of io/csv.cpp, restartable: when the buffer ends inside a record and more
-// input may follow, nothing is committed and the record is parsed again after a refill.
+// A restartable state machine: when the buffer ends inside a record and more input may follow,
+// nothing is committed and the record is parsed again after a refill.
 bool CsvStream::parse_record() {
   spans_.clear();
   scratch_.clear();

@@ -2,7 +2,8 @@
 // RFC 4180 records read from a stream in large blocks, one at a time, with bounded memory: the
 // buffer holds a block and the record being read, never the whole file. Fields are views into the
 // buffer (or into a scratch string for quoted fields with doubled quotes), so reading a cell costs
-// no allocation. The same rules as io/csv.cpp: LF or CRLF, a UTF-8 byte order mark skipped, blank
+// no allocation. The one CSV reader of evident: read_csv (io/csv.cpp) builds tables with it and
+// the batch readers stream analyses with it. LF or CRLF, a UTF-8 byte order mark skipped, blank
 // lines ignored, quoted fields may hold commas, quotes and line breaks.
 
 #include <cstddef>
