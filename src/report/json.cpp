@@ -104,6 +104,8 @@ Json analysis_json(const Analysis& a, bool with_studies) {
 
 }  // namespace detail
 
+namespace detail {
+
 namespace {
 
 // A number as nlohmann's serializer writes it (its own shortest-digits conversion, "null" for
@@ -117,9 +119,9 @@ void append_json_number(std::string& out, double x) {
   out.append(text, nlohmann::detail::to_chars(text, text + sizeof text, x));
 }
 
-// One element of "studies", character for character what dump(2) writes for study_json(s) two
-// levels deep.
-void append_study(std::string& out, const StudyResult& s) {
+// One element of "studies", character for character what dump(2) writes two levels deep for
+// {study, line, yi, vi, weight, [fitted,] ci_lb, ci_ub}.
+void append_study(std::string& out, const StudyResult& s, const double* fitted) {
   const bool plain = std::all_of(s.study.begin(), s.study.end(), [](char ch) {
     return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
   });
@@ -129,48 +131,45 @@ void append_study(std::string& out, const StudyResult& s) {
     out += s.study;
     out += '"';
   } else {
-    out += detail::Json(s.study).dump(-1, ' ', false, detail::Json::error_handler_t::replace);
+    out += Json(s.study).dump(-1, ' ', false, Json::error_handler_t::replace);
   }
   out += ",\n      \"line\": ";
   out += std::to_string(s.line);
-  const std::pair<const char*, double> numbers[] = {
-      {"yi", s.yi}, {"vi", s.vi}, {"weight", s.weight}, {"ci_lb", s.ci_lb}, {"ci_ub", s.ci_ub}};
-  for (const auto& [key, value] : numbers) {
+  const auto field = [&out](const char* key, double value) {
     out += ",\n      \"";
     out += key;
     out += "\": ";
     append_json_number(out, value);
-  }
+  };
+  field("yi", s.yi);
+  field("vi", s.vi);
+  field("weight", s.weight);
+  if (fitted != nullptr) field("fitted", *fitted);
+  field("ci_lb", s.ci_lb);
+  field("ci_ub", s.ci_ub);
   out += "\n    }";
 }
 
 }  // namespace
 
-void render_json(const Analysis& a, std::ostream& out) {
-  // The studies are written one at a time into the document's text rather than built as one
-  // JSON tree first: a tree of a million studies takes a gigabyte. The text is the same as
-  // write_json writes for the whole tree (append_study).
-  using detail::Json;
-  const std::string text =
-      detail::analysis_json(a, false).dump(2, ' ', false, Json::error_handler_t::replace);
+void write_json_with_studies(std::ostream& out, const Json& j,
+                             const std::vector<StudyResult>& studies,
+                             std::span<const double> fitted) {
+  const std::string text = j.dump(2, ' ', false, Json::error_handler_t::replace);
   // "studies" is a key of the top-level object only, and quotes inside strings are escaped, so
   // this text is the key itself.
   constexpr std::string_view kEmpty = "\n  \"studies\": []";
   const std::size_t at = text.find(kEmpty);
-  if (at == std::string::npos) {  // not expected; then the whole tree, as before streaming
-    detail::write_json(out, detail::analysis_json(a));
-    return;
-  }
-  if (a.studies.empty()) {
+  if (studies.empty() || at == std::string::npos) {
     out << text << '\n';
     return;
   }
   out.write(text.data(), static_cast<std::streamsize>(at));
   out << "\n  \"studies\": [";
   std::string block;
-  for (std::size_t i = 0; i < a.studies.size(); ++i) {
+  for (std::size_t i = 0; i < studies.size(); ++i) {
     block += i == 0 ? "\n    " : ",\n    ";
-    append_study(block, a.studies[i]);
+    append_study(block, studies[i], fitted.empty() ? nullptr : &fitted[i]);
     if (block.size() >= (std::size_t{1} << 16)) {
       out << block;
       block.clear();
@@ -180,6 +179,12 @@ void render_json(const Analysis& a, std::ostream& out) {
   const std::size_t rest = at + kEmpty.size();
   out.write(text.data() + rest, static_cast<std::streamsize>(text.size() - rest));
   out << '\n';
+}
+
+}  // namespace detail
+
+void render_json(const Analysis& a, std::ostream& out) {
+  detail::write_json_with_studies(out, detail::analysis_json(a, false), a.studies);
 }
 
 }  // namespace evident

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <span>
+#include <vector>
 
 #include "evident/moderator_analysis.hpp"
 #include "evident/summary.hpp"
@@ -29,8 +31,18 @@ Json analysis_json(const Analysis& a, bool with_studies = true);
 // One element of the "studies" array.
 Json study_json(const StudyResult& s);
 
-// The object `evident fit --mods ... --format json` prints (moderators.cpp).
-Json metareg_json(const MetaRegAnalysis& a);
+// The object `evident fit --mods ... --format json` prints (moderators.cpp); without
+// `with_studies`, as analysis_json.
+Json metareg_json(const MetaRegAnalysis& a, bool with_studies = true);
+
+// Writes `j` as write_json does, with the studies in its top-level "studies" array (which `j`
+// holds empty) written one at a time into the text rather than built as one JSON tree first: a
+// tree of a million studies takes a gigabyte. Each study's object is {study, line, yi, vi,
+// weight, ci_lb, ci_ub}, with "fitted" before ci_lb when `fitted` is given (one per study), in
+// the very text nlohmann writes for it.
+void write_json_with_studies(std::ostream& out, const Json& j,
+                             const std::vector<StudyResult>& studies,
+                             std::span<const double> fitted = {});
 
 // {code, message, study} for each diagnostic.
 Json diagnostics_json(const std::vector<Diagnostic>& diagnostics);

@@ -59,7 +59,7 @@ std::string values_text(const ModeratorValues& values) {
 
 namespace detail {
 
-Json metareg_json(const MetaRegAnalysis& a) {
+Json metareg_json(const MetaRegAnalysis& a, bool with_studies) {
   const MetaRegFit& f = a.fit;
   const bool knha = f.test == Test::knha;
   const bool random = f.method != Method::FE;
@@ -143,7 +143,7 @@ Json metareg_json(const MetaRegAnalysis& a) {
                       {"iterations", f.iterations},
                       {"random_effects", random}};
   Json studies = Json::array();
-  for (std::size_t i = 0; i < a.studies.size(); ++i) {
+  for (std::size_t i = 0; with_studies && i < a.studies.size(); ++i) {
     const auto& s = a.studies[i];
     studies.push_back({{"study", s.study},
                        {"line", s.line},
@@ -162,7 +162,7 @@ Json metareg_json(const MetaRegAnalysis& a) {
 }  // namespace detail
 
 void render_json(const MetaRegAnalysis& a, std::ostream& out) {
-  detail::write_json(out, detail::metareg_json(a));
+  detail::write_json_with_studies(out, detail::metareg_json(a, false), a.studies, a.fitted);
 }
 
 void render_text(const MetaRegAnalysis& a, std::ostream& out) {

@@ -66,6 +66,31 @@ TEST(ReportTest, StreamedJsonIsTheWholeTreesText) {
   EXPECT_TRUE(parsed["studies"][0]["weight"].is_null());
 }
 
+TEST(ReportTest, StreamedMetaRegressionJsonIsTheWholeTreesText) {
+  StudyTable table("awkward.csv", {"study", "yi", "vi", "x"});
+  const char* labels[] = {"A", "say \"hi\"", "tab\there", "Jos\xc3\xa9", "bad \xff", "F", "G"};
+  for (std::size_t i = 0; i < std::size(labels); ++i) {
+    const double d = static_cast<double>(i);
+    table.add_row({labels[i], fmt::format("{}", 0.1 * d - 0.2 + 0.05 * (d * d - 3.0 * d) / 7.0),
+                   fmt::format("{}", 0.02 + 0.01 * d), fmt::format("{}", d)},
+                  i + 2);
+  }
+  AnalysisSpec spec;
+  spec.fit.method = Method::REML;
+  MetaRegRequest request;
+  request.moderators.terms = {"x"};
+  MetaRegAnalysis a = analyse_metareg(table, spec, request);
+  a.fitted[2] = std::nan("");
+  a.studies[4].yi = 3.0;
+  std::ostringstream streamed, tree;
+  render_json(a, streamed);
+  detail::write_json(tree, detail::metareg_json(a));
+  EXPECT_EQ(streamed.str(), tree.str());
+  const auto parsed = detail::Json::parse(streamed.str());
+  ASSERT_EQ(parsed["studies"].size(), a.studies.size());
+  EXPECT_TRUE(parsed["studies"][2]["fitted"].is_null());
+}
+
 TEST(ReportTest, TextListingIsOneFormattedRowPerStudy) {
   const Analysis a = awkward_analysis();
   std::ostringstream out;
