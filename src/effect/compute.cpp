@@ -136,13 +136,12 @@ std::optional<double> RowReader::number(std::size_t row, std::size_t column) {
   return std::nullopt;
 }
 
-std::optional<double> RowReader::peek(std::size_t row, std::optional<std::size_t> column) {
-  if (!column) return std::nullopt;
-  const std::string_view text = table_.cell(row, *column);
+std::optional<double> RowReader::peek_present(std::size_t row, std::size_t column) {
+  const std::string_view text = table_.cell(row, column);
   const CellValue v = parse_number(text);
   if (v.kind == CellKind::number) return v.value;
   if (v.kind == CellKind::not_number) {
-    problem(row, *column, not_a_number_message(text, table_.column_names()[*column]));
+    problem(row, column, not_a_number_message(text, table_.column_names()[column]));
   }
   return std::nullopt;
 }
