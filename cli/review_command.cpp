@@ -1,7 +1,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -70,11 +69,7 @@ int run_review_command(const ReviewArgs& args, Streams& io) {
 
   const std::string out_path =
       args.out.empty() ? (std::filesystem::path(manifest.dir) / "report.html").string() : args.out;
-  std::ofstream html(out_path, std::ios::binary);
-  if (!html) throw InputError({out_path, 0, 0}, "cannot write the report to this file");
-  render_review_html(review, html);
-  html.close();
-  if (!html) throw InputError({out_path, 0, 0}, "cannot write the report to this file");
+  write_review_html(review, out_path);
   render_review_summary(review, io.out, out_path);
   if (!args.plots.empty()) {
     const auto format = plot_format_for_path("x." + args.plot_format);

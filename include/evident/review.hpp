@@ -241,6 +241,10 @@ struct ReviewOptions {
 /// The report as one self-contained HTML file: inline CSS, plots as inline images, no scripts,
 /// no external resources.
 void render_review_html(const Review& review, std::ostream& out);
+/// The same report written to `path` under a temporary name and renamed into place when complete
+/// (an interrupted run leaves no partial report). Throws InputError naming `path` when it cannot
+/// be written.
+void write_review_html(const Review& review, const std::string& path);
 /// The plots of a review, as the report draws them: a pooled outcome's forest plot (per-arm
 /// data, favours labels, MCID lines) and funnel plot, and a published panel's estimates with
 /// their intervals against the MCID (the outcome it names drawn as a diamond).

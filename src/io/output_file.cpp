@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <stdexcept>
 #include <vector>
 
 #include "evident/error.hpp"
@@ -52,7 +51,9 @@ OutputFile::~OutputFile() {
 
 void OutputFile::commit() {
   stream_.close();
-  if (!stream_) throw std::runtime_error("writing the results failed");
+  if (!stream_) {
+    throw InputError({path_, 0, 0}, "writing this file failed (is the disk full?)");
+  }
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
     throw InputError({path_, 0, 0}, fmt::format("cannot rename the finished results to this "
                                                 "name: {}",

@@ -17,6 +17,7 @@
 #include "evident/evident.hpp"
 #include "evident/plot.hpp"
 #include "evident/review.hpp"
+#include "io/output_file.hpp"
 #include "report/findings_text.hpp"
 #include "report/format.hpp"
 
@@ -942,6 +943,12 @@ void write_methods(std::ostream& out, const Review& review) {
 }
 
 }  // namespace
+
+void write_review_html(const Review& review, const std::string& path) {
+  detail::OutputFile file(path);
+  render_review_html(review, file.stream());
+  file.commit();
+}
 
 void render_review_html(const Review& review, std::ostream& out) {
   const Manifest& m = review.manifest;

@@ -844,6 +844,17 @@ TEST(FitPlots, ForestAndFunnelAreWrittenInTheFormatOfTheirExtension) {
   const CliResult bad = run_cli({"fit", csv, "--measure", "RR", "--forest", "forest.jpg"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_TRUE(contains(bad.err, ".svg, .png (300 dpi) or .pdf")) << bad.err;
+
+  // Plots are written under a temporary name and renamed when whole: none is left behind, and a
+  // folder that does not exist is an error naming the path.
+  for (const auto& entry : std::filesystem::directory_iterator(f.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".partial-"), std::string::npos)
+        << entry.path();
+  }
+  const std::string missing = (f.path() / "no_such_folder" / "forest.svg").string();
+  const CliResult unwritable = run_cli({"fit", csv, "--measure", "RR", "--forest", missing});
+  EXPECT_EQ(unwritable.code, 2);
+  EXPECT_TRUE(contains(unwritable.err, missing)) << unwritable.err;
 }
 
 TEST(Help, TopLevelHelpListsEveryOptionOfEverySubcommandWithItsDefault) {

@@ -6,7 +6,6 @@
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -16,6 +15,7 @@
 #include "evident/error.hpp"
 #include "evident/plot.hpp"
 #include "evident/transform.hpp"
+#include "io/output_file.hpp"
 #include "report/plot/layout.hpp"
 
 namespace evident {
@@ -279,10 +279,9 @@ void write_any(const Plot& plot, const std::string& path) {
     throw InputError({path, 0, 0}, "a plot file name must end in .svg, .png (300 dpi) or .pdf");
   }
   const std::string bytes = render_plot(plot, *format);
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-  out.close();
-  if (!out) throw InputError({path, 0, 0}, "cannot write the plot to this file");
+  detail::OutputFile out(path);  // renamed into place once whole
+  out.stream() << bytes;
+  out.commit();
 }
 
 }  // namespace
