@@ -54,6 +54,10 @@ struct Analysis {
 struct AnalysisSpec {
   EffectOptions effect;
   FitOptions fit;
+  /// The parts only a report shows: the Q-profile intervals, the per-study rows and the
+  /// back-transformation. `evident batch` turns them off: its rows do not show them, and for
+  /// small analyses they cost as much as the fit.
+  bool details = true;
 };
 
 /// Fits the model to `data` and runs the methods a standard report needs: predict, the Q-profile
@@ -62,8 +66,9 @@ struct AnalysisSpec {
 /// finite yi. Throws InputError when the method does not fit the data (MH needs 2x2 tables or
 /// incidence counts and measure OR, RR, RD, IRR or IRD; PETO needs 2x2 tables and measure PETO;
 /// neither takes the Knapp-Hartung test) or no study has an effect size.
+/// Without `details`, heterogeneity_ci, studies and back_transformed are left empty.
 [[nodiscard]] Analysis analyse(const EffectData& data, const FitOptions& options,
-                               std::string source = {});
+                               std::string source = {}, bool details = true);
 
 /// The spec with the measure the method implies: PETO for --method PETO with OR or no measure
 /// (rma.peto), OR for --method MH without a measure (rma.mh's default).

@@ -24,9 +24,9 @@
 #include <utility>
 #include <vector>
 
-#include "io/csv_stream.hpp"
 #include "batch/fast_reader.hpp"
 #include "effect/rows.hpp"
+#include "io/csv_stream.hpp"
 #include "io/output_file.hpp"
 #include "methods/fit_notes.hpp"
 #include "report/format.hpp"
@@ -564,6 +564,7 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
   // threads too; the numbers do not depend on it.
   BatchOptions options = batch_options;
   options.spec.fit.threads = batch_options.threads;
+  options.spec.details = false;  // a result row shows the fit, the prediction and diagnostics
   if (auto problem = options.spec.fit.validate()) throw InputError({"--level", 0, 0}, *problem);
   GroupReader reader(in, source, options);
   const unsigned threads =

@@ -123,7 +123,8 @@ void guard_non_finite(Analysis& a) {
   detail::add_non_finite_diagnostic(a.fit, a.diagnostics);
 }
 
-Analysis analyse_counts(const EffectData& data, const FitOptions& options, Analysis a) {
+Analysis analyse_counts(const EffectData& data, const FitOptions& options, bool details,
+                        Analysis a) {
   const TableFit t =
       options.method == Method::PETO
           ? fit_peto(data.counts, data.yi, data.vi, options.level)
@@ -132,10 +133,12 @@ Analysis analyse_counts(const EffectData& data, const FitOptions& options, Analy
   a.prediction = predict(a.fit);
   a.k_yi = t.k_yi;
   if (t.has_tests) a.cmh = t.tests;
-  add_back_transform(a, data);
-  const double z = stats::critical_value(options.level, std::nan(""));
-  for (std::size_t i = 0; i < data.k(); ++i)
-    a.studies.push_back(study_row(data, i, t.weights[i], z));
+  if (details) {
+    add_back_transform(a, data);
+    const double z = stats::critical_value(options.level, std::nan(""));
+    for (std::size_t i = 0; i < data.k(); ++i)
+      a.studies.push_back(study_row(data, i, t.weights[i], z));
+  }
   a.diagnostics = data.diagnostics;
   const bool any_corrected = std::any_of(
       data.diagnostics.begin(), data.diagnostics.end(),
@@ -165,13 +168,14 @@ Analysis analyse_counts(const EffectData& data, const FitOptions& options, Analy
 
 }  // namespace
 
-Analysis analyse(const EffectData& data, const FitOptions& options, std::string source) {
+Analysis analyse(const EffectData& data, const FitOptions& options, std::string source,
+                 bool details) {
   check_method(options, data.measure, !data.counts.empty());
   Analysis a;
   a.source = std::move(source);
   a.measure = data.measure;
   a.multiarm = data.multiarm;
-  if (works_on_counts(options.method)) return analyse_counts(data, options, std::move(a));
+  if (works_on_counts(options.method)) return analyse_counts(data, options, details, std::move(a));
 
   // Inverse-variance models use the studies with an effect size; with drop00 some have none.
   const std::size_t k_yi = data.k_yi();
@@ -198,17 +202,18 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
   }
   a.fit = fit(yi, vi, options);
   a.prediction = predict(a.fit);
-  a.heterogeneity_ci = confint_tau2(yi, vi, a.fit, options.level);
-  add_back_transform(a, data);
-
-  std::vector<double> weights(k_yi);
-  weights_percent(vi, a.fit, weights);
-  // Per-study intervals always use the normal quantile, as metafor's summary.escalc and forest.
-  const double z = stats::critical_value(options.level, std::nan(""));
-  a.studies.reserve(data.k());
-  for (std::size_t i = 0, j = 0; i < data.k(); ++i) {
-    const bool fitted = std::isfinite(data.yi[i]);
-    a.studies.push_back(study_row(data, i, fitted ? weights[j++] : std::nan(""), z));
+  if (details) {
+    a.heterogeneity_ci = confint_tau2(yi, vi, a.fit, options.level);
+    add_back_transform(a, data);
+    std::vector<double> weights(k_yi);
+    weights_percent(vi, a.fit, weights);
+    // Per-study intervals always use the normal quantile, as metafor's summary.escalc and forest.
+    const double z = stats::critical_value(options.level, std::nan(""));
+    a.studies.reserve(data.k());
+    for (std::size_t i = 0, j = 0; i < data.k(); ++i) {
+      const bool fitted = std::isfinite(data.yi[i]);
+      a.studies.push_back(study_row(data, i, fitted ? weights[j++] : std::nan(""), z));
+    }
   }
 
   a.diagnostics = data.diagnostics;
@@ -232,7 +237,7 @@ AnalysisSpec resolve_measure(AnalysisSpec s) {
 Analysis analyse(const StudyTable& table, const AnalysisSpec& spec) {
   const AnalysisSpec s = resolve_measure(spec);
   check_method(s.fit, s.effect.measure, true);
-  return analyse(compute_effects(table, s.effect), s.fit, table.source());
+  return analyse(compute_effects(table, s.effect), s.fit, table.source(), s.details);
 }
 
 }  // namespace evident

@@ -15,6 +15,7 @@
 #include "evident/fit.hpp"
 #include "evident/metareg.hpp"
 #include "evident/sensitivity.hpp"
+#include "evident/summary.hpp"
 
 namespace {
 
@@ -233,6 +234,43 @@ TEST(Bias, FunnelContours) {
   EXPECT_NEAR(f.contours[0].z, 1.6448536269514722, 1e-12);
   EXPECT_NEAR(f.contours[1].z, 1.959963984540054, 1e-12);
   EXPECT_NEAR(f.contours[2].z, 2.5758293035489004, 1e-12);
+}
+
+}  // namespace
+
+namespace {
+
+// `evident batch` analyses without the report's details: the same fit, prediction and
+// diagnostics, and none of the parts a result row does not show.
+TEST(AnalysisDetails, WithoutDetailsTheFitAndItsDiagnosticsAreTheSame) {
+  for (const evident::Method method : {evident::Method::REML, evident::Method::DL}) {
+    evident::EffectData data;
+    data.yi = kY;
+    data.vi = kV;
+    data.yi[3] = std::nan("");  // a study without an effect size: k_yi and its diagnostic
+    for (std::size_t i = 0; i < kY.size(); ++i) {
+      data.labels.emplace_back(1, 's');
+      data.labels.back() += std::to_string(i);
+      data.lines.push_back(i + 2);
+      data.ni.push_back(std::nan(""));
+    }
+    evident::FitOptions o;
+    o.method = method;
+    const evident::Analysis full = evident::analyse(data, o, "t.csv", true);
+    const evident::Analysis lean = evident::analyse(data, o, "t.csv", false);
+    EXPECT_EQ(lean.fit.estimate, full.fit.estimate);
+    EXPECT_EQ(lean.fit.tau2, full.fit.tau2);
+    EXPECT_EQ(lean.fit.se, full.fit.se);
+    EXPECT_EQ(lean.prediction.pi_lb, full.prediction.pi_lb);
+    EXPECT_EQ(lean.k_yi, full.k_yi);
+    ASSERT_EQ(lean.diagnostics.size(), full.diagnostics.size());
+    for (std::size_t i = 0; i < lean.diagnostics.size(); ++i)
+      EXPECT_EQ(lean.diagnostics[i].message, full.diagnostics[i].message);
+    EXPECT_TRUE(full.heterogeneity_ci.has_value());
+    EXPECT_EQ(full.studies.size(), kY.size());
+    EXPECT_FALSE(lean.heterogeneity_ci.has_value());
+    EXPECT_TRUE(lean.studies.empty());
+  }
 }
 
 }  // namespace
