@@ -164,7 +164,7 @@ class GroupReader {
       names_.push_back(std::move(name));
     }
     if (!csv_.problem().empty()) {
-      problems.add({source_, csv_.line(), csv_.problem_field()}, csv_.problem());
+      problems.add({source_, csv_.problem_line(), csv_.problem_field()}, csv_.problem());
     }
     problems.throw_if_any();
     header_line_ = csv_.line();
@@ -225,7 +225,7 @@ class GroupReader {
     ++g.rows;
     ++c.rows;
     if (!csv_.problem().empty()) {
-      g.problems.add({source_, line, csv_.problem_field()}, csv_.problem());
+      g.problems.add({source_, csv_.problem_line(), csv_.problem_field()}, csv_.problem());
       return;
     }
     if (f.size() != names_.size()) {

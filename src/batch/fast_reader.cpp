@@ -8,10 +8,10 @@
 #include <functional>
 #include <utility>
 
-#include "io/csv_stream.hpp"
 #include "effect/rows.hpp"
 #include "evident/table.hpp"
 #include "io/csv_scan.hpp"
+#include "io/csv_stream.hpp"
 
 namespace evident::detail {
 
@@ -24,7 +24,7 @@ constexpr std::size_t kMinPiece = std::size_t{1} << 15;
 // Adds one record to its piece, from its fields (shared by both ways of splitting records).
 void add_record(Piece& p, const FastLayout& layout, std::size_t line, std::size_t fields,
                 std::string_view id, std::string_view y_text, std::string_view v_text,
-                const std::string& problem, std::size_t problem_field) {
+                const std::string& problem, std::size_t problem_field, std::size_t problem_line) {
   const bool has_id = layout.by < fields;
   if (p.runs.empty() || (has_id && (p.runs.back().no_id || id != p.runs.back().id))) {
     Run& run = p.runs.emplace_back();
@@ -48,6 +48,7 @@ void add_record(Piece& p, const FastLayout& layout, std::size_t line, std::size_
     OddRow& o = odd();
     o.problem = problem;
     o.problem_field = problem_field;
+    o.problem_line = problem_line;
     return;
   }
   double y = 0.0, v = 0.0;
@@ -92,7 +93,7 @@ void parse_plain_records(Piece& p, const FastLayout& layout) {
   };
   auto end_record = [&] {
     if (!(fields == 1 && first_empty)) {  // else a blank line
-      add_record(p, layout, record_line, fields, id, y_text, v_text, no_problem, 0);
+      add_record(p, layout, record_line, fields, id, y_text, v_text, no_problem, 0, 0);
     }
     fields = 0;
     id = y_text = v_text = std::string_view();
@@ -152,7 +153,8 @@ std::size_t parse_records(Piece& p, bool final, const FastLayout& layout) {
     }
     const bool whole = f.size() == layout.width;
     add_record(p, layout, csv.line(), f.size(), id, whole ? f[layout.yi] : std::string_view(),
-               whole ? f[layout.vi] : std::string_view(), csv.problem(), csv.problem_field());
+               whole ? f[layout.vi] : std::string_view(), csv.problem(), csv.problem_field(),
+               csv.problem_line());
   }
   p.lines = csv.next_line();
   return csv.position();
@@ -351,7 +353,8 @@ FastGroup& FastReader::start_group(FastChunk& c, std::string_view id, std::uint6
 void FastReader::add_odd_row(FastGroup& g, const OddRow& odd, std::size_t line) const {
   const FastLayout& l = layout_;
   if (!odd.problem.empty()) {
-    g.record_problems.add({l.source, line, odd.problem_field}, odd.problem);
+    g.record_problems.add({l.source, line + (odd.problem_line - odd.line), odd.problem_field},
+                          odd.problem);
   } else if (odd.fields < l.width) {
     g.record_problems.add({l.source, line, 0},
                           fmt::format("too few fields: {} of the {} the header (line {}) names; "

@@ -112,6 +112,7 @@ struct OddRow {
   std::size_t fields = 0;
   std::string problem;  // from the CSV reader (a stray quote), with its field
   std::size_t problem_field = 0;
+  std::size_t problem_line = 0;  // counted as `line`: later when a quoted field spans lines
   std::string y_text, v_text;
 };
 

@@ -45,7 +45,7 @@ StudyTable read_csv(std::istream& in, const std::string& source) {
   };
   const auto note_problem = [&] {
     if (!csv.problem().empty()) {
-      problems.add({source, csv.line(), csv.problem_field()}, csv.problem());
+      problems.add({source, csv.problem_line(), csv.problem_field()}, csv.problem());
     }
   };
 

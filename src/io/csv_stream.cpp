@@ -46,10 +46,11 @@ void CsvStream::refill(std::size_t keep) {
   }
 }
 
-void CsvStream::note_problem(std::size_t field, const char* message) {
+void CsvStream::note_problem(std::size_t field, std::size_t line, const char* message) {
   if (!problem_.empty()) return;  // the first problem of a record is enough to reject it
   problem_ = message;
   problem_field_ = field;
+  problem_line_ = line;
 }
 
 bool CsvStream::next() {
@@ -131,7 +132,7 @@ bool CsvStream::parse_record() {
       while (p < end_ && (b[p] == ' ' || b[p] == '\t'))
         ++p;
       if (p < end_ && b[p] != ',' && b[p] != '\n' && b[p] != '\r') {
-        note_problem(field_no, "text after the closing quote of a quoted field");
+        note_problem(field_no, line, "text after the closing quote of a quoted field");
         while (p < end_ && b[p] != ',' && b[p] != '\n' && b[p] != '\r')
           ++p;
       }
@@ -147,7 +148,7 @@ bool CsvStream::parse_record() {
         }
         if (ch == ',' || ch == '\n' || ch == '\r') break;
         if (ch == '"') {
-          note_problem(field_no,
+          note_problem(field_no, line,
                        "a quote inside an unquoted field; quote the whole field and double the "
                        "quotes inside it (\"a \"\"b\"\" c\")");
         }

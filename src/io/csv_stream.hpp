@@ -36,6 +36,8 @@ class CsvStream {
   /// field, text after a closing quote), with its 1-based field number; empty if none.
   [[nodiscard]] const std::string& problem() const noexcept { return problem_; }
   [[nodiscard]] std::size_t problem_field() const noexcept { return problem_field_; }
+  /// The line the problem is on (later than line() when a quoted field before it spans lines).
+  [[nodiscard]] std::size_t problem_line() const noexcept { return problem_line_; }
   /// Bytes of the input consumed so far.
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return consumed_ + pos_; }
   [[nodiscard]] const std::string& source() const noexcept { return source_; }
@@ -55,7 +57,7 @@ class CsvStream {
   bool parse_record();
   // Keeps the bytes from `keep` on, and appends the next block of the input.
   void refill(std::size_t keep);
-  void note_problem(std::size_t field, const char* message);
+  void note_problem(std::size_t field, std::size_t line, const char* message);
 
   struct Span {
     bool scratch;  // in scratch_, else in buf_
@@ -78,6 +80,7 @@ class CsvStream {
   std::string scratch_;
   std::string problem_;
   std::size_t problem_field_ = 0;
+  std::size_t problem_line_ = 0;
   bool any_quoted_ = false;
 };
 

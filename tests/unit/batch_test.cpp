@@ -396,6 +396,15 @@ TEST(BatchTest, MalformedRowsFailTheirAnalysisOnly) {
   EXPECT_EQ(split(rows[4]).back(), "");
 }
 
+TEST(BatchTest, TextAfterAClosingQuoteIsPlacedOnTheLineOfTheQuote) {
+  // b's record starts on line 3; its quoted yi spans lines 3-4 and the stray text is on 4.
+  const std::string csv = "id,yi,vi\na,0.1,0.01\nb,\"0.2\n\"x,0.02\nc,0.3,0.03\n";
+  const auto rows = lines_of(run(csv, by_id()));
+  ASSERT_GE(rows.size(), 4u);
+  const std::string all = rows[2] + rows[3];
+  EXPECT_NE(all.find("data.csv:4:2: text after the closing quote"), std::string::npos) << all;
+}
+
 TEST(BatchTest, StructuralProblemsEndTheRunBeforeAnyOutput) {
   auto expect_input_error = [](const std::string& csv, const std::string& what) {
     std::istringstream in(csv);

@@ -298,6 +298,14 @@ TEST(CsvErrors, TextAfterClosingQuote) {
   EXPECT_TRUE(contains(p[0].message, "after the closing quote")) << p[0].message;
 }
 
+TEST(CsvErrors, TextAfterAClosingQuoteIsPlacedOnTheLineOfTheQuote) {
+  // The record starts on line 2; its quoted label spans lines 2-3 and the stray text is on 3.
+  const auto p = problems_of("study,yi\n\"A\nsecond\"x,1\nB,2\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].where.line, 3u);
+  EXPECT_EQ(p[0].where.column, 1u);
+}
+
 TEST(CsvErrors, SpacesAfterClosingQuoteAreAllowed) {
   const auto t = read("study,yi\n\"A\"  ,1\n");
   ASSERT_EQ(t.rows(), 1u);
