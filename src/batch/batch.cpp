@@ -447,11 +447,12 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
     g.problems.throw_if_any();
     StudyTable table(source, reader.table_names());
     const std::size_t width = reader.table_names().size();
+    std::vector<std::string_view> cells(width);
+    table.reserve(g.end - g.begin);
     for (std::size_t row = g.begin; row < g.end; ++row) {
-      std::vector<std::string> cells(
-          c.cells.begin() + static_cast<std::ptrdiff_t>(row * width),
-          c.cells.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
-      table.add_row(std::move(cells), c.lines[row]);
+      for (std::size_t col = 0; col < width; ++col)
+        cells[col] = c.cells[row * width + col];
+      table.add_row(cells, c.lines[row]);
     }
     ws.analysis = analyse(table, options.spec);
     r.fit = &ws.analysis.fit;

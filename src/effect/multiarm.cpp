@@ -59,14 +59,28 @@ std::vector<ArmPair> resolve_shared_controls(std::vector<ArmPair> pairs, ArmKind
   const StudyTable& table = rows.table();
   const auto trial_column = table.find_column("trial");
 
+  // Each row's trial id; most tables repeat none, and then no control arm is shared (found by
+  // sorting, before any grouping: batches check millions of small tables).
+  std::vector<std::string> trial_of(pairs.size());
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    trial_of[i] = trial_column ? std::string(trim_spaces(table.cell(pairs[i].row, *trial_column)))
+                               : rows.label(pairs[i].row);
+  }
+  {
+    std::vector<std::string_view> sorted(trial_of.begin(), trial_of.end());
+    std::sort(sorted.begin(), sorted.end());
+    bool repeated = false;
+    for (std::size_t i = 1; i < sorted.size() && !repeated; ++i)
+      repeated = !sorted[i].empty() && sorted[i] == sorted[i - 1];
+    if (!repeated) return pairs;
+  }
+
   // Groups of rows by trial id, in order of first appearance.
   std::vector<std::string> keys;
   std::vector<std::vector<std::size_t>> groups;
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    const std::string key = trial_column
-                                ? std::string(trim_spaces(table.cell(pairs[i].row, *trial_column)))
-                                : rows.label(pairs[i].row);
+    const std::string& key = trial_of[i];
     if (key.empty()) continue;
     auto [it, inserted] = index.emplace(key, groups.size());
     if (inserted) {

@@ -92,7 +92,8 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
     Table2x2 t = t0;
     const double n_total = t.a + t.b + t.c + t.d;
     const std::array<double, 4> raw{t.a, t.b, t.c, t.d};
-    const std::string where = fmt::format("{}:{}", table.source(), table.line(t.row));
+    // "file:line" of the table, for its diagnostics (most tables have none).
+    const auto where = [&] { return fmt::format("{}:{}", table.source(), table.line(t.row)); };
     const char* kind_of_zero = t.a == 0 && t.c == 0   ? "no events in either group"
                                : t.b == 0 && t.d == 0 ? "only events in both groups"
                                                       : "a zero cell";
@@ -105,7 +106,7 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
             {DiagnosticCode::double_zero,
              fmt::format("{}: {}: no {} for this study (drop00); it is not in the test of "
                          "heterogeneity",
-                         where, kind_of_zero, measure_description(options.measure)),
+                         where(), kind_of_zero, measure_description(options.measure)),
              out.labels.back()});
       }
       continue;
@@ -160,12 +161,12 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
     out.counts.push_back(raw);
     if (corrected && options.to == ZeroCellRule::only0) {
       out.diagnostics.push_back({DiagnosticCode::zero_cell_corrected,
-                                 fmt::format("{}: {}: {} added to each cell of this study", where,
+                                 fmt::format("{}: {}: {} added to each cell of this study", where(),
                                              kind_of_zero, show(add)),
                                  out.labels.back()});
     } else if (!corrected && t.double_zero()) {
       out.diagnostics.push_back({DiagnosticCode::double_zero,
-                                 fmt::format("{}: {}: included as given", where, kind_of_zero),
+                                 fmt::format("{}: {}: included as given", where(), kind_of_zero),
                                  out.labels.back()});
     }
   }
