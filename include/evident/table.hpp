@@ -40,7 +40,7 @@ class StudyTable {
   /// Index of the column with this exact name, if present.
   [[nodiscard]] std::optional<std::size_t> find_column(std::string_view name) const noexcept;
 
-  /// The text of a cell; valid while the table lives and no row is added.
+  /// The text of a cell; valid until the table is changed, moved or destroyed.
   [[nodiscard]] std::string_view cell(std::size_t row, std::size_t column) const {
     const Column& c = columns_[column];
     const std::size_t begin = row == 0 ? 0 : c.ends[row - 1];
