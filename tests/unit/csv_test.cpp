@@ -394,3 +394,55 @@ TEST(CsvErrors, UnopenableFileNamesThePath) {
 }
 
 }  // namespace
+
+namespace {
+
+// The reader takes the input in blocks of 1 MiB: records, quoted fields, doubled quotes and CRLF
+// pairs that straddle a block's end read as they do anywhere else, and lines are counted across.
+// Blank lines before the body move the block's end through every byte of a few records.
+TEST(CsvBlocks, RecordsAcrossBlockEndsReadAsAnywhereElse) {
+  std::string body;
+  std::vector<std::string> labels;
+  std::vector<std::size_t> lines;  // counted from the body's first line
+  std::size_t line = 0;
+  for (std::size_t i = 0; body.size() < (std::size_t{1} << 20) + 4096; ++i) {
+    // Every third label quoted, with a comma, doubled quotes and a CRLF line break inside.
+    // Long labels up to near the block's end, short ones around it (so that the pads below move
+    // the end through whole records of each kind).
+    const bool near_end = body.size() + 2048 > (std::size_t{1} << 20);
+    std::string label(near_end ? 1 + i % 4 : 1 + (i * 7919) % 300, static_cast<char>('a' + i % 26));
+    std::string field = label;
+    std::size_t breaks = 0;
+    if (i % 3 == 0) {
+      field.assign(1, '"');
+      field += label;
+      field += ", \"\"x\"\"\r\nsecond\"";
+      label += ", \"x\"\nsecond";
+      breaks = 1;
+    }
+    labels.push_back(label);
+    lines.push_back(line);
+    body += "s";
+    body += std::to_string(i);
+    body += ',';
+    body += field;
+    body += ",0.5\r\n";
+    line += 1 + breaks;
+  }
+  std::size_t wrong = 0;
+  for (std::size_t pad = 0; pad < 80 && wrong < 5; ++pad) {
+    std::string text = "study,label,yi\r\n";
+    text.append(pad, '\n');
+    text += body;
+    const evident::StudyTable t = read(text);
+    ASSERT_EQ(t.rows(), labels.size()) << "pad " << pad;
+    for (std::size_t r = 0; r < t.rows() && wrong < 5; ++r) {
+      if (t.cell(r, 1) != labels[r] || t.line(r) != lines[r] + 2 + pad || t.cell(r, 2) != "0.5") {
+        ++wrong;
+        ADD_FAILURE() << "pad " << pad << ", row " << r << " (line " << t.line(r) << ")";
+      }
+    }
+  }
+}
+
+}  // namespace
