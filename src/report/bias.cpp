@@ -68,10 +68,10 @@ const RegressionEstimate& chosen(const PetPeese& p) {
 }  // namespace
 
 void render_json(const BiasAnalysis& a, std::ostream& out) {
-  Json j = detail::analysis_json(a.overall);
+  Json j = detail::analysis_json(a.overall, false);
   Json diagnostics = j["diagnostics"];
   j.erase("diagnostics");
-  j.erase("studies");  // listed under funnel
+  j.erase("studies");  // listed under funnel (not built: with_studies false)
 
   const EggerTest& e = a.egger;
   if (e.ok) {

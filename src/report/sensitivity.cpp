@@ -75,10 +75,11 @@ void refit_table(const std::vector<RefitResult>& rows, const std::vector<std::si
 }  // namespace
 
 void render_json(const InfluenceAnalysis& a, std::ostream& out) {
-  Json j = a.overall ? detail::analysis_json(*a.overall) : detail::metareg_json(*a.metareg);
+  Json j = a.overall ? detail::analysis_json(*a.overall, false)
+                     : detail::metareg_json(*a.metareg, false);
   Json diagnostics = j["diagnostics"];
   j.erase("diagnostics");
-  j.erase("studies");  // the sections below list the studies
+  j.erase("studies");  // the sections below list the studies (not built: with_studies false)
   const Test test = model_test(a);
   if (!a.leave1out.empty()) {
     Json l = Json::array();
