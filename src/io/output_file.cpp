@@ -55,8 +55,7 @@ void OutputFile::commit() {
     throw InputError({path_, 0, 0}, "writing this file failed (is the disk full?)");
   }
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
-    throw InputError({path_, 0, 0}, fmt::format("cannot rename the finished results to this "
-                                                "name: {}",
+    throw InputError({path_, 0, 0}, fmt::format("cannot rename the finished file to this name: {}",
                                                 std::strerror(errno)));
   }
   committed_ = true;

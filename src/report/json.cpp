@@ -22,14 +22,20 @@ Json diagnostics_json(const std::vector<Diagnostic>& diagnostics) {
   return out;
 }
 
-// Keys and meanings follow metafor (DESIGN.md, "Command line contract"); new keys may be added,
-// existing ones never change.
-Json study_json(const StudyResult& s) {
-  return {{"study", s.study},     {"line", s.line},          {"yi", num(s.yi)},
-          {"vi", num(s.vi)},      {"weight", num(s.weight)}, {"ci_lb", num(s.ci_lb)},
-          {"ci_ub", num(s.ci_ub)}};
+Json study_json(const StudyResult& s, const double* fitted) {
+  Json j = {{"study", s.study},
+            {"line", s.line},
+            {"yi", num(s.yi)},
+            {"vi", num(s.vi)},
+            {"weight", num(s.weight)}};
+  if (fitted != nullptr) j["fitted"] = num(*fitted);
+  j["ci_lb"] = num(s.ci_lb);
+  j["ci_ub"] = num(s.ci_ub);
+  return j;
 }
 
+// Keys and meanings follow metafor (DESIGN.md, "Command line contract"); new keys may be added,
+// existing ones never change.
 Json analysis_json(const Analysis& a, bool with_studies) {
   const Fit& f = a.fit;
   const bool random = is_random_effects(f.method);
@@ -102,10 +108,6 @@ Json analysis_json(const Analysis& a, bool with_studies) {
   return j;
 }
 
-}  // namespace detail
-
-namespace detail {
-
 namespace {
 
 // A number as nlohmann's serializer writes it (its own shortest-digits conversion, "null" for
@@ -120,7 +122,7 @@ void append_json_number(std::string& out, double x) {
 }
 
 // One element of "studies", character for character what dump(2) writes two levels deep for
-// {study, line, yi, vi, weight, [fitted,] ci_lb, ci_ub}.
+// study_json(s, fitted).
 void append_study(std::string& out, const StudyResult& s, const double* fitted) {
   const bool plain = std::all_of(s.study.begin(), s.study.end(), [](char ch) {
     return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';

@@ -28,8 +28,9 @@ inline Json interval(bool present, double lb, double ub) {
 // `with_studies` its "studies" array is left empty, for a writer that streams them.
 Json analysis_json(const Analysis& a, bool with_studies = true);
 
-// One element of the "studies" array.
-Json study_json(const StudyResult& s);
+// One element of the "studies" array: {study, line, yi, vi, weight, [fitted,] ci_lb, ci_ub}, with
+// "fitted" for a meta-regression.
+Json study_json(const StudyResult& s, const double* fitted = nullptr);
 
 // The object `evident fit --mods ... --format json` prints (moderators.cpp); without
 // `with_studies`, as analysis_json.
@@ -37,9 +38,8 @@ Json metareg_json(const MetaRegAnalysis& a, bool with_studies = true);
 
 // Writes `j` as write_json does, with the studies in its top-level "studies" array (which `j`
 // holds empty) written one at a time into the text rather than built as one JSON tree first: a
-// tree of a million studies takes a gigabyte. Each study's object is {study, line, yi, vi,
-// weight, ci_lb, ci_ub}, with "fitted" before ci_lb when `fitted` is given (one per study), in
-// the very text nlohmann writes for it.
+// tree of a million studies takes a gigabyte. Each study is written as study_json(study, fitted)
+// would be (`fitted`: none, or one per study), in the very text nlohmann writes for it.
 void write_json_with_studies(std::ostream& out, const Json& j,
                              const std::vector<StudyResult>& studies,
                              std::span<const double> fitted = {});

@@ -143,17 +143,8 @@ Json metareg_json(const MetaRegAnalysis& a, bool with_studies) {
                       {"iterations", f.iterations},
                       {"random_effects", random}};
   Json studies = Json::array();
-  for (std::size_t i = 0; with_studies && i < a.studies.size(); ++i) {
-    const auto& s = a.studies[i];
-    studies.push_back({{"study", s.study},
-                       {"line", s.line},
-                       {"yi", num(s.yi)},
-                       {"vi", num(s.vi)},
-                       {"weight", num(s.weight)},
-                       {"fitted", num(a.fitted[i])},
-                       {"ci_lb", num(s.ci_lb)},
-                       {"ci_ub", num(s.ci_ub)}});
-  }
+  for (std::size_t i = 0; with_studies && i < a.studies.size(); ++i)
+    studies.push_back(study_json(a.studies[i], &a.fitted[i]));
   j["studies"] = std::move(studies);
   j["diagnostics"] = detail::diagnostics_json(a.diagnostics);
   return j;
