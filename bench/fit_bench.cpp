@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "evident/fit.hpp"
+#include "evident/model/fit.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <ostream>
 #include <utility>
 
-#include "evident/error.hpp"
-#include "evident/moderator_analysis.hpp"
+#include "evident/io/error.hpp"
+#include "evident/methods/moderator_analysis.hpp"
 #include "options.hpp"
 
 namespace evident::cli {

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "evident/report.hpp"
-#include "evident/summary.hpp"
-#include "evident/table.hpp"
+#include "evident/io/table.hpp"
+#include "evident/methods/summary.hpp"
+#include "evident/report/report.hpp"
 
 namespace evident::cli {
 

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "evident/csv.hpp"
-#include "evident/plot.hpp"
+#include "evident/io/csv.hpp"
+#include "evident/report/plot.hpp"
 
 namespace evident::cli {
 

@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "evident/summary.hpp"
-#include "evident/table.hpp"
+#include "evident/io/table.hpp"
+#include "evident/methods/summary.hpp"
 
 namespace evident::cli {
 

@@ -8,7 +8,7 @@
 
 #include "commands.hpp"
 #include "evident/evident.hpp"
-#include "evident/review.hpp"
+#include "evident/report/review_report.hpp"
 #include "progress.hpp"
 #include "run.hpp"
 

@@ -1,34 +1,35 @@
 #pragma once
 /// \file
-/// evident: evidence synthesis. Include this for the whole public API.
+/// evident: evidence synthesis. Include this for the whole public API; each layer's headers are
+/// under evident/<layer>/ (io, effect, model, methods, batch, review, report:
+/// docs/architecture.md).
 
-#include "evident/batch.hpp"
-#include "evident/bias.hpp"
-#include "evident/confint.hpp"
-#include "evident/convert.hpp"
-#include "evident/csv.hpp"
-#include "evident/diagnostic.hpp"
-#include "evident/effect.hpp"
-#include "evident/error.hpp"
-#include "evident/findings.hpp"
-#include "evident/fit.hpp"
-#include "evident/mantel_haenszel.hpp"
-#include "evident/measure.hpp"
-#include "evident/metareg.hpp"
-#include "evident/moderator_analysis.hpp"
-#include "evident/moderators.hpp"
-#include "evident/permutation.hpp"
-#include "evident/plot.hpp"
-#include "evident/predict.hpp"
-#include "evident/report.hpp"
-#include "evident/review.hpp"
-#include "evident/sensitivity.hpp"
-#include "evident/simulate.hpp"
-#include "evident/summary.hpp"
-#include "evident/table.hpp"
-#include "evident/transform.hpp"
-
-namespace evident {
-/// The library version, "major.minor.patch".
-inline constexpr const char* kVersion = EVIDENT_VERSION;
-}  // namespace evident
+#include "evident/batch/batch.hpp"
+#include "evident/batch/simulate.hpp"
+#include "evident/effect/convert.hpp"
+#include "evident/effect/design.hpp"
+#include "evident/effect/diagnostic.hpp"
+#include "evident/effect/effect.hpp"
+#include "evident/effect/measure.hpp"
+#include "evident/effect/moderators.hpp"
+#include "evident/io/csv.hpp"
+#include "evident/io/error.hpp"
+#include "evident/io/table.hpp"
+#include "evident/methods/bias.hpp"
+#include "evident/methods/confint.hpp"
+#include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/permutation.hpp"
+#include "evident/methods/predict.hpp"
+#include "evident/methods/sensitivity.hpp"
+#include "evident/methods/summary.hpp"
+#include "evident/methods/transform.hpp"
+#include "evident/model/fit.hpp"
+#include "evident/model/mantel_haenszel.hpp"
+#include "evident/model/metareg.hpp"
+#include "evident/report/plot.hpp"
+#include "evident/report/report.hpp"
+#include "evident/report/review_report.hpp"
+#include "evident/review/findings.hpp"
+#include "evident/review/manifest.hpp"
+#include "evident/review/review.hpp"
+#include "evident/version.hpp"

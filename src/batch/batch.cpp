@@ -1,4 +1,4 @@
-#include "evident/batch.hpp"
+#include "evident/batch/batch.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -27,9 +27,9 @@
 #include "batch/fast_reader.hpp"
 #include "effect/rows.hpp"
 #include "io/csv_stream.hpp"
+#include "io/number_text.hpp"
 #include "io/output_file.hpp"
 #include "methods/fit_notes.hpp"
-#include "report/format.hpp"
 
 namespace evident {
 

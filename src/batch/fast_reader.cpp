@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "effect/rows.hpp"
-#include "evident/table.hpp"
+#include "evident/io/table.hpp"
 #include "io/csv_scan.hpp"
 #include "io/csv_stream.hpp"
 

@@ -1,4 +1,4 @@
-#include "evident/simulate.hpp"
+#include "evident/batch/simulate.hpp"
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "effect/rows.hpp"
-#include "evident/effect.hpp"
+#include "evident/effect/effect.hpp"
 
 namespace evident {
 

@@ -1,7 +1,7 @@
 // Conversions for imperfectly reported studies (metafor's conv.fivenum and conv.wald; Cochrane
 // Handbook table 6.5.a).
 
-#include "evident/convert.hpp"
+#include "evident/effect/convert.hpp"
 
 #include <cassert>
 #include <cmath>

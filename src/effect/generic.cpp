@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "effect/rows.hpp"
-#include "evident/convert.hpp"
+#include "evident/effect/convert.hpp"
 
 namespace evident::detail {
 

@@ -1,4 +1,4 @@
-#include "evident/measure.hpp"
+#include "evident/effect/measure.hpp"
 
 #include <algorithm>
 #include <array>

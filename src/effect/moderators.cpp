@@ -4,7 +4,7 @@
 // and for an interaction the products of its variables' columns, the first variable varying
 // fastest (Chambers & Hastie 1992, Statistical Models in S, ch. 2).
 
-#include "evident/moderators.hpp"
+#include "evident/effect/moderators.hpp"
 
 #include <fmt/format.h>
 

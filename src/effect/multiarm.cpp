@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <map>
 
-#include "evident/convert.hpp"
+#include "evident/effect/convert.hpp"
 
 namespace evident::detail {
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "evident/effect.hpp"
-#include "evident/error.hpp"
-#include "evident/table.hpp"
+#include "evident/effect/effect.hpp"
+#include "evident/io/error.hpp"
+#include "evident/io/table.hpp"
 
 namespace evident::detail {
 

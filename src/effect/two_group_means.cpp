@@ -11,7 +11,7 @@
 
 #include "effect/multiarm.hpp"
 #include "effect/rows.hpp"
-#include "evident/convert.hpp"
+#include "evident/effect/convert.hpp"
 
 namespace evident::detail {
 

@@ -1,4 +1,4 @@
-#include "evident/csv.hpp"
+#include "evident/io/csv.hpp"
 
 #include <fmt/format.h>
 

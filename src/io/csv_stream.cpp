@@ -3,7 +3,7 @@
 #include <cstring>
 #include <utility>
 
-#include "evident/error.hpp"
+#include "evident/io/error.hpp"
 #include "io/csv_scan.hpp"
 
 namespace evident::detail {

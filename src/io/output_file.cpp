@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "evident/error.hpp"
+#include "evident/io/error.hpp"
 
 namespace evident::detail {
 

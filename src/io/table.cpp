@@ -1,4 +1,4 @@
-#include "evident/table.hpp"
+#include "evident/io/table.hpp"
 
 #include <cassert>
 #include <charconv>

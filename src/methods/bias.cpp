@@ -1,4 +1,4 @@
-#include "evident/bias.hpp"
+#include "evident/methods/bias.hpp"
 
 #include <fmt/format.h>
 
@@ -7,8 +7,8 @@
 #include <limits>
 #include <numeric>
 
-#include "evident/moderators.hpp"
-#include "evident/transform.hpp"
+#include "evident/effect/moderators.hpp"
+#include "evident/methods/transform.hpp"
 #include "stats/distributions.hpp"
 
 namespace evident {

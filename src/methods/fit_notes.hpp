@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "evident/diagnostic.hpp"
-#include "evident/fit.hpp"
+#include "evident/effect/diagnostic.hpp"
+#include "evident/model/fit.hpp"
 
 namespace evident::detail {
 

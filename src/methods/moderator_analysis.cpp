@@ -1,4 +1,4 @@
-#include "evident/moderator_analysis.hpp"
+#include "evident/methods/moderator_analysis.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-#include "evident/transform.hpp"
+#include "evident/methods/transform.hpp"
 #include "methods/fit_notes.hpp"
 #include "stats/distributions.hpp"
 
@@ -259,6 +259,19 @@ SubgroupAnalysis analyse_subgroups(const StudyTable& table, const AnalysisSpec& 
     s.test.p = stats::chisq_sf(q, s.test.df);
   }
   return s;
+}
+
+double pseudo_r2(const MetaRegFit& fit, double tau2_without, double q_without) {
+  if (fit.status != RegressionStatus::ok) return kNaN;
+  if (fit.method == Method::FE) {
+    // metafor: the adjusted R2 of lm(yi ~ X, weights = 1 / vi): 1 - (QE / Q) (k - 1) / (k - p).
+    if (!(q_without > 0.0)) return 0.0;
+    const auto k = static_cast<double>(fit.k);
+    const auto p = static_cast<double>(fit.p);
+    return std::fmax(0.0, 100.0 * (1.0 - fit.QE / q_without * (k - 1.0) / (k - p)));
+  }
+  if (tau2_without == 0.0) return 0.0;
+  return std::fmax(0.0, 100.0 * (tau2_without - fit.tau2) / tau2_without);
 }
 
 }  // namespace evident

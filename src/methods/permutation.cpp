@@ -1,4 +1,4 @@
-#include "evident/permutation.hpp"
+#include "evident/methods/permutation.hpp"
 
 #include <algorithm>
 #include <cmath>

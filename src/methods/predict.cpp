@@ -1,11 +1,16 @@
-#include "evident/predict.hpp"
+#include "evident/methods/predict.hpp"
 
+#include <cassert>
 #include <cmath>
 #include <limits>
 
 #include "stats/distributions.hpp"
 
 namespace evident {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
 
 Prediction predict(const Fit& fit) {
   Prediction p;
@@ -24,6 +29,30 @@ Prediction predict(const Fit& fit) {
   p.pi_lb = fit.estimate - half;
   p.pi_ub = fit.estimate + half;
   return p;
+}
+
+Prediction predict(const MetaRegFit& fit, std::span<const double> x0) {
+  assert(fit.status == RegressionStatus::ok && x0.size() == fit.p);
+  Prediction out;
+  double var = 0.0;
+  out.pred = 0.0;
+  for (std::size_t a = 0; a < fit.p; ++a) {
+    out.pred += x0[a] * fit.beta[a];
+    for (std::size_t b = 0; b < fit.p; ++b)
+      var += x0[a] * fit.vb[a * fit.p + b] * x0[b];
+  }
+  out.se = std::sqrt(var);
+  const double crit = stats::critical_value(fit.level, fit.df);
+  out.ci_lb = out.pred - crit * out.se;
+  out.ci_ub = out.pred + crit * out.se;
+  if (fit.method == Method::FE) {
+    out.pi_lb = out.pi_ub = kNaN;
+  } else {
+    const double half = crit * std::sqrt(var + fit.tau2);
+    out.pi_lb = out.pred - half;
+    out.pi_ub = out.pred + half;
+  }
+  return out;
 }
 
 }  // namespace evident

@@ -1,4 +1,4 @@
-#include "evident/sensitivity.hpp"
+#include "evident/methods/sensitivity.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "evident/summary.hpp"
+#include "evident/methods/summary.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <span>
 #include <utility>
 
-#include "evident/transform.hpp"
+#include "evident/methods/transform.hpp"
 #include "methods/fit_notes.hpp"
 #include "stats/distributions.hpp"
 

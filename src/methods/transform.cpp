@@ -1,4 +1,4 @@
-#include "evident/transform.hpp"
+#include "evident/methods/transform.hpp"
 
 #include <cmath>
 #include <limits>

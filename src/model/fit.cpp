@@ -1,4 +1,4 @@
-#include "evident/fit.hpp"
+#include "evident/model/fit.hpp"
 
 #include <cassert>
 #include <cmath>

@@ -2,7 +2,7 @@
 // rma.peto). Sums run over the tables as given: no continuity correction is needed, and a table
 // with no events adds nothing where it carries no information.
 
-#include "evident/mantel_haenszel.hpp"
+#include "evident/model/mantel_haenszel.hpp"
 
 #include <cassert>
 #include <cmath>

@@ -10,7 +10,7 @@
 // so every evaluation at a tau2 costs two passes over the k rows and O(p^3) work on p x p
 // matrices. With one intercept column these reduce to the closed forms of model/sums.hpp.
 
-#include "evident/metareg.hpp"
+#include "evident/model/metareg.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -766,73 +766,6 @@ MetaRegFit fit_metareg(std::span<const double> yi, std::span<const double> vi, D
     f.vt = 0.0;
   }
   return f;
-}
-
-Prediction predict(const MetaRegFit& fit, std::span<const double> x0) {
-  assert(fit.status == RegressionStatus::ok && x0.size() == fit.p);
-  Prediction out;
-  double var = 0.0;
-  out.pred = 0.0;
-  for (std::size_t a = 0; a < fit.p; ++a) {
-    out.pred += x0[a] * fit.beta[a];
-    for (std::size_t b = 0; b < fit.p; ++b)
-      var += x0[a] * fit.vb[a * fit.p + b] * x0[b];
-  }
-  out.se = std::sqrt(var);
-  const double crit = stats::critical_value(fit.level, fit.df);
-  out.ci_lb = out.pred - crit * out.se;
-  out.ci_ub = out.pred + crit * out.se;
-  if (fit.method == Method::FE) {
-    out.pi_lb = out.pi_ub = kNaN;
-  } else {
-    const double half = crit * std::sqrt(var + fit.tau2);
-    out.pi_lb = out.pred - half;
-    out.pi_ub = out.pred + half;
-  }
-  return out;
-}
-
-std::optional<HeterogeneityCI> confint_tau2(std::span<const double> yi, std::span<const double> vi,
-                                            DesignView x, const MetaRegFit& fit, double level) {
-  if (fit.status != RegressionStatus::ok || fit.method == Method::FE || fit.k <= fit.p) {
-    return std::nullopt;
-  }
-  const double df = static_cast<double>(fit.k - fit.p);
-  const double alpha = 1.0 - level / 100.0;
-  const double q_upper = stats::chisq_quantile(1.0 - alpha / 2.0, df);
-  const double q_lower = stats::chisq_quantile(alpha / 2.0, df);
-  const FitOptions tol_options;
-  // Every core for the sums of a very large meta-regression; the bounds do not depend on it.
-  constexpr unsigned kAllCores = 0;
-  const auto lb = detail::solve_generalized_q(yi, vi, x, q_upper, tol_options.tau2_tolerance,
-                                              tol_options.max_iterations, kAllCores);
-  const auto ub = detail::solve_generalized_q(yi, vi, x, q_lower, tol_options.tau2_tolerance,
-                                              tol_options.max_iterations, kAllCores);
-  if (std::isnan(lb.tau2) || std::isnan(ub.tau2)) return std::nullopt;
-  HeterogeneityCI ci;
-  ci.tau2_lb = lb.tau2;
-  ci.tau2_ub = ub.tau2;
-  ci.iterations = lb.iterations + ub.iterations;
-  ci.tau_lb = std::sqrt(ci.tau2_lb);
-  ci.tau_ub = std::sqrt(ci.tau2_ub);
-  ci.I2_lb = 100.0 * ci.tau2_lb / (fit.vt + ci.tau2_lb);
-  ci.I2_ub = 100.0 * ci.tau2_ub / (fit.vt + ci.tau2_ub);
-  ci.H2_lb = ci.tau2_lb / fit.vt + 1.0;
-  ci.H2_ub = ci.tau2_ub / fit.vt + 1.0;
-  return ci;
-}
-
-double pseudo_r2(const MetaRegFit& fit, double tau2_without, double q_without) {
-  if (fit.status != RegressionStatus::ok) return kNaN;
-  if (fit.method == Method::FE) {
-    // metafor: the adjusted R2 of lm(yi ~ X, weights = 1 / vi): 1 - (QE / Q) (k - 1) / (k - p).
-    if (!(q_without > 0.0)) return 0.0;
-    const auto k = static_cast<double>(fit.k);
-    const auto p = static_cast<double>(fit.p);
-    return std::fmax(0.0, 100.0 * (1.0 - fit.QE / q_without * (k - 1.0) / (k - p)));
-  }
-  if (tau2_without == 0.0) return 0.0;
-  return std::fmax(0.0, 100.0 * (tau2_without - fit.tau2) / tau2_without);
 }
 
 }  // namespace evident

@@ -4,7 +4,7 @@
 
 #include <span>
 
-#include "evident/metareg.hpp"
+#include "evident/model/metareg.hpp"
 #include "model/tau2.hpp"
 
 namespace evident::detail {

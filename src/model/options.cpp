@@ -6,7 +6,7 @@
 #include <cmath>
 #include <string>
 
-#include "evident/fit.hpp"
+#include "evident/model/fit.hpp"
 
 namespace evident {
 

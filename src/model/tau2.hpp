@@ -6,7 +6,7 @@
 #include <optional>
 #include <span>
 
-#include "evident/fit.hpp"
+#include "evident/model/fit.hpp"
 #include "model/sums.hpp"
 
 namespace evident::detail {

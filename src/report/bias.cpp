@@ -1,7 +1,7 @@
 // Renderers for `evident bias`: Egger, Begg, trim-and-fill, fail-safe N, PET-PEESE and the
 // funnel plot data. Formatting only.
 
-#include "evident/bias.hpp"
+#include "evident/methods/bias.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "evident/evident.hpp"
+#include "evident/report/report.hpp"
+#include "evident/version.hpp"
 #include "report/json_util.hpp"
 #include "report/render_util.hpp"
 

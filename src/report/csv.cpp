@@ -4,7 +4,8 @@
 #include <utility>
 #include <vector>
 
-#include "evident/evident.hpp"
+#include "evident/report/report.hpp"
+#include "evident/version.hpp"
 #include "report/format.hpp"
 
 namespace evident {

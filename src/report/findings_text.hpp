@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "evident/review.hpp"
+#include "evident/review/review.hpp"
 
 namespace evident::detail {
 

@@ -1,8 +1,11 @@
 #pragma once
-// Number formatting shared by the renderers.
+// Number formatting shared by the renderers (the exact number text every writer of results uses,
+// batch included, is io/number_text.hpp).
 
 #include <string>
 #include <string_view>
+
+#include "io/number_text.hpp"
 
 namespace evident::detail {
 
@@ -12,14 +15,6 @@ std::string fixed(double x, int digits);
 void append_fixed(std::string& out, double x, int digits);
 // A p-value as metafor prints it: "<.0001" below 1e-4, else 4 decimals.
 std::string pvalue(double p);
-// The shortest text that reads back as the same double (for CSV).
-std::string exact(double x);
-// Appends the shortest text that reads back as the same finite double, character for character
-// what std::to_chars(first, last, x) writes, several times faster (for batch results, where
-// writing numbers is a large part of the work).
-void append_shortest(std::string& out, double x);
-// RFC 4180 quoting for a CSV text field (only when it holds a comma, quote or line break).
-std::string quote(std::string_view s);
 // Text with & < > " escaped, for HTML and SVG (XML) content and attribute values.
 std::string xml_escape(std::string_view s);
 

@@ -14,9 +14,9 @@
 #include <ostream>
 #include <set>
 
-#include "evident/evident.hpp"
-#include "evident/plot.hpp"
-#include "evident/review.hpp"
+#include "evident/report/plot.hpp"
+#include "evident/report/review_report.hpp"
+#include "evident/version.hpp"
 #include "io/output_file.hpp"
 #include "report/findings_text.hpp"
 #include "report/format.hpp"

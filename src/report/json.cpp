@@ -5,7 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "evident/evident.hpp"
+#include "evident/report/report.hpp"
+#include "evident/version.hpp"
 #include "report/json_util.hpp"
 
 namespace evident {

@@ -7,8 +7,8 @@
 #include <span>
 #include <vector>
 
-#include "evident/moderator_analysis.hpp"
-#include "evident/summary.hpp"
+#include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/summary.hpp"
 
 namespace evident::detail {
 

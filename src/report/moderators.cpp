@@ -11,7 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "evident/evident.hpp"
+#include "evident/report/report.hpp"
+#include "evident/version.hpp"
 #include "report/format.hpp"
 #include "report/json_util.hpp"
 #include "report/render_util.hpp"

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "evident/diagnostic.hpp"
+#include "evident/effect/diagnostic.hpp"
 #include "report/format.hpp"
 
 namespace evident::detail {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "evident/plot.hpp"
-#include "evident/review.hpp"
+#include "evident/report/plot.hpp"
+#include "evident/report/review_report.hpp"
 
 namespace evident {
 

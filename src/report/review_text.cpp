@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string_view>
 
-#include "evident/review.hpp"
+#include "evident/report/review_report.hpp"
 #include "report/findings_text.hpp"
 
 namespace evident {

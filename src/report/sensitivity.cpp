@@ -1,7 +1,7 @@
 // Renderers for `evident influence`: leave-one-out, influence diagnostics, cumulative results and
 // Baujat coordinates. Formatting only.
 
-#include "evident/sensitivity.hpp"
+#include "evident/methods/sensitivity.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "evident/evident.hpp"
+#include "evident/report/report.hpp"
+#include "evident/version.hpp"
 #include "report/json_util.hpp"
 #include "report/render_util.hpp"
 

@@ -5,7 +5,8 @@
 #include <iterator>
 #include <ostream>
 
-#include "evident/evident.hpp"
+#include "evident/report/report.hpp"
+#include "evident/version.hpp"
 #include "report/format.hpp"
 
 namespace evident {

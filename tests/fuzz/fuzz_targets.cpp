@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "cli/run.hpp"
-#include "evident/batch.hpp"
-#include "evident/csv.hpp"
-#include "evident/error.hpp"
+#include "evident/batch/batch.hpp"
+#include "evident/io/csv.hpp"
+#include "evident/io/error.hpp"
 
 namespace evident::fuzz {
 

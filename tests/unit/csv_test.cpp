@@ -1,7 +1,7 @@
 // The RFC 4180 reader (evident::read_csv) and the number parser every measure relies on
 // (evident::parse_number). Errors must name file, line and column, and report every problem.
 
-#include "evident/csv.hpp"
+#include "evident/io/csv.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "evident/error.hpp"
-#include "evident/table.hpp"
+#include "evident/io/error.hpp"
+#include "evident/io/table.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // Effect sizes and sampling variances (evident::compute_effects) against escalc's definitions,
 // written out here by hand, plus a few values printed by metafor 3.8 itself as anchors.
 
-#include "evident/effect.hpp"
+#include "evident/effect/effect.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "evident/csv.hpp"
-#include "evident/error.hpp"
+#include "evident/io/csv.hpp"
+#include "evident/io/error.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 // the Q-profile interval. Each holds for every estimator, so they are checked for all of them on
 // fixed and random data sets; none needs a reference value.
 
-#include "evident/fit.hpp"
+#include "evident/model/fit.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,10 +22,10 @@
 #include <tuple>
 #include <vector>
 
-#include "evident/confint.hpp"
-#include "evident/effect.hpp"
-#include "evident/predict.hpp"
-#include "evident/summary.hpp"
+#include "evident/effect/effect.hpp"
+#include "evident/methods/confint.hpp"
+#include "evident/methods/predict.hpp"
+#include "evident/methods/summary.hpp"
 
 namespace {
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "evident/fit.hpp"
-#include "evident/metareg.hpp"
+#include "evident/model/fit.hpp"
+#include "evident/model/metareg.hpp"
 #include "model/sums.hpp"
 #include "stats/parallel.hpp"
 

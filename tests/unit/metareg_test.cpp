@@ -3,7 +3,7 @@
 // directly with dense matrices, on random designs. The O(k p^2) implementation must agree with
 // both to rounding error; (3) invariances: row order, rescaling a moderator.
 
-#include "evident/metareg.hpp"
+#include "evident/model/metareg.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "evident/confint.hpp"
-#include "evident/fit.hpp"
+#include "evident/methods/confint.hpp"
+#include "evident/model/fit.hpp"
 
 namespace {
 

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "evident/bias.hpp"
-#include "evident/fit.hpp"
-#include "evident/metareg.hpp"
-#include "evident/sensitivity.hpp"
-#include "evident/summary.hpp"
+#include "evident/methods/bias.hpp"
+#include "evident/methods/sensitivity.hpp"
+#include "evident/methods/summary.hpp"
+#include "evident/model/fit.hpp"
+#include "evident/model/metareg.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // permutation test, and subgroup analyses: coding, names, levels, exclusions, errors, and
 // properties that do not need a reference value.
 
-#include "evident/moderators.hpp"
+#include "evident/effect/moderators.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "evident/csv.hpp"
-#include "evident/effect.hpp"
-#include "evident/error.hpp"
-#include "evident/moderator_analysis.hpp"
-#include "evident/permutation.hpp"
+#include "evident/effect/effect.hpp"
+#include "evident/io/csv.hpp"
+#include "evident/io/error.hpp"
+#include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/permutation.hpp"
 
 namespace {
 

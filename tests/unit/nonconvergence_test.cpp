@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "evident/csv.hpp"
-#include "evident/fit.hpp"
+#include "evident/io/csv.hpp"
+#include "evident/model/fit.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // linear axes, subgroups), stays inside the page, draws one marker per study; the SVG, PNG and
 // PDF outputs are what their formats require.
 
-#include "evident/plot.hpp"
+#include "evident/report/plot.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "evident/convert.hpp"
+#include "evident/effect/convert.hpp"
 #include "evident/evident.hpp"
 #include "report/plot/axis.hpp"
 #include "report/plot/layout.hpp"

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "evident/fit.hpp"
+#include "evident/model/fit.hpp"
 
 namespace {
 

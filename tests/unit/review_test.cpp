@@ -2,8 +2,6 @@
 // assessed as the manifest says; the report is self-contained and holds every outcome and the
 // summary of findings; the knee review's terminal summary matches its golden file.
 
-#include "evident/review.hpp"
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -26,7 +24,8 @@
 #include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "evident/evident.hpp"
-#include "evident/findings.hpp"
+#include "evident/report/review_report.hpp"
+#include "evident/review/findings.hpp"
 
 #ifndef EVIDENT_KNEE_DIR
 #error "EVIDENT_KNEE_DIR must name data/knee_msc"

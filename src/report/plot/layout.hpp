@@ -1,7 +1,7 @@
 #pragma once
 // Laying out each kind of plot into a Scene (internal; tests use it to check the geometry).
 
-#include "evident/plot.hpp"
+#include "evident/report/plot.hpp"
 #include "report/plot/scene.hpp"
 
 namespace evident::plot {

@@ -11,10 +11,10 @@
 #include <optional>
 #include <string>
 
-#include "evident/convert.hpp"
-#include "evident/error.hpp"
-#include "evident/plot.hpp"
-#include "evident/transform.hpp"
+#include "evident/effect/convert.hpp"
+#include "evident/io/error.hpp"
+#include "evident/methods/transform.hpp"
+#include "evident/report/plot.hpp"
 #include "io/output_file.hpp"
 #include "report/plot/layout.hpp"
 

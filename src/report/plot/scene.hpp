@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "evident/plot.hpp"
+#include "evident/report/plot.hpp"
 
 namespace evident::plot {
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "evident/diagnostic.hpp"
-#include "evident/fit.hpp"
-#include "evident/metareg.hpp"
-#include "evident/summary.hpp"
+#include "evident/effect/diagnostic.hpp"
+#include "evident/methods/summary.hpp"
+#include "evident/model/fit.hpp"
+#include "evident/model/metareg.hpp"
 
 namespace evident {
 

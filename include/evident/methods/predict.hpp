@@ -2,7 +2,10 @@
 /// \file
 /// The pooled prediction with confidence and prediction intervals (metafor's predict).
 
-#include "evident/fit.hpp"
+#include <span>
+
+#include "evident/model/fit.hpp"
+#include "evident/model/metareg.hpp"
 
 namespace evident {
 
@@ -17,5 +20,11 @@ struct Prediction {
 };
 
 [[nodiscard]] Prediction predict(const Fit& fit);
+
+/// The fitted value at moderator values `x0` (a row of the design, intercept included) with its
+/// confidence interval and the prediction interval for the true effect of a new study,
+/// x0'b -/+ crit sqrt(x0' vb x0 + tau2), crit from N(0, 1) or t(k - p) as the model's test
+/// (metafor's predict with newmods). NaN prediction interval for FE, as evident::predict.
+[[nodiscard]] Prediction predict(const MetaRegFit& fit, std::span<const double> x0);
 
 }  // namespace evident

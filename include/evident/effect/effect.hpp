@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "evident/diagnostic.hpp"
-#include "evident/measure.hpp"
-#include "evident/table.hpp"
+#include "evident/effect/diagnostic.hpp"
+#include "evident/effect/measure.hpp"
+#include "evident/io/table.hpp"
 
 namespace evident {
 

@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "evident/effect.hpp"
-#include "evident/metareg.hpp"
-#include "evident/table.hpp"
+#include "evident/effect/design.hpp"
+#include "evident/effect/effect.hpp"
+#include "evident/io/table.hpp"
 
 namespace evident {
 

@@ -1,6 +1,8 @@
 // Reading a review manifest (TOML, with toml++ from Debian). Every problem names its key and the
 // place in the file; all problems are collected and reported together.
 
+#include "evident/review/manifest.hpp"
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -10,8 +12,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include "evident/review.hpp"
 
 namespace evident {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "evident/fit.hpp"
-#include "evident/metareg.hpp"
-#include "evident/moderator_analysis.hpp"
-#include "evident/summary.hpp"
+#include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/summary.hpp"
+#include "evident/model/fit.hpp"
+#include "evident/model/metareg.hpp"
 
 namespace evident {
 

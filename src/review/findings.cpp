@@ -1,7 +1,7 @@
 // Summary of findings and suggested GRADE certainty ratings. Every rule is written out here and in
 // docs/review.md, with its source; the ratings are suggestions for the reviewers.
 
-#include "evident/findings.hpp"
+#include "evident/review/findings.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include <limits>
 #include <vector>
 
-#include "evident/transform.hpp"
+#include "evident/methods/transform.hpp"
 
 namespace evident {
 

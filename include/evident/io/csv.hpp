@@ -5,7 +5,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "evident/table.hpp"
+#include "evident/io/table.hpp"
 
 namespace evident {
 

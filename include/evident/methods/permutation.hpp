@@ -8,8 +8,8 @@
 #include <span>
 #include <vector>
 
-#include "evident/fit.hpp"
-#include "evident/metareg.hpp"
+#include "evident/model/fit.hpp"
+#include "evident/model/metareg.hpp"
 
 namespace evident {
 

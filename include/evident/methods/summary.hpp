@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "evident/confint.hpp"
-#include "evident/diagnostic.hpp"
-#include "evident/effect.hpp"
-#include "evident/fit.hpp"
-#include "evident/mantel_haenszel.hpp"
-#include "evident/predict.hpp"
+#include "evident/effect/diagnostic.hpp"
+#include "evident/effect/effect.hpp"
+#include "evident/methods/confint.hpp"
+#include "evident/methods/predict.hpp"
+#include "evident/model/fit.hpp"
+#include "evident/model/mantel_haenszel.hpp"
 
 namespace evident {
 

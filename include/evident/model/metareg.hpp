@@ -19,20 +19,10 @@
 #include <span>
 #include <vector>
 
-#include "evident/confint.hpp"
-#include "evident/fit.hpp"
-#include "evident/predict.hpp"
+#include "evident/effect/design.hpp"
+#include "evident/model/fit.hpp"
 
 namespace evident {
-
-/// A k x p design matrix stored row by row: element (i, j) is `values[i * p + j]`.
-struct DesignView {
-  std::span<const double> values;
-  std::size_t p = 1;
-
-  [[nodiscard]] std::size_t rows() const noexcept { return p == 0 ? 0 : values.size() / p; }
-  [[nodiscard]] double operator()(std::size_t i, std::size_t j) const { return values[i * p + j]; }
-};
 
 /// Whether a meta-regression could be fitted at all.
 enum class RegressionStatus : std::uint8_t {
@@ -92,24 +82,5 @@ struct MetaRegFit {
 /// rounding error.
 [[nodiscard]] MetaRegFit fit_metareg(std::span<const double> yi, std::span<const double> vi,
                                      DesignView x, const FitOptions& options);
-
-/// The fitted value at moderator values `x0` (a row of the design, intercept included) with its
-/// confidence interval and the prediction interval for the true effect of a new study,
-/// x0'b -/+ crit sqrt(x0' vb x0 + tau2), crit from N(0, 1) or t(k - p) as the model's test
-/// (metafor's predict with newmods). NaN prediction interval for FE, as evident::predict.
-[[nodiscard]] Prediction predict(const MetaRegFit& fit, std::span<const double> x0);
-
-/// Q-profile confidence interval for the residual heterogeneity (Viechtbauer 2007; metafor's
-/// confint with moderators): the tau2 where the generalised residual Q statistic
-/// y'P(tau2)y equals the chi-squared(k - p) quantiles. nullopt for FE and when the fit failed.
-[[nodiscard]] std::optional<HeterogeneityCI> confint_tau2(std::span<const double> yi,
-                                                          std::span<const double> vi, DesignView x,
-                                                          const MetaRegFit& fit, double level);
-
-/// Pseudo-R2 in percent, metafor's default: the proportional reduction of tau2 from the model
-/// without moderators (`tau2_without`, same estimator) to `fit`, max(0, 100 (t0 - t) / t0); 0 when
-/// t0 = 0. For FE models metafor reports the adjusted R2 of the weighted least squares
-/// regression instead; give its Q statistics: `q_without` (Cochran's Q) and the fit's QE.
-[[nodiscard]] double pseudo_r2(const MetaRegFit& fit, double tau2_without, double q_without);
 
 }  // namespace evident

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "evident/summary.hpp"
+#include "evident/methods/summary.hpp"
 
 namespace evident {
 

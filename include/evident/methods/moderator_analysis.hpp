@@ -8,12 +8,12 @@
 #include <utility>
 #include <vector>
 
-#include "evident/confint.hpp"
-#include "evident/diagnostic.hpp"
-#include "evident/metareg.hpp"
-#include "evident/moderators.hpp"
-#include "evident/permutation.hpp"
-#include "evident/summary.hpp"
+#include "evident/effect/diagnostic.hpp"
+#include "evident/effect/moderators.hpp"
+#include "evident/methods/confint.hpp"
+#include "evident/methods/permutation.hpp"
+#include "evident/methods/summary.hpp"
+#include "evident/model/metareg.hpp"
 
 namespace evident {
 
@@ -55,6 +55,12 @@ struct MetaRegAnalysis {
 /// fitted (more coefficients than studies allow).
 [[nodiscard]] MetaRegAnalysis analyse_metareg(const StudyTable& table, const AnalysisSpec& spec,
                                               const MetaRegRequest& request);
+
+/// Pseudo-R2 in percent, metafor's default: the proportional reduction of tau2 from the model
+/// without moderators (`tau2_without`, same estimator) to `fit`, max(0, 100 (t0 - t) / t0); 0 when
+/// t0 = 0. For FE models metafor reports the adjusted R2 of the weighted least squares
+/// regression instead; give its Q statistics: `q_without` (Cochran's Q) and the fit's QE.
+[[nodiscard]] double pseudo_r2(const MetaRegFit& fit, double tau2_without, double q_without);
 
 /// How heterogeneity enters a subgroup analysis.
 enum class SubgroupTau2 {

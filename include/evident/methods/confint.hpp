@@ -5,7 +5,9 @@
 #include <optional>
 #include <span>
 
-#include "evident/fit.hpp"
+#include "evident/effect/design.hpp"
+#include "evident/model/fit.hpp"
+#include "evident/model/metareg.hpp"
 
 namespace evident {
 
@@ -27,5 +29,12 @@ struct HeterogeneityCI {
 [[nodiscard]] std::optional<HeterogeneityCI> confint_tau2(std::span<const double> yi,
                                                           std::span<const double> vi,
                                                           const Fit& fit, double level);
+
+/// Q-profile confidence interval for the residual heterogeneity (Viechtbauer 2007; metafor's
+/// confint with moderators): the tau2 where the generalised residual Q statistic
+/// y'P(tau2)y equals the chi-squared(k - p) quantiles. nullopt for FE and when the fit failed.
+[[nodiscard]] std::optional<HeterogeneityCI> confint_tau2(std::span<const double> yi,
+                                                          std::span<const double> vi, DesignView x,
+                                                          const MetaRegFit& fit, double level);
 
 }  // namespace evident

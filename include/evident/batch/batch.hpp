@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "evident/summary.hpp"
+#include "evident/methods/summary.hpp"
 
 namespace evident {
 

@@ -12,8 +12,8 @@
 #include <span>
 #include <vector>
 
-#include "evident/fit.hpp"
-#include "evident/measure.hpp"
+#include "evident/effect/measure.hpp"
+#include "evident/model/fit.hpp"
 
 namespace evident {
 

@@ -6,10 +6,10 @@
 #include <optional>
 #include <string_view>
 
-#include "evident/bias.hpp"
-#include "evident/moderator_analysis.hpp"
-#include "evident/sensitivity.hpp"
-#include "evident/summary.hpp"
+#include "evident/methods/bias.hpp"
+#include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/sensitivity.hpp"
+#include "evident/methods/summary.hpp"
 
 namespace evident {
 

@@ -1,7 +1,7 @@
 // Running a review: for each outcome, the rows its filters choose from its data files, the
 // effect sizes, the analysis and its assessment; the published results and their checks.
 
-#include "evident/review.hpp"
+#include "evident/review/review.hpp"
 
 #include <fmt/format.h>
 
@@ -12,9 +12,9 @@
 #include <memory>
 #include <set>
 
-#include "evident/convert.hpp"
-#include "evident/csv.hpp"
-#include "evident/effect.hpp"
+#include "evident/effect/convert.hpp"
+#include "evident/effect/effect.hpp"
+#include "evident/io/csv.hpp"
 #include "stats/distributions.hpp"
 
 namespace evident {

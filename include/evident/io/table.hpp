@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "evident/error.hpp"
+#include "evident/io/error.hpp"
 
 namespace evident {
 

@@ -16,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
-#include "evident/findings.hpp"
-#include "evident/summary.hpp"
-#include "evident/table.hpp"
+#include "evident/io/table.hpp"
+#include "evident/methods/summary.hpp"
+#include "evident/review/findings.hpp"
 
 namespace evident {
 

@@ -7,7 +7,7 @@
 #include <span>
 #include <string_view>
 
-#include "evident/measure.hpp"
+#include "evident/effect/measure.hpp"
 
 namespace evident {
 
