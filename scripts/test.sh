@@ -14,14 +14,14 @@ Rscript tests/reference/generate_designs.R --check
 Rscript tests/reference/generate_methods.R --check
 
 echo "== Release build (GCC) and tests"
-bash scripts/build.sh build -DEVIDENT_WERROR=ON
-ctest --test-dir build --output-on-failure -j 2
+bash scripts/build.sh build -DEVIDENT_WERROR=ON -DEVIDENT_BUILD_TESTS=ON
+ctest --test-dir build --output-on-failure --no-tests=error -j 2
 
 echo "== clang: AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
 CC=clang CXX=clang++ bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DEVIDENT_WERROR=ON -DEVIDENT_SANITIZE=address,undefined -DEVIDENT_FUZZ=ON
+  -DEVIDENT_WERROR=ON -DEVIDENT_BUILD_TESTS=ON -DEVIDENT_SANITIZE=address,undefined -DEVIDENT_FUZZ=ON
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j 2
+  ctest --test-dir build-asan --output-on-failure --no-tests=error -j 2
 
 echo "== libFuzzer: each target for ${EVIDENT_FUZZ_SECONDS:-60} s (a crash input is kept in tests/fuzz/regressions/)"
 EVIDENT_FUZZ_BUILD=build-asan bash scripts/fuzz.sh "${EVIDENT_FUZZ_SECONDS:-60}"
