@@ -44,7 +44,7 @@ int run_bias(const BiasArgs& args, Streams& io) {
   options.pet_peese_alpha = args.pet_peese_alpha;
   options.contour_levels = args.contours;
   const StudyTable table = read_table(args.file, io.in);
-  render(analyse_bias(table, spec, options), *parse_format(args.format), io.out);
+  output_format(args.format).render(analyse_bias(table, spec, options), io.out);
   return kExitOk;
 }
 

@@ -24,10 +24,10 @@ int run_fit(const FitArgs& args, Streams& io) {
   check_moderator_options(args.moderators);
   const StudyTable table = read_table(args.file, io.in);
   if (args.moderators.active()) {
-    return run_moderator_analysis(args.moderators, table, spec, *parse_format(args.format), io.out);
+    return run_moderator_analysis(args.moderators, table, spec, output_format(args.format), io.out);
   }
   const Analysis analysis = analyse(table, spec);
-  render(analysis, *parse_format(args.format), io.out);
+  output_format(args.format).render(analysis, io.out);
   write_plots(args.plots, analysis, table);
   return kExitOk;
 }

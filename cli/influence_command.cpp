@@ -28,8 +28,7 @@ int run_influence(const InfluenceArgs& args, Streams& io) {
   for (const std::string& r : args.refs)
     moderators.reference.push_back(parse_assignment(r, "--ref"));
   const StudyTable table = read_table(args.file, io.in);
-  render(analyse_influence(table, spec, moderators, args.order), *parse_format(args.format),
-         io.out);
+  output_format(args.format).render(analyse_influence(table, spec, moderators, args.order), io.out);
   return kExitOk;
 }
 

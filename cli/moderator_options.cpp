@@ -95,12 +95,12 @@ void check_moderator_options(const ModeratorArgs& args) {
 }
 
 int run_moderator_analysis(const ModeratorArgs& args, const StudyTable& table,
-                           const AnalysisSpec& spec, Format format, std::ostream& out) {
+                           const AnalysisSpec& spec, const Renderer& format, std::ostream& out) {
   check_moderator_options(args);
   require_inverse_variance(spec, args.subgroup.empty() ? "--mods" : "--subgroup");
   if (!args.subgroup.empty()) {
     const SubgroupTau2 tau2 = args.tau2 == "common" ? SubgroupTau2::common : SubgroupTau2::separate;
-    render(analyse_subgroups(table, spec, args.subgroup, tau2), format, out);
+    format.render(analyse_subgroups(table, spec, args.subgroup, tau2), out);
     return 0;
   }
   MetaRegRequest request;
@@ -115,7 +115,7 @@ int run_moderator_analysis(const ModeratorArgs& args, const StudyTable& table,
     perm.seed = args.seed;
     request.permutation = perm;
   }
-  render(analyse_metareg(table, spec, request), format, out);
+  format.render(analyse_metareg(table, spec, request), out);
   return 0;
 }
 

@@ -38,7 +38,7 @@ void add_moderator_options(CLI::App& command, ModeratorArgs& args);
 /// Runs the meta-regression or subgroup analysis the options ask for and renders it. Throws
 /// InputError for inconsistent options (e.g. --predict without --mods) and bad input.
 int run_moderator_analysis(const ModeratorArgs& args, const StudyTable& table,
-                           const AnalysisSpec& spec, Format format, std::ostream& out);
+                           const AnalysisSpec& spec, const Renderer& format, std::ostream& out);
 
 /// Checks options that only make sense with --mods or --subgroup when neither is given.
 void check_moderator_options(const ModeratorArgs& args);

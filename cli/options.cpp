@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cassert>
+#include <vector>
+
 #include "evident/io/csv.hpp"
 #include "evident/report/plot.hpp"
 
@@ -127,9 +130,18 @@ AnalysisSpec to_spec(const AnalysisArgs& args) {
 }
 
 void add_format_option(CLI::App& command, std::string& format) {
-  command.add_option("--format", format, "Output: text, json or csv")
-      ->check(CLI::IsMember({"text", "json", "csv"}))
+  std::vector<std::string> names;
+  for (const Renderer* r : renderers())
+    names.emplace_back(r->name());
+  command.add_option("--format", format, "Output: " + renderer_names())
+      ->check(CLI::IsMember(names))
       ->capture_default_str();
+}
+
+const Renderer& output_format(const std::string& name) {
+  const Renderer* r = find_renderer(name);
+  assert(r != nullptr && "--format is checked against the registered renderers");
+  return *r;
 }
 
 void add_plot_options(CLI::App& command, PlotArgs& args) {

@@ -10,6 +10,7 @@
 
 #include "evident/io/table.hpp"
 #include "evident/methods/summary.hpp"
+#include "evident/report/report.hpp"
 
 namespace evident::cli {
 
@@ -35,8 +36,10 @@ void add_analysis_options(CLI::App& command, AnalysisArgs& args);
 /// "--mods", "evident bias") needs an inverse-variance model with yi and vi.
 void require_inverse_variance(const AnalysisSpec& spec, std::string_view what);
 
-/// Adds --format text|json|csv.
+/// Adds --format with the registered output formats (text, json, csv).
 void add_format_option(CLI::App& command, std::string& format);
+/// The renderer of a --format value (checked while parsing).
+[[nodiscard]] const Renderer& output_format(const std::string& name);
 
 /// Plots of an analysis: --forest PATH, --funnel PATH and how they are labelled.
 struct PlotArgs {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -26,6 +27,7 @@
 
 #include "batch/fast_reader.hpp"
 #include "effect/rows.hpp"
+#include "evident/methods/fields.hpp"
 #include "io/csv_stream.hpp"
 #include "io/number_text.hpp"
 #include "io/output_file.hpp"
@@ -266,9 +268,17 @@ class GroupReader {
 // What one row shows: the fit's numbers, or an error.
 struct RowValues {
   const Fit* fit = nullptr;  // null for an error row
-  double pi_lb = 0.0, pi_ub = 0.0;
+  Prediction prediction;
   std::vector<std::string_view> codes;  // diagnostic codes, each once, in order
   std::string error;
+};
+
+// The columns of a result row: the analysis id, the pooled result's fields (methods/fields.hpp,
+// the definitions `evident fit` writes its JSON and CSV from) and the row's diagnostic codes and
+// error.
+struct RowLayout {
+  std::vector<std::string_view> names;  // every column, for the CSV header and the JSON keys
+  std::vector<const Field*> fields;     // names[1 .. fields.size()]
 };
 
 // The shortest text that reads back to the same double (as std::to_chars without a format).
@@ -303,49 +313,63 @@ void append_json_text(std::string& out, std::string_view s) {
       nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::vector<std::string_view> header_columns(const BatchOptions& options) {
+RowLayout row_layout(const BatchOptions& options) {
   const std::string_view stat = options.spec.fit.test == Test::knha ? "tval" : "zval";
-  return {"id",    "k",     "estimate", "se",         stat,          "pval",        "ci_lb",
-          "ci_ub", "pi_lb", "pi_ub",    "tau2",       "tau2_se",     "I2",          "H2",
-          "Q",     "Q_df",  "Q_p",      "iterations", "termination", "diagnostics", "error"};
+  const std::string_view fields[] = {
+      "k",    "estimate", "se", stat, "pval", "ci_lb", "ci_ub", "pi_lb",      "pi_ub",
+      "tau2", "tau2_se",  "I2", "H2", "Q",    "Q_df",  "Q_p",   "iterations", "termination"};
+  RowLayout layout;
+  layout.names.push_back("id");
+  for (std::string_view name : fields) {
+    layout.fields.push_back(&pooled_field(name));
+    layout.names.push_back(name);
+  }
+  layout.names.push_back("diagnostics");
+  layout.names.push_back("error");
+  return layout;
+}
+
+// One field of a row, or the row's missing value (an error row has no numbers).
+void append_field(std::string& out, const Field& field, const PooledView* v, bool json) {
+  if (v == nullptr) {
+    out += json ? "null" : "NA";
+    return;
+  }
+  switch (field.type) {
+    case FieldType::number:
+      append_number(out, field.number(*v), json);
+      break;
+    case FieldType::count:
+      append_integer(out, field.count(*v));
+      break;
+    case FieldType::text:
+      if (json) {
+        append_json_text(out, field.text(*v));
+      } else {
+        out += field.text(*v);
+      }
+      break;
+    case FieldType::interval:
+      assert(false && "no interval among the batch columns");
+      break;
+  }
 }
 
 void append_row(std::string& out, std::string_view id, const RowValues& r, BatchFormat format,
-                const std::vector<std::string_view>& columns) {
+                const RowLayout& layout) {
   const bool json = format == BatchFormat::jsonl;
-  const Fit* f = r.fit;
-  const double nan = std::nan("");
-  const double numbers[] = {f ? f->estimate : nan, f ? f->se : nan,    f ? f->stat : nan,
-                            f ? f->pval : nan,     f ? f->ci_lb : nan, f ? f->ci_ub : nan,
-                            f ? r.pi_lb : nan,     f ? r.pi_ub : nan,  f ? f->tau2 : nan,
-                            f ? f->tau2_se : nan,  f ? f->I2 : nan,    f ? f->H2 : nan,
-                            f ? f->Q : nan,        f ? f->Q_df : nan,  f ? f->Q_p : nan};
+  PooledView view;
+  view.fit = r.fit;
+  view.prediction = &r.prediction;
+  const PooledView* v = r.fit != nullptr ? &view : nullptr;
   if (json) {
     out += "{\"id\":";
     append_json_text(out, id);
-    out += ",\"k\":";
-    if (f) {
-      append_integer(out, f->k);
-    } else {
-      out += "null";
-    }
-    for (std::size_t i = 0; i < std::size(numbers); ++i) {
+    for (std::size_t i = 0; i < layout.fields.size(); ++i) {
       out += ",\"";
-      out += columns[i + 2];
+      out += layout.names[i + 1];
       out += "\":";
-      append_number(out, numbers[i], true);
-    }
-    out += ",\"iterations\":";
-    if (f) {
-      append_integer(out, static_cast<std::uint64_t>(f->iterations));
-    } else {
-      out += "null";
-    }
-    out += ",\"termination\":";
-    if (f) {
-      append_json_text(out, termination_name(f->termination));
-    } else {
-      out += "null";
+      append_field(out, *layout.fields[i], v, true);
     }
     out += ",\"diagnostics\":[";
     for (std::size_t i = 0; i < r.codes.size(); ++i) {
@@ -353,7 +377,7 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
       append_json_text(out, r.codes[i]);
     }
     out += "],\"error\":";
-    if (f) {
+    if (v != nullptr) {
       out += "null";
     } else {
       append_json_text(out, r.error);
@@ -362,23 +386,9 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
     return;
   }
   out += detail::quote(id);
-  out += ',';
-  if (f) {
-    append_integer(out, f->k);
-  } else {
-    out += "NA";
-  }
-  for (double x : numbers) {
+  for (const Field* field : layout.fields) {
     out += ',';
-    append_number(out, x, false);
-  }
-  out += ',';
-  if (f) {
-    append_integer(out, static_cast<std::uint64_t>(f->iterations));
-    out += ',';
-    out += termination_name(f->termination);
-  } else {
-    out += "NA,NA";
+    append_field(out, *field, v, false);
   }
   out += ',';
   for (std::size_t i = 0; i < r.codes.size(); ++i) {
@@ -420,7 +430,7 @@ void set_codes(RowValues& r, const std::vector<Diagnostic>& diagnostics) {
 // analysis's row.
 template <typename Body>
 bool compute_row(std::string_view id, Workspace& ws, const BatchOptions& options,
-                 const std::vector<std::string_view>& columns, std::string& out, Body&& body) {
+                 const RowLayout& columns, std::string& out, Body&& body) {
   RowValues& r = ws.row;
   r.fit = nullptr;
   r.codes.clear();
@@ -442,7 +452,7 @@ bool compute_row(std::string_view id, Workspace& ws, const BatchOptions& options
 // Computes group `g` of chunk `c` (the table reader's path) into `out`; true if it failed.
 bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
                    const BatchOptions& options, const std::string& source, Workspace& ws,
-                   const std::vector<std::string_view>& columns, std::string& out) {
+                   const RowLayout& columns, std::string& out) {
   return compute_row(g.id, ws, options, columns, out, [&](RowValues& r) {
     g.problems.throw_if_any();
     StudyTable table(source, reader.table_names());
@@ -456,8 +466,7 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
     }
     ws.analysis = analyse(table, options.spec);
     r.fit = &ws.analysis.fit;
-    r.pi_lb = ws.analysis.prediction.pi_lb;
-    r.pi_ub = ws.analysis.prediction.pi_ub;
+    r.prediction = ws.analysis.prediction;
     set_codes(r, ws.analysis.diagnostics);
   });
 }
@@ -465,7 +474,7 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
 // Computes analysis `g` of a fast-path chunk into `out`; true if it failed.
 bool compute_fast_group(const detail::FastChunk& c, const detail::FastGroup& g,
                         const BatchOptions& options, const std::string& source, Workspace& ws,
-                        const std::vector<std::string_view>& columns, std::string& out) {
+                        const RowLayout& columns, std::string& out) {
   return compute_row(g.id, ws, options, columns, out, [&](RowValues& r) {
     g.record_problems.throw_if_any();
     g.value_problems.throw_if_any();
@@ -479,10 +488,8 @@ bool compute_fast_group(const detail::FastChunk& c, const detail::FastGroup& g,
       return;
     }
     ws.fit = fit(ys, vs, options.spec.fit);
-    const Prediction p = predict(ws.fit);
     r.fit = &ws.fit;
-    r.pi_lb = p.pi_lb;
-    r.pi_ub = p.pi_ub;
+    r.prediction = predict(ws.fit);
     ws.diagnostics.clear();
     if (g.excluded > 0) ws.diagnostics.push_back({DiagnosticCode::row_excluded_missing, {}, {}});
     if (ws.fit.notes != kNoteNone) detail::add_fit_diagnostics(ws.fit, ws.diagnostics);
@@ -570,14 +577,14 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
   GroupReader reader(in, source, options);
   const unsigned threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  const std::vector<std::string_view> columns = header_columns(options);
+  const RowLayout columns = row_layout(options);
   // Written with the first rows, so a file rejected while reading its first chunk leaves `out`
   // untouched.
   std::string header;
   if (options.format == BatchFormat::csv) {
-    for (std::size_t i = 0; i < columns.size(); ++i) {
+    for (std::size_t i = 0; i < columns.names.size(); ++i) {
       if (i > 0) header += ',';
-      header += columns[i];
+      header += columns.names[i];
     }
     header += '\n';
   }

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     spec.effect.measure = *evident::parse_measure(argv[2]);
     const evident::StudyTable table = evident::read_csv_file(argv[1]);
     const evident::Analysis analysis = evident::analyse(table, spec);
-    evident::render_json(analysis, std::cout);
+    evident::find_renderer("json")->render(analysis, std::cout);
     std::cout.flush();
     return std::cout ? 0 : 1;
   } catch (const evident::InputError& e) {

@@ -12,7 +12,7 @@
 
 #include "evident/evident.hpp"
 #include "report/format.hpp"
-#include "report/json_util.hpp"
+#include "report/json/json.hpp"
 
 namespace evident {
 namespace {
@@ -56,7 +56,7 @@ Analysis awkward_analysis() {
 TEST(ReportTest, StreamedJsonIsTheWholeTreesText) {
   const Analysis a = awkward_analysis();
   std::ostringstream streamed, tree;
-  render_json(a, streamed);
+  find_renderer("json")->render(a, streamed);
   detail::write_json(tree, detail::analysis_json(a));
   EXPECT_EQ(streamed.str(), tree.str());
   // Parses back, with every study in its place.
@@ -83,7 +83,7 @@ TEST(ReportTest, StreamedMetaRegressionJsonIsTheWholeTreesText) {
   a.fitted[2] = std::nan("");
   a.studies[4].yi = 3.0;
   std::ostringstream streamed, tree;
-  render_json(a, streamed);
+  find_renderer("json")->render(a, streamed);
   detail::write_json(tree, detail::metareg_json(a));
   EXPECT_EQ(streamed.str(), tree.str());
   const auto parsed = detail::Json::parse(streamed.str());
@@ -94,7 +94,7 @@ TEST(ReportTest, StreamedMetaRegressionJsonIsTheWholeTreesText) {
 TEST(ReportTest, TextListingIsOneFormattedRowPerStudy) {
   const Analysis a = awkward_analysis();
   std::ostringstream out;
-  render_text(a, out);
+  find_renderer("text")->render(a, out);
   const std::string text = out.str();
   // The rows as fmt lays them out (width by display columns, labels cut at 32 characters).
   auto shorten = [](const std::string& s) { return s.size() <= 32 ? s : s.substr(0, 29) + "..."; };

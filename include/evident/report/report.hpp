@@ -1,9 +1,18 @@
 #pragma once
 /// \file
-/// Rendering an Analysis: text for people, JSON and CSV for programs. Renderers only format.
+/// Rendering results: every output format is a Renderer, and the formats evident knows are the
+/// registered ones (renderers()). `text` is a metafor-style summary for people, `json` the
+/// canonical result for programs (one object, keys in docs/cli.md), `csv` the same fields as
+/// columns. Renderers only format: every number comes from the result.
+///
+/// Adding a format is one new file in src/report/ implementing Renderer, and one line in the
+/// list of src/report/renderers.cpp; the command line's --format choices come from that list.
+/// Renderers are stateless and may be used from several threads at once.
 
 #include <iosfwd>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "evident/methods/bias.hpp"
@@ -13,46 +22,38 @@
 
 namespace evident {
 
-enum class Format { text, json, csv };
+/// One output format, for every kind of result an analysis produces.
+class Renderer {
+ public:
+  Renderer() = default;
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+  virtual ~Renderer() = default;
 
-[[nodiscard]] std::optional<Format> parse_format(std::string_view name) noexcept;
+  /// The format's name, as `--format` takes it (`text`, `json`, `csv`).
+  [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+  /// A pooled analysis (`evident fit`).
+  virtual void render(const Analysis& a, std::ostream& out) const = 0;
+  /// Meta-regression: coefficients, QM and QE tests, R2, residual heterogeneity, predictions and
+  /// the permutation test (CSV: one row per coefficient).
+  virtual void render(const MetaRegAnalysis& a, std::ostream& out) const = 0;
+  /// Subgroups: the overall result, one pooled result per subgroup and the test for subgroup
+  /// differences (CSV: the overall row, then one row per subgroup).
+  virtual void render(const SubgroupAnalysis& a, std::ostream& out) const = 0;
+  /// `evident influence`: leave-one-out, influence diagnostics, cumulative results and Baujat
+  /// coordinates (CSV: one row per study).
+  virtual void render(const InfluenceAnalysis& a, std::ostream& out) const = 0;
+  /// `evident bias`: Egger, Begg, trim-and-fill, fail-safe N, PET-PEESE and funnel plot data
+  /// (CSV: one row of headline numbers).
+  virtual void render(const BiasAnalysis& a, std::ostream& out) const = 0;
+};
 
-/// A metafor-style summary: model, heterogeneity with Q-profile intervals, Q test, the pooled
-/// estimate with its confidence and prediction intervals, and the table of studies.
-void render_text(const Analysis& a, std::ostream& out);
-/// One JSON object with the keys documented in docs/cli.md (metafor's names and meanings).
-void render_json(const Analysis& a, std::ostream& out);
-/// A header and one row of the pooled result's scalar values (the JSON keys, flattened).
-void render_csv(const Analysis& a, std::ostream& out);
+/// Every registered format, `text` first (the default).
+[[nodiscard]] std::span<const Renderer* const> renderers() noexcept;
+/// The format of this name; nullptr if there is none.
+[[nodiscard]] const Renderer* find_renderer(std::string_view name) noexcept;
 
-void render(const Analysis& a, Format format, std::ostream& out);
-
-/// Meta-regression: the coefficient table, QM and QE tests, R2, residual heterogeneity,
-/// predictions and the permutation test (JSON keys in docs/cli.md; CSV: one row per coefficient).
-void render_text(const MetaRegAnalysis& a, std::ostream& out);
-void render_json(const MetaRegAnalysis& a, std::ostream& out);
-void render_csv(const MetaRegAnalysis& a, std::ostream& out);
-void render(const MetaRegAnalysis& a, Format format, std::ostream& out);
-
-/// Subgroup analysis: the overall result, one pooled result per subgroup and the test for
-/// subgroup differences (CSV: the overall row, then one row per subgroup).
-void render_text(const SubgroupAnalysis& a, std::ostream& out);
-void render_json(const SubgroupAnalysis& a, std::ostream& out);
-void render_csv(const SubgroupAnalysis& a, std::ostream& out);
-void render(const SubgroupAnalysis& a, Format format, std::ostream& out);
-
-/// `evident influence`: leave-one-out, influence diagnostics, cumulative results and Baujat
-/// coordinates (CSV: one row per study).
-void render_text(const InfluenceAnalysis& a, std::ostream& out);
-void render_json(const InfluenceAnalysis& a, std::ostream& out);
-void render_csv(const InfluenceAnalysis& a, std::ostream& out);
-void render(const InfluenceAnalysis& a, Format format, std::ostream& out);
-
-/// `evident bias`: Egger, Begg, trim-and-fill, fail-safe N, PET-PEESE and funnel plot data
-/// (CSV: one row of headline numbers).
-void render_text(const BiasAnalysis& a, std::ostream& out);
-void render_json(const BiasAnalysis& a, std::ostream& out);
-void render_csv(const BiasAnalysis& a, std::ostream& out);
-void render(const BiasAnalysis& a, Format format, std::ostream& out);
+/// The registered names as a list in words, as help texts show them: "text, json or csv".
+[[nodiscard]] std::string renderer_names();
 
 }  // namespace evident

@@ -1,5 +1,6 @@
 #pragma once
-// JSON helpers shared by the JSON renderers (internal to the report layer).
+// The JSON renderer (internal to the report layer): the canonical result of every analysis,
+// one object with metafor's names (docs/cli.md); the helpers its files share.
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -7,7 +8,10 @@
 #include <span>
 #include <vector>
 
+#include "evident/methods/bias.hpp"
+#include "evident/methods/fields.hpp"
 #include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
 
 namespace evident::detail {
@@ -24,7 +28,16 @@ inline Json interval(bool present, double lb, double ub) {
   return Json::array({num(lb), num(ub)});
 }
 
-// The object `evident fit --format json` prints for an Analysis (json.cpp). Without
+// Sets j[field.name] to the field's value for `v` (null when undefined), if the field applies.
+void add_field(Json& j, const Field& field, const PooledView& v);
+
+// The fields of an analysis, as PooledView reads them.
+PooledView pooled_view(const Analysis& a);
+
+// {scale, estimate, ci_lb, ci_ub[, pi_lb, pi_ub]} on the natural scale, or null.
+Json back_transformed_json(const std::optional<BackTransformed>& b, bool with_pi = true);
+
+// The object `evident fit --format json` prints for an Analysis (json/analysis.cpp). Without
 // `with_studies` its "studies" array is left empty, for a writer that streams them.
 Json analysis_json(const Analysis& a, bool with_studies = true);
 
@@ -32,7 +45,7 @@ Json analysis_json(const Analysis& a, bool with_studies = true);
 // "fitted" for a meta-regression.
 Json study_json(const StudyResult& s, const double* fitted = nullptr);
 
-// The object `evident fit --mods ... --format json` prints (moderators.cpp); without
+// The object `evident fit --mods ... --format json` prints (json/moderators.cpp); without
 // `with_studies`, as analysis_json.
 Json metareg_json(const MetaRegAnalysis& a, bool with_studies = true);
 
@@ -52,5 +65,12 @@ Json diagnostics_json(const std::vector<Diagnostic>& diagnostics);
 inline void write_json(std::ostream& out, const Json& j) {
   out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }
+
+// The JSON documents of each result.
+void render_json(const Analysis& a, std::ostream& out);
+void render_json(const MetaRegAnalysis& a, std::ostream& out);
+void render_json(const SubgroupAnalysis& a, std::ostream& out);
+void render_json(const InfluenceAnalysis& a, std::ostream& out);
+void render_json(const BiasAnalysis& a, std::ostream& out);
 
 }  // namespace evident::detail

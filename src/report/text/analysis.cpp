@@ -1,34 +1,19 @@
+// Text for people: the pooled analysis (`evident fit`). Formatting only.
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "evident/report/report.hpp"
-#include "evident/version.hpp"
 #include "report/format.hpp"
+#include "report/render_util.hpp"
+#include "report/text/text.hpp"
 
-namespace evident {
-
-namespace {
-
-using detail::fixed;
-using detail::pvalue;
-
-std::string bracket(double lb, double ub, int digits, const char* suffix = "") {
-  return fmt::format("[{}{}, {}{}]", fixed(lb, digits), suffix, fixed(ub, digits), suffix);
-}
-
-// Study labels wider than this are shortened so the table stays readable on a terminal.
-constexpr std::size_t kMaxLabel = 32;
-
-std::string shorten(const std::string& s) {
-  if (s.size() <= kMaxLabel) return s;
-  return s.substr(0, kMaxLabel - 3) + "...";
-}
-
-}  // namespace
+namespace evident::detail {
 
 void render_text(const Analysis& a, std::ostream& out) {
   const Fit& f = a.fit;
@@ -152,25 +137,4 @@ void render_text(const Analysis& a, std::ostream& out) {
   }
 }
 
-void render(const Analysis& a, Format format, std::ostream& out) {
-  switch (format) {
-    case Format::text:
-      render_text(a, out);
-      break;
-    case Format::json:
-      render_json(a, out);
-      break;
-    case Format::csv:
-      render_csv(a, out);
-      break;
-  }
-}
-
-std::optional<Format> parse_format(std::string_view name) noexcept {
-  if (name == "text") return Format::text;
-  if (name == "json") return Format::json;
-  if (name == "csv") return Format::csv;
-  return std::nullopt;
-}
-
-}  // namespace evident
+}  // namespace evident::detail

@@ -1,0 +1,20 @@
+#pragma once
+// The csv renderer's pieces, one file per result (internal to the report layer; the renderer
+// itself is csv/csv.cpp).
+
+#include <iosfwd>
+
+#include "evident/methods/bias.hpp"
+#include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/sensitivity.hpp"
+#include "evident/methods/summary.hpp"
+
+namespace evident::detail {
+
+void render_csv(const Analysis& a, std::ostream& out);
+void render_csv(const MetaRegAnalysis& a, std::ostream& out);
+void render_csv(const SubgroupAnalysis& a, std::ostream& out);
+void render_csv(const InfluenceAnalysis& a, std::ostream& out);
+void render_csv(const BiasAnalysis& a, std::ostream& out);
+
+}  // namespace evident::detail
