@@ -104,7 +104,7 @@ std::vector<std::string> write_review_plots(const Review& review, const std::str
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw InputError({dir, 0, 0}, "cannot create the folder for the plots: " + ec.message());
-  const char* ext = format == PlotFormat::svg ? "svg" : (format == PlotFormat::pdf ? "pdf" : "png");
+  const std::string_view ext = plot_format_name(format);
   std::vector<std::string> written;
   auto path = [&](const std::string& name) {
     return (fs::path(dir) / fmt::format("{}.{}", name, ext)).string();

@@ -22,10 +22,25 @@
 
 namespace evident {
 
+/// A file format of plots. Each is drawn by its own Cairo surface (src/report/plot/canvas.cpp)
+/// and registered in plot_formats(), from which file-name checks and option choices come.
 enum class PlotFormat { svg, png, pdf };
 
+struct PlotFormatInfo {
+  PlotFormat format;
+  std::string_view name;  ///< also the file extension
+  std::string_view note;  ///< said after the extension in messages, e.g. " (300 dpi)"
+};
+
+/// Every plot format, in the order messages list them.
+[[nodiscard]] std::span<const PlotFormatInfo> plot_formats() noexcept;
+[[nodiscard]] std::string_view plot_format_name(PlotFormat format) noexcept;
+/// The format of a name (svg, png, pdf), if any.
+[[nodiscard]] std::optional<PlotFormat> parse_plot_format(std::string_view name) noexcept;
 /// The format named by a path's extension (.svg, .png, .pdf; case-insensitive), if any.
 [[nodiscard]] std::optional<PlotFormat> plot_format_for_path(std::string_view path) noexcept;
+/// What plot file names may end in, in words: ".svg, .png (300 dpi) or .pdf".
+[[nodiscard]] std::string plot_extensions_text();
 
 // ---- forest plot -------------------------------------------------------------------------------
 

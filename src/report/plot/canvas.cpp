@@ -295,50 +295,101 @@ std::vector<std::string> wrap(TextMeasure& measure, std::string_view text, const
   return lines;
 }
 
-std::string draw(const Scene& scene, PlotFormat format) {
+namespace {
+
+// One function per plot format: the scene painted on that format's Cairo surface.
+
+std::string draw_svg(const Scene& scene) {
   std::string out;
-  switch (format) {
-    case PlotFormat::svg: {
-      cairo_surface_t* surface =
-          cairo_svg_surface_create_for_stream(append, &out, scene.width, scene.height);
-      cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT);
-      cairo_t* cr = cairo_create(surface);
-      paint_scene(cr, scene);
-      cairo_destroy(cr);
-      cairo_surface_finish(surface);
-      check(cairo_surface_status(surface));
-      cairo_surface_destroy(surface);
-      return add_svg_title(std::move(out), scene);
-    }
-    case PlotFormat::pdf: {
-      cairo_surface_t* surface =
-          cairo_pdf_surface_create_for_stream(append, &out, scene.width, scene.height);
-      cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, scene.title.c_str());
-      cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "evident");
-      cairo_t* cr = cairo_create(surface);
-      paint_scene(cr, scene);
-      cairo_destroy(cr);
-      cairo_surface_finish(surface);
-      check(cairo_surface_status(surface));
-      cairo_surface_destroy(surface);
-      return out;
-    }
-    case PlotFormat::png: {
-      const double scale = kPngDpi / 72.0;
-      const int w = static_cast<int>(std::ceil(scene.width * scale));
-      const int h = static_cast<int>(std::ceil(scene.height * scale));
-      cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-      cairo_t* cr = cairo_create(surface);
-      cairo_scale(cr, scale, scale);
-      paint_scene(cr, scene);
-      cairo_destroy(cr);
-      check(cairo_surface_status(surface));
-      check(cairo_surface_write_to_png_stream(surface, append, &out));
-      cairo_surface_destroy(surface);
-      return add_png_dpi(std::move(out), kPngDpi);
-    }
-  }
+  cairo_surface_t* surface =
+      cairo_svg_surface_create_for_stream(append, &out, scene.width, scene.height);
+  cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT);
+  cairo_t* cr = cairo_create(surface);
+  paint_scene(cr, scene);
+  cairo_destroy(cr);
+  cairo_surface_finish(surface);
+  check(cairo_surface_status(surface));
+  cairo_surface_destroy(surface);
+  return add_svg_title(std::move(out), scene);
+}
+
+std::string draw_png(const Scene& scene) {
+  std::string out;
+  const double scale = kPngDpi / 72.0;
+  const int w = static_cast<int>(std::ceil(scene.width * scale));
+  const int h = static_cast<int>(std::ceil(scene.height * scale));
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+  cairo_t* cr = cairo_create(surface);
+  cairo_scale(cr, scale, scale);
+  paint_scene(cr, scene);
+  cairo_destroy(cr);
+  check(cairo_surface_status(surface));
+  check(cairo_surface_write_to_png_stream(surface, append, &out));
+  cairo_surface_destroy(surface);
+  return add_png_dpi(std::move(out), kPngDpi);
+}
+
+std::string draw_pdf(const Scene& scene) {
+  std::string out;
+  cairo_surface_t* surface =
+      cairo_pdf_surface_create_for_stream(append, &out, scene.width, scene.height);
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, scene.title.c_str());
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "evident");
+  cairo_t* cr = cairo_create(surface);
+  paint_scene(cr, scene);
+  cairo_destroy(cr);
+  cairo_surface_finish(surface);
+  check(cairo_surface_status(surface));
+  cairo_surface_destroy(surface);
   return out;
 }
 
+struct Drawer {
+  PlotFormat format;
+  std::string (*draw)(const Scene&);
+};
+// The registered plot formats: a new one is a function above, a PlotFormat value and a line here
+// and in plot_formats() below.
+constexpr Drawer kDrawers[] = {
+    {PlotFormat::svg, draw_svg},
+    {PlotFormat::png, draw_png},
+    {PlotFormat::pdf, draw_pdf},
+};
+
+}  // namespace
+
+std::string draw(const Scene& scene, PlotFormat format) {
+  for (const Drawer& d : kDrawers) {
+    if (d.format == format) return d.draw(scene);
+  }
+  return {};
+}
+
 }  // namespace evident::plot
+
+namespace evident {
+
+std::span<const PlotFormatInfo> plot_formats() noexcept {
+  static constexpr PlotFormatInfo kFormats[] = {
+      {PlotFormat::svg, "svg", ""},
+      {PlotFormat::png, "png", " (300 dpi)"},
+      {PlotFormat::pdf, "pdf", ""},
+  };
+  return kFormats;
+}
+
+std::string_view plot_format_name(PlotFormat format) noexcept {
+  for (const PlotFormatInfo& f : plot_formats()) {
+    if (f.format == format) return f.name;
+  }
+  return "?";
+}
+
+std::optional<PlotFormat> parse_plot_format(std::string_view name) noexcept {
+  for (const PlotFormatInfo& f : plot_formats()) {
+    if (f.name == name) return f.format;
+  }
+  return std::nullopt;
+}
+
+}  // namespace evident

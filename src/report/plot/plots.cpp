@@ -276,7 +276,7 @@ template <class Plot>
 void write_any(const Plot& plot, const std::string& path) {
   const auto format = plot_format_for_path(path);
   if (!format) {
-    throw InputError({path, 0, 0}, "a plot file name must end in .svg, .png (300 dpi) or .pdf");
+    throw InputError({path, 0, 0}, "a plot file name must end in " + plot_extensions_text());
   }
   const std::string bytes = render_plot(plot, *format);
   detail::OutputFile out(path);  // renamed into place once whole
@@ -289,11 +289,19 @@ void write_any(const Plot& plot, const std::string& path) {
 std::optional<PlotFormat> plot_format_for_path(std::string_view path) noexcept {
   const auto dot = path.rfind('.');
   if (dot == std::string_view::npos) return std::nullopt;
-  const std::string ext = lower(path.substr(dot + 1));
-  if (ext == "svg") return PlotFormat::svg;
-  if (ext == "png") return PlotFormat::png;
-  if (ext == "pdf") return PlotFormat::pdf;
-  return std::nullopt;
+  return parse_plot_format(lower(path.substr(dot + 1)));
+}
+
+std::string plot_extensions_text() {
+  const auto all = plot_formats();
+  std::string text;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i > 0) text += i + 1 == all.size() ? " or " : ", ";
+    text += '.';
+    text += all[i].name;
+    text += all[i].note;
+  }
+  return text;
 }
 
 namespace {
