@@ -1,7 +1,8 @@
 // One fit of k studies for every estimator, k = 3 ... 200: the load of a batch of many small
 // meta-analyses. The data are drawn once per k from the random-effects model (seeded), so every
 // run times the same fits. Then one fit of a million and ten million studies (REML and DL) on one
-// and two threads: the sums of large fits run in blocks over the threads (model/sums.hpp).
+// and two threads: the sums of large fits run in blocks over the threads (model/sums.hpp). Last,
+// a batch of analyses from arrays in memory (batch/arrays.hpp).
 
 #include <benchmark/benchmark.h>
 
@@ -10,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "evident/batch/arrays.hpp"
 #include "evident/model/fit.hpp"
 
 namespace {
@@ -101,5 +103,26 @@ BENCHMARK(BM_fit_large_DL)
     ->UseRealTime();
 
 }  // namespace
+
+// batch_arrays: 10^5 analyses of k = 10 from arrays in memory (REML), on one thread and on two;
+// reported per analysis.
+void BM_batch_arrays(benchmark::State& state) {
+  constexpr std::size_t kAnalyses = 100000, kStudies = 10;
+  std::vector<double> yi, vi;
+  std::vector<std::size_t> offsets{0};
+  for (std::size_t j = 0; j < kAnalyses; ++j) {
+    const Data d = draw(kStudies + j % 7);
+    yi.insert(yi.end(), d.yi.begin(), d.yi.end());
+    vi.insert(vi.end(), d.vi.begin(), d.vi.end());
+    offsets.push_back(yi.size());
+  }
+  const auto threads = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) {
+    const evident::BatchArrays r = evident::batch_arrays(yi, vi, offsets, {}, threads);
+    benchmark::DoNotOptimize(r.columns.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kAnalyses));
+}
+BENCHMARK(BM_batch_arrays)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

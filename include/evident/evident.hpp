@@ -4,6 +4,7 @@
 /// under evident/<layer>/ (io, effect, model, methods, batch, review, report:
 /// docs/architecture.md).
 
+#include "evident/batch/arrays.hpp"
 #include "evident/batch/batch.hpp"
 #include "evident/batch/simulate.hpp"
 #include "evident/effect/convert.hpp"
@@ -12,6 +13,7 @@
 #include "evident/effect/effect.hpp"
 #include "evident/effect/measure.hpp"
 #include "evident/effect/moderators.hpp"
+#include "evident/io/columns.hpp"
 #include "evident/io/csv.hpp"
 #include "evident/io/error.hpp"
 #include "evident/io/table.hpp"

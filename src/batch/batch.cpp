@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "batch/columns.hpp"
 #include "batch/fast_reader.hpp"
 #include "effect/rows.hpp"
 #include "evident/methods/fields.hpp"
@@ -46,6 +47,30 @@ std::optional<BatchFormat> batch_format_for_path(std::string_view path) noexcept
   if (ends_with(".jsonl")) return BatchFormat::jsonl;
   return std::nullopt;
 }
+
+namespace detail {
+
+std::vector<const Field*> batch_fields(Test test) {
+  const std::string_view stat = test == Test::knha ? "tval" : "zval";
+  const std::string_view names[] = {
+      "k",    "estimate", "se", stat, "pval", "ci_lb", "ci_ub", "pi_lb",      "pi_ub",
+      "tau2", "tau2_se",  "I2", "H2", "Q",    "Q_df",  "Q_p",   "iterations", "termination"};
+  std::vector<const Field*> fields;
+  for (std::string_view name : names)
+    fields.push_back(&pooled_field(name));
+  return fields;
+}
+
+void unique_codes(const std::vector<Diagnostic>& diagnostics,
+                  std::vector<std::string_view>& codes) {
+  codes.clear();
+  for (const Diagnostic& d : diagnostics) {
+    const std::string_view name = diagnostic_name(d.code);
+    if (std::find(codes.begin(), codes.end(), name) == codes.end()) codes.push_back(name);
+  }
+}
+
+}  // namespace detail
 
 namespace {
 
@@ -314,16 +339,11 @@ void append_json_text(std::string& out, std::string_view s) {
 }
 
 RowLayout row_layout(const BatchOptions& options) {
-  const std::string_view stat = options.spec.fit.test == Test::knha ? "tval" : "zval";
-  const std::string_view fields[] = {
-      "k",    "estimate", "se", stat, "pval", "ci_lb", "ci_ub", "pi_lb",      "pi_ub",
-      "tau2", "tau2_se",  "I2", "H2", "Q",    "Q_df",  "Q_p",   "iterations", "termination"};
   RowLayout layout;
+  layout.fields = detail::batch_fields(options.spec.fit.test);
   layout.names.push_back("id");
-  for (std::string_view name : fields) {
-    layout.fields.push_back(&pooled_field(name));
-    layout.names.push_back(name);
-  }
+  for (const Field* f : layout.fields)
+    layout.names.push_back(f->name);
   layout.names.push_back("diagnostics");
   layout.names.push_back("error");
   return layout;
@@ -418,11 +438,7 @@ struct Workspace {
 };
 
 void set_codes(RowValues& r, const std::vector<Diagnostic>& diagnostics) {
-  r.codes.clear();
-  for (const Diagnostic& d : diagnostics) {
-    const std::string_view name = diagnostic_name(d.code);
-    if (std::find(r.codes.begin(), r.codes.end(), name) == r.codes.end()) r.codes.push_back(name);
-  }
+  detail::unique_codes(diagnostics, r.codes);
 }
 
 // Runs `body`, which fills the row of one analysis (or throws), and appends that row to `out`;

@@ -287,4 +287,8 @@ EffectData compute_effects(const StudyTable& table, const EffectOptions& options
   return out;
 }
 
+EffectData compute_effects(const StudyColumns& columns, const EffectOptions& options) {
+  return compute_effects(table_from_columns(columns), options);
+}
+
 }  // namespace evident

@@ -10,6 +10,7 @@
 
 #include "evident/effect/diagnostic.hpp"
 #include "evident/effect/measure.hpp"
+#include "evident/io/columns.hpp"
 #include "evident/io/table.hpp"
 
 namespace evident {
@@ -110,6 +111,10 @@ struct EffectData {
 /// study at all. A missing value (empty cell or NA) is not an error: the row is left out and a
 /// diagnostic names it.
 [[nodiscard]] EffectData compute_effects(const StudyTable& table, const EffectOptions& options);
+
+/// The same from columns in memory (io/columns.hpp): `compute_effects(table_from_columns(c),
+/// options)`. Thread-safe, as every function of the core.
+[[nodiscard]] EffectData compute_effects(const StudyColumns& columns, const EffectOptions& options);
 
 /// `add` as escalc's default for the measure: 0 for PAS, PFT, IRSD, IRS and IRFT, 1/2 otherwise.
 [[nodiscard]] double default_add(Measure m) noexcept;
