@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "evident/batch/arrays.hpp"
+#include "evident/model/bayes.hpp"
 #include "evident/model/fit.hpp"
 
 namespace {
@@ -124,5 +125,26 @@ void BM_batch_arrays(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kAnalyses));
 }
 BENCHMARK(BM_batch_arrays)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The Bayesian model (model/bayes.hpp), half-normal(0.5) prior for tau and a flat one for mu, for
+// k = 3 ... 200: the posterior of mu, tau and a new study's effect (as evident batch computes it),
+// and with the shrunken effect of every study as well (as evident fit reports it).
+void bayes_once(benchmark::State& state, bool theta) {
+  const Data d = draw(static_cast<std::size_t>(state.range(0)));
+  evident::BayesOptions options;
+  options.theta = theta;
+  for (auto _ : state) {
+    const evident::BayesFit f = evident::fit_bayes(d.yi, d.vi, options);
+    benchmark::DoNotOptimize(f.mu.ci_lb);
+  }
+}
+void BM_bayes(benchmark::State& state) {
+  bayes_once(state, false);
+}
+void BM_bayes_with_studies(benchmark::State& state) {
+  bayes_once(state, true);
+}
+BENCHMARK(BM_bayes)->Arg(3)->Arg(10)->Arg(50)->Arg(200)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_bayes_with_studies)->Arg(3)->Arg(10)->Arg(50)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();
