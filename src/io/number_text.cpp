@@ -116,4 +116,61 @@ std::string quote(std::string_view s) {
   return q + '"';
 }
 
+std::string clean_text(std::string_view s, bool keep_whitespace) {
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      if (b == '\t' || b == '\n' || b == '\r') {
+        out += keep_whitespace ? static_cast<char>(b) : ' ';
+      } else if (b < 0x20 || b == 0x7F) {
+        out += kReplacement;
+      } else {
+        out += static_cast<char>(b);
+      }
+      ++i;
+      continue;
+    }
+    // The length of the sequence a lead byte starts, and the range its second byte must lie in
+    // (Unicode table 3-7, well-formed UTF-8 byte sequences).
+    std::size_t length = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+      length = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      length = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      length = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    }
+    std::size_t valid = length == 0 ? 0 : 1;  // bytes of a well-formed prefix
+    while (valid > 0 && valid < length && i + valid < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i + valid]);
+      const unsigned char first = valid == 1 ? lo : 0x80, last = valid == 1 ? hi : 0xBF;
+      if (c < first || c > last) break;
+      ++valid;
+    }
+    if (valid == length && length > 0) {
+      // U+0080..U+009F are control characters too.
+      const bool c1 = b == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
+      if (c1) {
+        out += kReplacement;
+      } else {
+        out.append(s.substr(i, length));
+      }
+      i += length;
+    } else {
+      out += kReplacement;  // the maximal ill-formed subpart, or a stray byte
+      i += std::max<std::size_t>(valid, 1);
+    }
+  }
+  return out;
+}
+
 }  // namespace evident::detail

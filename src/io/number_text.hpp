@@ -16,4 +16,11 @@ void append_shortest(std::string& out, double x);
 // RFC 4180 quoting for a CSV text field (only when it holds a comma, quote or line break).
 std::string quote(std::string_view s);
 
+// Text from user files made safe for every output that must be valid UTF-8 and may not hold
+// control characters (XML: SVG and HTML; the text of plots): each maximal ill-formed UTF-8
+// subsequence (Unicode 15, section 3.9, D93b: overlong forms, surrogates, values beyond U+10FFFF,
+// truncated sequences) and each control character becomes U+FFFD. Tab, line feed and carriage
+// return are kept when `keep_whitespace`, else become spaces (one-line labels).
+std::string clean_text(std::string_view s, bool keep_whitespace = true);
+
 }  // namespace evident::detail

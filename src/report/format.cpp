@@ -41,7 +41,9 @@ std::string pvalue(double p) {
   return fixed(p, 4);
 }
 
-std::string xml_escape(std::string_view s) {
+std::string xml_escape(std::string_view text) {
+  // Valid UTF-8 without control characters first: XML admits neither (XML 1.0, section 2.2).
+  const std::string s = clean_text(text);
   std::string out;
   out.reserve(s.size());
   for (char ch : s) {

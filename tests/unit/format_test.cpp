@@ -166,3 +166,23 @@ TEST(FormatTest, FixedTextIsFmtsFixedFormat) {
 
 }  // namespace
 }  // namespace evident::detail
+
+TEST(FormatTest, CleanTextReplacesIllFormedUtf8AndControls) {
+  using evident::detail::clean_text;
+  const std::string r = "\xef\xbf\xbd";
+  EXPECT_EQ(clean_text("plain ascii"), "plain ascii");
+  EXPECT_EQ(clean_text("Jos\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "Jos\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(clean_text("M\xfcller"), "M" + r + "ller");      // Latin-1
+  EXPECT_EQ(clean_text("\xc0\xaf"), r + r);                  // overlong: two stray bytes
+  EXPECT_EQ(clean_text("\xed\xa0\x80"), r + r + r);          // a surrogate
+  EXPECT_EQ(clean_text("\xe2\x82"), r);                      // truncated: one subpart
+  EXPECT_EQ(clean_text("\xf4\x90\x80\x80"), r + r + r + r);  // beyond U+10FFFF
+  EXPECT_EQ(clean_text(std::string("a\x00"
+                                   "b\x07\x7f",
+                                   5)),
+            "a" + r + "b" + r + r);
+  EXPECT_EQ(clean_text("\xc2\x85"), r);  // C1 control NEL
+  EXPECT_EQ(clean_text("tab\there\nline"), "tab\there\nline");
+  EXPECT_EQ(clean_text("tab\there\nline", false), "tab here line");
+}

@@ -18,6 +18,7 @@
 
 #include "evident/effect/convert.hpp"
 #include "evident/evident.hpp"
+#include "io/number_text.hpp"
 #include "report/plot/axis.hpp"
 #include "report/plot/layout.hpp"
 #include "report/plot/scene.hpp"
@@ -358,3 +359,24 @@ TEST(Wrap, LongWordsAreCutAndLinesAreLimited) {
 }
 
 }  // namespace
+
+// Labels and titles from user files in any encoding, with control characters: every SVG is still
+// well-formed XML in valid UTF-8 (a browser refuses the file otherwise).
+TEST(Plots, LatinOneBytesAndControlCharactersMakeValidSvg) {
+  evident::StudyTable t("latin1.csv", {"study", "yi", "vi"});
+  t.add_row(std::vector<std::string>{"M\xfcller 2001", "0.3", "0.02"}, 2);
+  t.add_row(std::vector<std::string>{std::string("bell\x07\x01 and \x00nul", 15), "0.2", "0.015"},
+            3);
+  t.add_row(std::vector<std::string>{"surrogate \xed\xa0\x80 and overlong \xc0\xaf", "0.1", "0.03"},
+            4);
+  evident::AnalysisSpec spec;
+  const evident::Analysis a = evident::analyse(t, spec);
+  evident::ForestOptions o;
+  o.title = "Title \x1b[31m in \xe9t\xe9";
+  const std::string svg =
+      evident::render_plot(evident::forest_plot(a, o, &t), evident::PlotFormat::svg);
+  EXPECT_TRUE(well_formed_xml(svg));
+  EXPECT_EQ(evident::detail::clean_text(svg), svg)
+      << "the SVG holds bytes that are not clean UTF-8";
+  EXPECT_NE(svg.find("M\xef\xbf\xbdller"), std::string::npos);  // U+FFFD in place of the byte
+}

@@ -115,7 +115,8 @@ void paint_scene(cairo_t* cr, const Scene& scene) {
     set_font(cr, t.font);
     set_color(cr, t.color);
     cairo_move_to(cr, t.left, t.baseline);
-    cairo_show_text(cr, t.text.c_str());
+    // The text as measured (TextMeasure::width): one line of valid UTF-8, whatever the input.
+    cairo_show_text(cr, detail::clean_text(t.text, false).c_str());
   }
 }
 
@@ -196,7 +197,7 @@ double TextMeasure::width(std::string_view text, const Font& font) {
   if (text.empty()) return 0.0;
   set_font(impl_->cr, font);
   cairo_text_extents_t e;
-  const std::string s(text);
+  const std::string s = detail::clean_text(text, false);
   cairo_text_extents(impl_->cr, s.c_str(), &e);
   return e.x_advance;
 }
