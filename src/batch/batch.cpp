@@ -20,6 +20,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
 #include <utility>
@@ -33,6 +34,7 @@
 #include "io/number_text.hpp"
 #include "io/output_file.hpp"
 #include "methods/fit_notes.hpp"
+#include "stats/parallel.hpp"
 
 namespace evident {
 
@@ -519,9 +521,15 @@ class Pool {
  public:
   using Task = std::function<void(std::size_t block, std::size_t thread)>;
 
+  // Starts up to `threads` workers; when the system refuses a thread (a process limit, little
+  // memory), the pool goes on with those that started, and with none runs each task on the
+  // thread that starts it.
   explicit Pool(unsigned threads) {
-    for (unsigned t = 0; t < threads; ++t)
-      threads_.emplace_back([this, t] { work(t); });
+    try {
+      for (unsigned t = 0; t < threads; ++t)
+        threads_.emplace_back([this, t] { work(t); });
+    } catch (const std::system_error&) {
+    }
   }
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -535,8 +543,13 @@ class Pool {
       t.join();
   }
 
-  // Starts `blocks` calls of `task`; returns at once.
+  // Starts `blocks` calls of `task`; returns at once (with no workers: once they are all done).
   void start(std::size_t blocks, Task task) {
+    if (threads_.empty()) {
+      for (std::size_t b = 0; b < blocks; ++b)
+        task(b, 0);
+      return;
+    }
     std::lock_guard lock(mutex_);
     task_ = std::move(task);
     blocks_ = blocks;
@@ -591,8 +604,7 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
   options.spec.details = false;  // a result row shows the fit, the prediction and diagnostics
   if (auto problem = options.spec.fit.validate()) throw InputError({"--level", 0, 0}, *problem);
   GroupReader reader(in, source, options);
-  const unsigned threads =
-      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = detail::resolve_threads(options.threads);
   const RowLayout columns = row_layout(options);
   // Written with the first rows, so a file rejected while reading its first chunk leaves `out`
   // untouched.
@@ -629,7 +641,13 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
       summary.failed += failed[b];
     }
     summary.analyses += n_groups;
-    if (!out) throw std::runtime_error("writing the results failed");
+    if (!out) {
+      const int error = errno;
+      throw InputError(
+          {options.output_name, 0, 0},
+          fmt::format("writing the results failed: {}",
+                      error != 0 ? std::strerror(error) : "the stream reports an error"));
+    }
     where.analyses = summary.analyses;
     if (progress) progress(where);
   };
@@ -697,6 +715,7 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
     }
     if (have_results) write(spare->n_groups, spare->out, spare->failed);
     write_header();  // a file with a header and no rows gets a header and no rows
+    summary.bytes_read = fast->bytes_read();
     return summary;
   }
 
@@ -738,6 +757,7 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
     current = 1 - current;
   }
   write_header();  // a file with a header and no rows gets a header and no rows
+  summary.bytes_read = reader.bytes_read();
   return summary;
 }
 
@@ -767,9 +787,28 @@ BatchSummary run_batch_file(const std::string& input, std::istream& in, const st
     };
   }
   const std::string name = input == "-" ? std::string("<stdin>") : input;
-  if (output == "-") return run_batch(*source, name, out, options, with_total);
+  BatchOptions named = options;
+  named.output_name = output == "-" ? std::string("standard output") : output;
+  // The size at the start is what a whole file holds: a file truncated or rewritten while it is
+  // read must not pass for a complete one.
+  auto check_size = [&](const BatchSummary& s) {
+    if (total > 0 && s.bytes_read != total) {
+      throw InputError({input, 0, 0},
+                       fmt::format("the file changed while it was read: {} bytes were read of the "
+                                   "{} it held at the start (was it truncated or rewritten?); {}",
+                                   s.bytes_read, total,
+                                   output == "-" ? "the results written are incomplete"
+                                                 : "no results file was written"));
+    }
+  };
+  if (output == "-") {
+    const BatchSummary summary = run_batch(*source, name, out, named, with_total);
+    check_size(summary);
+    return summary;
+  }
   detail::OutputFile temp(output);
-  const BatchSummary summary = run_batch(*source, name, temp.stream(), options, with_total);
+  const BatchSummary summary = run_batch(*source, name, temp.stream(), named, with_total);
+  check_size(summary);
   temp.commit();
   return summary;
 }

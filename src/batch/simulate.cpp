@@ -63,10 +63,13 @@ void simulate(const SimulateOptions& o, std::ostream& out) {
       const double theta = o.mu + tau * draws.normal();
       const double yi = theta + std::sqrt(vi) * draws.normal();
       fmt::format_to(std::back_inserter(buffer), "{},{},{},{}\n", a, i, yi, vi);
-    }
-    if (buffer.size() >= kFlush) {
-      out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      buffer.clear();
+      // Written a megabyte at a time, within an analysis too: one of 10^7 studies would
+      // otherwise be held whole (half a gigabyte).
+      if (buffer.size() >= kFlush) {
+        out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        buffer.clear();
+        if (!out) return;  // the caller checks the stream (a full disk, a closed pipe)
+      }
     }
   }
   out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));

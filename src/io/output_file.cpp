@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,41 @@
 #include "evident/io/error.hpp"
 
 namespace evident::detail {
+
+namespace {
+
+// The temporary files a signal handler must remove: fixed storage, so the handler reads it
+// without allocating. A slot is claimed (writing), filled, then published (ready); the handler
+// unlinks only published paths.
+constexpr int kSlots = 64;
+constexpr std::size_t kPathMax = 4096;
+enum SlotState : int { kFree, kWriting, kReady };
+char slot_paths[kSlots][kPathMax];
+std::atomic<int> slot_state[kSlots];
+
+int register_partial(const std::string& path) {
+  if (path.size() >= kPathMax) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    int expected = kFree;
+    if (!slot_state[i].compare_exchange_strong(expected, kWriting)) continue;
+    std::memcpy(slot_paths[i], path.c_str(), path.size() + 1);
+    slot_state[i].store(kReady);
+    return i;
+  }
+  return -1;  // more than kSlots at once: that one is not removed on a signal
+}
+
+void unregister_partial(int slot) {
+  if (slot >= 0) slot_state[slot].store(kFree);
+}
+
+}  // namespace
+
+void remove_partial_outputs() noexcept {
+  for (int i = 0; i < kSlots; ++i) {
+    if (slot_state[i].load() == kReady) ::unlink(slot_paths[i]);
+  }
+}
 
 OutputFile::OutputFile(const std::string& path) : path_(path) {
   const std::size_t slash = path.find_last_of('/');
@@ -30,6 +66,7 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
                                                std::strerror(errno)));
   }
   temp_.assign(name.data());
+  slot_ = register_partial(temp_);
   // mkstemp makes the file private; results get the permissions of any new file.
   const mode_t mask = ::umask(0);
   ::umask(mask);
@@ -38,6 +75,7 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
   stream_.open(temp_, std::ios::binary | std::ios::trunc);
   if (!stream_) {
     ::unlink(temp_.c_str());
+    unregister_partial(slot_);
     throw InputError({path, 0, 0}, "cannot open the output file for writing");
   }
 }
@@ -47,6 +85,7 @@ OutputFile::~OutputFile() {
     stream_.close();
     ::unlink(temp_.c_str());
   }
+  unregister_partial(slot_);
 }
 
 void OutputFile::commit() {
@@ -59,6 +98,7 @@ void OutputFile::commit() {
                                                 std::strerror(errno)));
   }
   committed_ = true;
+  unregister_partial(slot_);
 }
 
 }  // namespace evident::detail

@@ -8,6 +8,12 @@
 
 namespace evident::detail {
 
+// Removes the temporary file of every OutputFile not yet committed. Async-signal-safe (it only
+// calls unlink on paths recorded beforehand), for a handler of SIGINT or SIGTERM to call before
+// the process ends; the command line installs one. SIGKILL cannot be caught: a file it leaves is
+// named `.NAME.partial-XXXXXX` beside NAME.
+void remove_partial_outputs() noexcept;
+
 // A file in the directory of `path` that becomes `path` by commit(); removed if never committed.
 class OutputFile {
  public:
@@ -24,6 +30,7 @@ class OutputFile {
   std::string path_, temp_;
   std::ofstream stream_;
   bool committed_ = false;
+  int slot_ = -1;  // in the registry remove_partial_outputs reads
 };
 
 }  // namespace evident::detail

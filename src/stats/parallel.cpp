@@ -9,7 +9,8 @@
 namespace evident::detail {
 
 unsigned resolve_threads(unsigned threads) noexcept {
-  return threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned n = threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  return std::min(n, kMaxThreads);
 }
 
 void parallel_blocks(std::size_t n_blocks, unsigned threads, void (*fn)(void*, std::size_t),

@@ -10,7 +10,12 @@
 
 namespace evident::detail {
 
-// The threads to use for a requested count: 0 means every core the system reports (at least 1).
+// At most this many threads are ever started, whatever is asked: beyond it a run gains nothing
+// and can exhaust the system's processes (documented with --threads).
+inline constexpr unsigned kMaxThreads = 256;
+
+// The threads to use for a requested count: 0 means every core the system reports (at least 1),
+// and no count exceeds kMaxThreads.
 [[nodiscard]] unsigned resolve_threads(unsigned threads) noexcept;
 
 // Calls fn(context, block) once for every block in [0, n_blocks), on the calling thread and up to

@@ -1,6 +1,7 @@
 // evident batch: every row equals the fit of that analysis alone, whatever the threads and chunks;
 // a bad analysis fails alone; a structurally bad file fails before anything is written.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <charconv>
@@ -500,6 +501,60 @@ TEST_F(BatchFileTest, AFailedRunLeavesNoResultsFile) {
   fs::remove(output);
   EXPECT_THROW((void)run_batch_file(input, none, output, std::cout, by_id()), InputError);
   EXPECT_FALSE(fs::exists(output));
+}
+
+// A file cut short while it is read (here by the progress callback, after the first chunk) is an
+// error, not a complete-looking run of the analyses read so far; for a table file and for the
+// yi/vi reader alike.
+TEST_F(BatchFileTest, AFileTruncatedWhileReadIsAnError) {
+  for (const bool tables : {false, true}) {
+    // Larger than the reader's blocks, so most of it is still unread when it is cut.
+    std::string text = simulated(40000, 5, 2);
+    if (tables) {  // one column more than yi/vi: the general table reader
+      text = "id,study,yi,vi,extra\n";
+      for (int a = 1; a <= 40000; ++a)
+        for (int i = 1; i <= 5; ++i)
+          text += fmt::format("{},{},{},{},x\n", a, i, 0.1 * i, 0.01 * i);
+    }
+    const std::string input = write("in.csv", text);
+    const std::string output = (dir_ / "results.csv").string();
+    std::istringstream none;
+    BatchOptions options = by_id();
+    options.chunk_rows = 2000;
+    options.threads = 1;
+    bool cut = false;
+    try {
+      (void)run_batch_file(input, none, output, std::cout, options, [&](const BatchProgress&) {
+        if (!cut) fs::resize_file(input, text.size() / 3);
+        cut = true;
+      });
+      ADD_FAILURE() << "a truncated file passed (tables " << tables << ")";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("the file changed while it was read"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_TRUE(cut);
+    EXPECT_FALSE(fs::exists(output));
+    EXPECT_EQ(files(), 1u);  // the input only: no partial results under any name
+  }
+}
+
+// A full disk names the output and the system's reason (exit 2 at the command line), not an
+// internal error.
+TEST(BatchTest, AFailedWriteNamesTheOutput) {
+  std::ofstream full("/dev/full");
+  if (!full) GTEST_SKIP() << "no /dev/full";
+  BatchOptions options = by_id();
+  options.output_name = "/dev/full";
+  std::istringstream in(simulated(50000, 3, 4));
+  try {
+    (void)run_batch(in, "in.csv", full, options);
+    ADD_FAILURE() << "writing to /dev/full succeeded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/full: writing the results failed: No space left"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(BatchTest, ALongRecordCrossesReadBlocks) {

@@ -40,6 +40,8 @@ struct BatchOptions {
   /// About this many input rows are read, fitted and written at a time (a chunk always holds
   /// whole analyses). Bounds memory; the results do not depend on it.
   std::size_t chunk_rows = std::size_t{1} << 16;
+  /// Names the results in the message when writing them fails (a path, or "standard output").
+  std::string output_name = "the results";
 };
 
 /// Where a run is, reported after each chunk is written.
@@ -51,8 +53,9 @@ struct BatchProgress {
 using BatchProgressCallback = std::function<void(const BatchProgress&)>;
 
 struct BatchSummary {
-  std::uint64_t analyses = 0;  ///< result rows written: one per analysis
-  std::uint64_t failed = 0;    ///< of these, rows with an error instead of numbers
+  std::uint64_t analyses = 0;    ///< result rows written: one per analysis
+  std::uint64_t failed = 0;      ///< of these, rows with an error instead of numbers
+  std::uint64_t bytes_read = 0;  ///< input bytes read, header included
 };
 
 /// Runs every analysis of `in` and writes one row per analysis to `out`.
@@ -79,7 +82,9 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
 /// Reads the file `input` ("-" for `in`) and writes the results to the file `output` ("-" for
 /// `out`): first to a temporary file in the same directory, renamed to `output` only once every
 /// row is written, so a run that fails or is interrupted never leaves a partial file under the
-/// final name.
+/// final name. A file that ends before the size it had when the run started (truncated while
+/// read), or grows meanwhile, is an InputError and leaves no results file; a failed write is an
+/// InputError naming the output and the system's reason.
 BatchSummary run_batch_file(const std::string& input, std::istream& in, const std::string& output,
                             std::ostream& out, const BatchOptions& options,
                             const BatchProgressCallback& progress = {});
