@@ -22,6 +22,7 @@ struct ReviewArgs {
   std::vector<std::string> mcid;
   std::string plots;  // empty: no plot files
   std::string plot_format = "png";
+  bool allow_outside = false;
 };
 
 // --mcid VALUE (every outcome without an MCID) or --mcid ID=VALUE.
@@ -60,6 +61,7 @@ int run_review_command(const ReviewArgs& args, Streams& io) {
   const Manifest manifest = read_manifest(args.dir);
   ReviewOptions options;
   options.mcid = parse_mcids(args.mcid, manifest);
+  options.allow_outside = args.allow_outside;
   Progress progress(io.err, io.err_is_terminal);
   options.progress = [&](std::size_t done, std::size_t total, std::string_view what) {
     progress.update(done, total, what);
@@ -104,6 +106,10 @@ Action add_review_command(CLI::App& app) {
                    "Format of the --plots files: png (300 dpi), svg or pdf")
       ->check(CLI::IsMember({"png", "svg", "pdf"}))
       ->capture_default_str();
+  review->add_flag(
+      "--allow-outside", args->allow_outside,
+      "Read data files the manifest names outside the review folder (default: refused, "
+      "since a review folder may come from someone else)");
   return [args](Streams& io) { return run_review_command(*args, io); };
 }
 

@@ -58,9 +58,36 @@ bool glob(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
+// The review's data files, each read once. A name resolves against the review folder; the file
+// it reaches (symbolic links followed) must lie inside the folder unless the user allowed
+// otherwise.
 class Files {
  public:
-  explicit Files(std::string dir) : dir_(std::move(dir)) {}
+  Files(std::string dir, bool allow_outside) : dir_(std::move(dir)), allow_outside_(allow_outside) {
+    std::error_code ec;
+    root_ = fs::weakly_canonical(fs::absolute(dir_), ec);
+  }
+
+  // The file's resolved path; `where` and `key` place the problem in the manifest.
+  std::string resolve(const std::string& name, const SourceLocation& where,
+                      const std::string& key) {
+    std::error_code ec;
+    const fs::path path = fs::weakly_canonical(fs::absolute(fs::path(dir_) / name), ec);
+    if (ec) throw InputError(where, fmt::format("{}: '{}': {}", key, name, ec.message()));
+    if (!allow_outside_) {
+      const auto [end, _] = std::mismatch(root_.begin(), root_.end(), path.begin(), path.end());
+      if (end != root_.end()) {
+        throw InputError(where, fmt::format("{}: data file '{}' is outside the review folder ({}); "
+                                            "give evident review --allow-outside to read it",
+                                            key, name, path.string()));
+      }
+    }
+    if (fs::is_directory(path)) {
+      throw InputError(where, fmt::format("{}: '{}' is a folder, not a CSV file", key, name));
+    }
+    return path.string();
+  }
+
   const StudyTable& get(const std::string& name) {
     auto it = cache_.find(name);
     if (it == cache_.end()) {
@@ -71,8 +98,47 @@ class Files {
 
  private:
   std::string dir_;
+  bool allow_outside_ = false;
+  fs::path root_;
   std::map<std::string, StudyTable> cache_;
 };
+
+// The same file twice in an outcome, or the same row in two of its files, would count its
+// studies twice (a narrower interval, a higher certainty): both are errors.
+void check_no_duplicate_data(const OutcomeSpec& spec, const std::vector<std::string>& resolved,
+                             const std::vector<StudyTable>& views) {
+  const std::string key = "outcome '" + spec.id + "' data";
+  for (std::size_t i = 0; i < resolved.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (resolved[i] == resolved[j]) {
+        throw InputError(spec.location,
+                         fmt::format("{}: '{}' is listed twice (as '{}' and '{}'); each study "
+                                     "would count twice",
+                                     key, resolved[i], spec.data[j], spec.data[i]));
+      }
+    }
+  }
+  if (views.size() < 2) return;
+  std::map<std::string, std::pair<std::size_t, std::size_t>> seen;  // row text -> file, line
+  for (std::size_t f = 0; f < views.size(); ++f) {
+    const StudyTable& t = views[f];
+    for (std::size_t r = 0; r < t.rows(); ++r) {
+      std::string row;
+      for (std::size_t c = 0; c < t.columns(); ++c) {
+        row += t.cell(r, c);
+        row += '\x1f';
+      }
+      const auto [it, added] = seen.emplace(std::move(row), std::pair{f, t.line(r)});
+      if (!added && it->second.first != f) {
+        throw InputError(spec.location,
+                         fmt::format("{}: the row on line {} of '{}' is also on line {} of '{}': "
+                                     "the same study would count twice",
+                                     key, t.line(r), spec.data[f], it->second.second,
+                                     spec.data[it->second.first]));
+      }
+    }
+  }
+}
 
 std::size_t column_or_throw(const StudyTable& t, const std::string& column, const std::string& key,
                             const SourceLocation& where) {
@@ -492,6 +558,7 @@ PublishedResult run_published(const PublishedSpec& spec, Files& files, const Man
                               const ReviewOptions& options) {
   PublishedResult res;
   res.file = spec.data;
+  (void)files.resolve(spec.data, spec.location, "published.data");
   const StudyTable& t = files.get(spec.data);
   auto column = [&](const std::string& role) -> std::optional<std::size_t> {
     const auto it = spec.columns.find(role);
@@ -585,7 +652,7 @@ PublishedResult run_published(const PublishedSpec& spec, Files& files, const Man
 Review run_review(const Manifest& manifest, const ReviewOptions& options) {
   Review review;
   review.manifest = manifest;
-  Files files(manifest.dir);
+  Files files(manifest.dir, options.allow_outside);
   const std::size_t total = manifest.outcomes.size() + (manifest.published ? 1 : 0);
   std::size_t done = 0;
   for (const auto& spec : manifest.outcomes) {
@@ -600,6 +667,10 @@ Review run_review(const Manifest& manifest, const ReviewOptions& options) {
       res.spec.mcid = all->second;
       res.spec.mcid_source = "given on the command line (--mcid)";
     }
+    // Where each data file is, before anything is read from it.
+    std::vector<std::string> resolved;
+    for (const auto& name : spec.data)
+      resolved.push_back(files.resolve(name, spec.location, "outcome '" + spec.id + "' data"));
     // Every mapped column must be in at least one of the outcome's data files (a typo is an
     // error, not an empty column).
     for (const auto& m : spec.columns) {
@@ -612,6 +683,7 @@ Review run_review(const Manifest& manifest, const ReviewOptions& options) {
       const StudyTable& file = files.get(name);
       res.tables.push_back(make_view(file, name, res.spec, res.unusable));
     }
+    check_no_duplicate_data(spec, resolved, res.tables);
     if (spec.design == OutcomeDesign::single_arm) {
       run_single_arm(res);
     } else {

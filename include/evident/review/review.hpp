@@ -107,6 +107,10 @@ struct ReviewOptions {
   /// MCIDs given on the command line, by outcome or panel id; the empty id applies to every
   /// outcome and panel without an MCID of its own.
   std::map<std::string, double> mcid;
+  /// Data files outside the review folder (after following symbolic links) are an error unless
+  /// this is set: a review folder may come from someone else, and its manifest must not make
+  /// evident read, and embed in a report, files elsewhere on the machine.
+  bool allow_outside = false;
   /// Called before each step (`done` of `total`), for a progress indicator.
   std::function<void(std::size_t done, std::size_t total, std::string_view what)> progress;
 };
