@@ -31,6 +31,7 @@
 #include "effect/rows.hpp"
 #include "evident/methods/fields.hpp"
 #include "io/csv_stream.hpp"
+#include "io/input_file.hpp"
 #include "io/number_text.hpp"
 #include "io/output_file.hpp"
 #include "methods/fit_notes.hpp"
@@ -770,8 +771,7 @@ BatchSummary run_batch_file(const std::string& input, std::istream& in, const st
   std::istream* source = &in;
   std::uint64_t total = 0;
   if (input != "-") {
-    file.open(input, std::ios::binary);
-    if (!file) throw InputError({input, 0, 0}, "cannot open the file for reading");
+    file = detail::open_input_file(input);
     struct stat st {};
     if (::stat(input.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
       total = static_cast<std::uint64_t>(st.st_size);

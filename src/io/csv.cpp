@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "io/csv_stream.hpp"
+#include "io/input_file.hpp"
 
 namespace evident {
 
@@ -100,8 +101,7 @@ StudyTable read_csv(std::istream& in, const std::string& source) {
 }
 
 StudyTable read_csv_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError({path, 0, 0}, "cannot open the file for reading");
+  std::ifstream in = detail::open_input_file(path);
   return read_csv(in, path);
 }
 

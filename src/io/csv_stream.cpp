@@ -41,8 +41,22 @@ void CsvStream::refill(std::size_t keep) {
   if (got == 0 || !*in_) eof_ = true;
   if (first_block_) {
     first_block_ = false;
+    const std::string_view start(buf_.data(), end_);
     constexpr std::string_view kBom = "\xEF\xBB\xBF";
-    if (std::string_view(buf_.data(), end_).substr(0, kBom.size()) == kBom) pos_ = kBom.size();
+    if (start.substr(0, kBom.size()) == kBom) pos_ = kBom.size();
+    // A spreadsheet's "Unicode text" is UTF-16 (or, rarely, UTF-32): every other byte of its
+    // ASCII is NUL, and read as UTF-8 its fields come apart on the wrong lines. Said plainly
+    // rather than reported as missing fields.
+    const bool utf16_bom = start.substr(0, 2) == "\xFF\xFE" || start.substr(0, 2) == "\xFE\xFF";
+    const std::string_view head = start.substr(0, 4096);
+    if (utf16_bom || head.find('\0') != std::string_view::npos) {
+      throw InputError({source_, 1, 0},
+                       utf16_bom ? "the file is UTF-16 text, not UTF-8: save it as CSV UTF-8 "
+                                   "(comma delimited) and read that file"
+                                 : "the file holds NUL bytes: it is not a text CSV file (UTF-16 "
+                                   "or UTF-32 text, or a binary file such as .xlsx); save it as "
+                                   "CSV UTF-8 (comma delimited)");
+    }
   }
 }
 

@@ -27,9 +27,9 @@ std::optional<BackTransformed> back_transform(Measure measure, std::span<const d
 
 std::string describe_failure(RegressionStatus status, std::size_t k, std::size_t p, Method method) {
   if (status == RegressionStatus::too_few_studies) {
-    return fmt::format(
-        "{} studies are too few for a model with {} coefficients{} (metafor stops here too)", k, p,
-        method == Method::FE ? "" : " and tau^2");
+    return fmt::format("{} {} too few for a model with {} coefficient{}{} (metafor stops here too)",
+                       k, k == 1 ? "study is" : "studies are", p, p == 1 ? "" : "s",
+                       method == Method::FE ? "" : " and tau^2");
   }
   return "the moderators are linearly dependent for the studies at hand (X'WX is singular)";
 }
@@ -58,6 +58,14 @@ MetaRegAnalysis analyse_metareg(const StudyTable& table, const AnalysisSpec& spe
   a.source = table.source();
   a.measure = data.measure;
   a.fit = fit_metareg(data.yi, data.vi, md.design.view(), spec.fit);
+  // fit_metareg fits one study with an intercept alone, as fit() does; a meta-regression asked
+  // for moderators has no such case: when dropping redundant columns leaves as many coefficients
+  // as studies, there are too few studies, as for any k <= p (k < p for FE; docs/cli.md).
+  const bool random = spec.fit.method != Method::FE;
+  if (!request.moderators.terms.empty() && a.fit.status == RegressionStatus::ok &&
+      (data.k() < md.design.p() || (random && data.k() == md.design.p()))) {
+    a.fit.status = RegressionStatus::too_few_studies;
+  }
   if (a.fit.status != RegressionStatus::ok) {
     throw InputError({table.source(), 0, 0},
                      "cannot fit the meta-regression: " +

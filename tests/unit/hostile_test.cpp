@@ -293,3 +293,34 @@ TEST(Hostile, ThousandsOfColumns) {
 }
 
 }  // namespace
+
+// ---- encodings and files that are not CSV text ------------------------------------------------
+
+TEST(Hostile, Utf16TextIsNamedAsSuch) {
+  // "yi,vi\n0.1,0.02\n" as a spreadsheet saves "Unicode text": UTF-16 little-endian with a mark.
+  std::string utf16 = "\xFF\xFE";
+  for (char ch : std::string("yi,vi\n0.1,0.02\n")) {
+    utf16 += ch;
+    utf16 += '\0';
+  }
+  expect_error(fit(utf16), "<stdin>:1: the file is UTF-16 text, not UTF-8");
+  // Without the mark, the NUL bytes give it away.
+  expect_error(fit(utf16.substr(2)), "<stdin>:1: the file holds NUL bytes");
+}
+
+TEST(Hostile, AFolderIsNotAnEmptyFile) {
+  std::vector<std::string> args{"fit", "/tmp"};
+  std::istringstream in;
+  std::ostringstream out, err;
+  EXPECT_EQ(evident::cli::run(args, in, out, err), 2);
+  EXPECT_TRUE(contains(err.str(), "/tmp: this is a folder, not a CSV file")) << err.str();
+}
+
+// ---- models with more coefficients than the studies allow -------------------------------------
+
+TEST(Hostile, MetaRegressionOfOneStudyIsAUsageError) {
+  // The moderator is constant and dropped, which leaves an intercept and one study: as docs/cli.md
+  // says, k <= p is exit 2 for a random-effects meta-regression, not a result.
+  const Result r = fit("study,yi,vi,x\nA,0.3,0.02,1\n", {"--mods", "x"});
+  expect_error(r, "1 study is too few for a model with 1 coefficient and tau^2");
+}
