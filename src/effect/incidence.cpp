@@ -59,7 +59,7 @@ void incidence_two(const StudyTable& table, const EffectOptions& options, Effect
   }
   std::vector<Rates> studies;
   for (const ArmPair& p :
-       resolve_shared_controls(std::move(read), ArmKind::rates, options.multiarm, rows, out)) {
+       resolve_shared_controls(std::move(read), ArmKind::rates, options, rows, out)) {
     studies.push_back({p.row, p.treat[0], p.treat[1], p.control[0], p.control[1], p.label});
   }
 

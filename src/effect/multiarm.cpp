@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "evident/effect/convert.hpp"
 
@@ -55,9 +57,13 @@ std::array<double, 3> share(std::array<double, 3> control, ArmKind kind, double 
 }  // namespace
 
 std::vector<ArmPair> resolve_shared_controls(std::vector<ArmPair> pairs, ArmKind kind,
-                                             MultiArm mode, RowReader& rows, EffectData& out) {
+                                             const EffectOptions& options, RowReader& rows,
+                                             EffectData& out) {
+  const MultiArm mode = options.multiarm;
   const StudyTable& table = rows.table();
   const auto trial_column = table.find_column("trial");
+  const auto within_column =
+      options.multiarm_within.empty() ? std::nullopt : table.find_column(options.multiarm_within);
 
   // Each row's trial id; most tables repeat none, and then no control arm is shared (found by
   // sorting, before any grouping: batches check millions of small tables).
@@ -145,6 +151,26 @@ std::vector<ArmPair> resolve_shared_controls(std::vector<ArmPair> pairs, ArmKind
     if (report.by_default) {
       what += "; chosen by default: --multiarm combine or --multiarm split makes it explicit";
     }
+    // Arms of the trial in different subgroups (EffectOptions::multiarm_within).
+    std::vector<std::string> parts_seen;
+    if (within_column) {
+      for (std::size_t m : groups[g]) {
+        const std::string v(trim_spaces(table.cell(pairs[m].row, *within_column)));
+        if (std::find(parts_seen.begin(), parts_seen.end(), v) == parts_seen.end()) {
+          parts_seen.push_back(v);
+        }
+      }
+      if (parts_seen.size() > 1 && report.mode == MultiArm::combine) {
+        what = fmt::format(
+            "its arms are in different subgroups ({}): each subgroup compares its own arms "
+            "with the whole control arm, which the test for subgroup differences therefore "
+            "counts once per subgroup (--multiarm split divides it instead)",
+            fmt::join(parts_seen, ", "));
+      } else if (parts_seen.size() > 1) {
+        what +=
+            fmt::format(", so its subgroups ({}) each have a share", fmt::join(parts_seen, ", "));
+      }
+    }
     out.diagnostics.push_back(
         {DiagnosticCode::shared_control,
          fmt::format("{}:{}: rows of trial '{}' ({}) share one control arm: {}", table.source(),
@@ -154,8 +180,13 @@ std::vector<ArmPair> resolve_shared_controls(std::vector<ArmPair> pairs, ArmKind
   }
   out.multiarm = std::move(report);
 
+  // Each row's value in the column that separates arms (empty without one).
+  auto part_of = [&](std::size_t i) {
+    return within_column ? std::string(trim_spaces(table.cell(pairs[i].row, *within_column)))
+                         : std::string();
+  };
   std::vector<ArmPair> result;
-  std::vector<bool> emitted(groups.size(), false);
+  std::set<std::pair<int, std::string>> emitted;  // (trial group, part) already combined
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const int g = group_of[i];
     if (g < 0) {
@@ -164,17 +195,23 @@ std::vector<ArmPair> resolve_shared_controls(std::vector<ArmPair> pairs, ArmKind
     }
     const auto& members = groups[static_cast<std::size_t>(g)];
     if (mode == MultiArm::split) {
+      // The control is shared among all the trial's arms, whatever part each arm is in.
       ArmPair p = pairs[i];
       p.control = share(p.control, kind, static_cast<double>(members.size()));
       result.push_back(p);
       continue;
     }
-    if (emitted[static_cast<std::size_t>(g)]) continue;
-    emitted[static_cast<std::size_t>(g)] = true;
+    const std::string part = part_of(i);
+    if (!emitted.insert({g, part}).second) continue;
     std::vector<const ArmPair*> ptrs;
-    for (std::size_t m : members)
-      ptrs.push_back(&pairs[m]);
-    ArmPair p = pairs[members.front()];
+    for (std::size_t m : members) {
+      if (part_of(m) == part) ptrs.push_back(&pairs[m]);
+    }
+    if (ptrs.size() == 1) {  // the trial's only arm in this part: the comparison as it is
+      result.push_back(pairs[i]);
+      continue;
+    }
+    ArmPair p = *ptrs.front();
     p.treat = combine(ptrs, kind);
     p.label = keys[static_cast<std::size_t>(g)];
     result.push_back(p);

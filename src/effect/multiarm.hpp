@@ -32,7 +32,10 @@ struct ArmPair {
 /// the same study label and identical control data. Each group is combined into one row or its
 /// control split, as `mode` says; `out` receives the report and one diagnostic per trial.
 /// Rows that share nothing are returned unchanged, in input order.
+/// With `options.multiarm_within`, combining merges only the arms of a trial with the same value
+/// in that column (EffectOptions::multiarm_within).
 std::vector<ArmPair> resolve_shared_controls(std::vector<ArmPair> pairs, ArmKind kind,
-                                             MultiArm mode, RowReader& rows, EffectData& out);
+                                             const EffectOptions& options, RowReader& rows,
+                                             EffectData& out);
 
 }  // namespace evident::detail

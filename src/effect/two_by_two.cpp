@@ -76,7 +76,7 @@ void two_by_two(const StudyTable& table, const EffectOptions& options, EffectDat
 
   std::vector<Table2x2> tables;
   for (const ArmPair& p :
-       resolve_shared_controls(std::move(read), ArmKind::counts, options.multiarm, rows, out)) {
+       resolve_shared_controls(std::move(read), ArmKind::counts, options, rows, out)) {
     tables.push_back({p.row, p.treat[0], p.treat[1] - p.treat[0], p.control[0],
                       p.control[1] - p.control[0], p.label});
   }

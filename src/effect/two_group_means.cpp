@@ -184,7 +184,7 @@ void two_group_means(const StudyTable& table, const EffectOptions& options, Effe
   }
 
   for (const ArmPair& p :
-       resolve_shared_controls(std::move(read), ArmKind::means, options.multiarm, rows, out)) {
+       resolve_shared_controls(std::move(read), ArmKind::means, options, rows, out)) {
     rows.begin_row();
     const auto [m1, sd1, n1] = p.treat;
     const auto [m2, sd2, n2] = p.control;

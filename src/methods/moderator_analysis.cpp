@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -111,10 +112,24 @@ MetaRegAnalysis analyse_metareg(const StudyTable& table, const AnalysisSpec& spe
 
 SubgroupAnalysis analyse_subgroups(const StudyTable& table, const AnalysisSpec& spec,
                                    const std::string& column, SubgroupTau2 tau2) {
-  const EffectData data = compute_effects(table, spec.effect);
+  // The overall analysis counts each shared control arm once. The subgroups are formed before
+  // the arms of a multi-arm trial are combined, so each comparison lands in its own subgroup
+  // (an arm-level subgroup variable: the arms of one trial may differ), and each subgroup's
+  // result is that subgroup analysed alone.
+  const EffectData overall = compute_effects(table, spec.effect);
+  EffectOptions by_subgroup = spec.effect;
+  by_subgroup.multiarm_within = column;
+  const EffectData data = compute_effects(table, by_subgroup);
   SubgroupAnalysis s;
   s.column = column;
-  s.overall = analyse(data, spec.fit, table.source());
+  s.overall = analyse(overall, spec.fit, table.source());
+  // What the subgroups did with a trial whose arms they separate.
+  for (const Diagnostic& d : data.diagnostics) {
+    if (d.code != DiagnosticCode::shared_control) continue;
+    const bool same = std::any_of(overall.diagnostics.begin(), overall.diagnostics.end(),
+                                  [&](const Diagnostic& o) { return o.message == d.message; });
+    if (!same) s.diagnostics.push_back(d);
+  }
 
   // The subgroup factor as a design (intercept + treatment coding), which gives the levels in
   // sorted order and, for common tau2, the meta-regression itself.

@@ -319,6 +319,62 @@ generate_subgroups <- function(outdir, input_dir) {
   write_doc(outdir, "subgroups_bcg_RR", "data/bcg.csv", cases)
 }
 
+# Subgroups by an arm-level variable with multi-arm trials (dat.pagliaro1992: beta-blockers and
+# sclerotherapy against control, two three-arm trials). The subgroups are formed before the
+# shared control arms are handled: each comparison lands in its own subgroup and each subgroup is
+# that subgroup analysed alone (with --multiarm split, the shared control divided between the
+# trial's comparisons); the overall result counts each control once (the experimental arms of a
+# three-arm trial combined, or the control split).
+pagliaro1992 <- function() {
+  d <- dat.pagliaro1992
+  rows <- list()
+  for (s in unique(d$study)) {
+    arms <- d[d$study == s, ]
+    control <- arms[arms$trt == "control", ]
+    for (i in which(arms$trt != "control")) {
+      rows[[length(rows) + 1]] <- data.frame(
+        study = sprintf("Study %d %s", s, arms$trt[i]), trial = sprintf("Study %d", s),
+        trt = arms$trt[i], ai = arms$xi[i], n1i = arms$ni[i], ci = control$xi, n2i = control$ni)
+    }
+  }
+  do.call(rbind, rows)
+}
+
+generate_subgroups_multiarm <- function(outdir) {
+  d <- pagliaro1992()
+  write_csv(d, file.path(outdir, "data", "pagliaro1992.csv"))
+  d <- read_input(outdir, "data/pagliaro1992.csv")
+  arms <- table(d$trial)[d$trial]  # comparisons of each row's trial
+  split <- d
+  split$ci <- d$ci / arms
+  split$n2i <- d$n2i / arms
+  # The overall analysis with each control once: combined arms, or the split rows.
+  combined <- do.call(rbind, lapply(split(d, d$trial), function(t) {
+    data.frame(trial = t$trial[1], ai = sum(t$ai), n1i = sum(t$n1i), ci = t$ci[1],
+               n2i = t$n2i[1])
+  }))
+  combined <- combined[match(unique(d$trial), combined$trial), ]
+  cases <- list()
+  for (mode in c("combine", "split")) for (method in c("FE", "DL", "REML")) for (test in tests) {
+    rows <- if (mode == "split") split else d
+    es <- escalc("OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = rows)
+    overall_es <- escalc("OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i,
+                         data = if (mode == "split") split else combined)
+    args <- c("--measure", "OR", "--subgroup", "trt", "--multiarm", mode, "--method", method,
+              "--test", test)
+    cases[[length(cases) + 1]] <- run_case(args, function() {
+      r <- subgroup_expected(es, "trt", method, test, "separate")
+      overall <- rma(yi, vi, data = overall_es, method = method, test = test, level = level,
+                     control = rma_control)
+      r$expected$k <- overall$k
+      r$expected$estimate <- num(overall$beta[1])
+      r$expected$tau2 <- num(overall$tau2)
+      r
+    }, name = paste(mode, method, test, sep = "_"))
+  }
+  write_doc(outdir, "subgroups_multiarm_pagliaro1992_OR", "data/pagliaro1992.csv", cases)
+}
+
 # ---------------------------------------------------------------------------------------------
 # Permutation tests: exact (every distinct permutation) and random within Monte Carlo error.
 
@@ -642,6 +698,7 @@ generate <- function(outdir, input_dir) {
   }
   generate_metareg(outdir, outdir)
   generate_subgroups(outdir, outdir)
+  generate_subgroups_multiarm(outdir)
   generate_permutations(outdir, outdir)
   generate_influence(outdir, outdir)
   generate_bias(outdir, outdir)
@@ -649,7 +706,7 @@ generate <- function(outdir, input_dir) {
 
 # Files this script writes (the comparison in --check is limited to them).
 own_file <- function(sub, f) {
-  if (sub == "data") return(f == "bangertdrowns2004.csv")
+  if (sub == "data") return(f %in% c("bangertdrowns2004.csv", "pagliaro1992.csv"))
   grepl("^(metareg|subgroups|permutest|influence|bias)_", f)
 }
 

@@ -53,6 +53,11 @@ struct EffectOptions {
   MultiArm multiarm = MultiArm::automatic;
   /// Generic input: the scale of `yi`, `ci_lb` and `ci_ub` (conv.wald's `transf`).
   EstimateTransform transf = EstimateTransform::none;
+  /// A column whose values separate the arms of one trial (a subgroup analysis by an arm-level
+  /// variable): `combine` merges only the arms with the same value, so each subgroup compares its
+  /// own arms with the control; `split` shares the control out among all the trial's arms as
+  /// always. Empty: none. Set by the subgroup analysis, not a user option.
+  std::string multiarm_within;
 };
 
 /// One trial whose rows share a control arm, and what was done with it.
