@@ -4,12 +4,14 @@
 
 #include "evident/report/plot.hpp"
 
+#include <cairo.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <random>
@@ -379,4 +381,41 @@ TEST(Plots, LatinOneBytesAndControlCharactersMakeValidSvg) {
   EXPECT_EQ(evident::detail::clean_text(svg), svg)
       << "the SVG holds bytes that are not clean UTF-8";
   EXPECT_NE(svg.find("M\xef\xbf\xbdller"), std::string::npos);  // U+FFFD in place of the byte
+}
+
+// A PNG's size is rounded up to whole pixels at 300 dpi; its last row and column are white like
+// the rest of the background, not the grey line of an unpainted edge.
+TEST(Plots, PngEdgesAreWhite) {
+  const auto t = tables(6, 5);
+  const std::string png = evident::render_plot(
+      evident::forest_plot(analysis_of(t, evident::Measure::OR), {}, &t), evident::PlotFormat::png);
+  struct Reader {
+    const std::string& bytes;
+    std::size_t at = 0;
+  } reader{png};
+  cairo_surface_t* image = cairo_image_surface_create_from_png_stream(
+      [](void* closure, unsigned char* data, unsigned int length) {
+        auto* r = static_cast<Reader*>(closure);
+        if (r->at + length > r->bytes.size()) return CAIRO_STATUS_READ_ERROR;
+        std::memcpy(data, r->bytes.data() + r->at, length);
+        r->at += length;
+        return CAIRO_STATUS_SUCCESS;
+      },
+      &reader);
+  ASSERT_EQ(cairo_surface_status(image), CAIRO_STATUS_SUCCESS);
+  const int w = cairo_image_surface_get_width(image), h = cairo_image_surface_get_height(image);
+  const int stride = cairo_image_surface_get_stride(image);
+  const unsigned char* pixels = cairo_image_surface_get_data(image);
+  auto white = [&](int x, int y) {
+    std::uint32_t p = 0;
+    std::memcpy(&p, pixels + y * stride + 4 * x, 4);
+    return (p & 0xFFFFFFu) == 0xFFFFFFu;
+  };
+  int dark = 0;
+  for (int x = 0; x < w; ++x)
+    dark += white(x, h - 1) ? 0 : 1;
+  for (int y = 0; y < h; ++y)
+    dark += white(w - 1, y) ? 0 : 1;
+  EXPECT_EQ(dark, 0);
+  cairo_surface_destroy(image);
 }

@@ -321,6 +321,10 @@ std::string draw_png(const Scene& scene) {
   const int h = static_cast<int>(std::ceil(scene.height * scale));
   cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
   cairo_t* cr = cairo_create(surface);
+  // The whole image white first: its size is rounded up to whole pixels, so the scene's own
+  // background stops short of the last row and column (a grey line at the right and bottom).
+  cairo_set_source_rgb(cr, 1.0, 1.0, 1.0);
+  cairo_paint(cr);
   cairo_scale(cr, scale, scale);
   paint_scene(cr, scene);
   cairo_destroy(cr);

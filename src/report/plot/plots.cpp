@@ -73,11 +73,21 @@ bool is_log_ratio(Measure m) {
   return bt && bt->is_exp();
 }
 
+// The spaces inside one statistic ("p < 0.001", "Q = 12.30") are no-break spaces, so a footnote
+// that wraps breaks between statistics, never inside one.
+constexpr const char* kNbsp = "\u00a0";
+
 std::string p_text(double p) {
-  if (std::isnan(p)) return "p = NA";
-  if (p < 0.001) return "p < 0.001";
-  if (p < 0.01) return fmt::format("p = {:.3f}", p);
-  return fmt::format("p = {:.2f}", p);
+  if (std::isnan(p)) return fmt::format("p{0}={0}NA", kNbsp);
+  if (p < 0.001) return fmt::format("p{0}<{0}0.001", kNbsp);
+  if (p < 0.01) return fmt::format("p{0}={0}{1:.3f}", kNbsp, p);
+  return fmt::format("p{0}={0}{1:.2f}", kNbsp, p);
+}
+
+// tau^2 with the two decimals of the other statistics, three below 0.1 so that a small value is
+// not shown as 0.00.
+std::string tau2_text(double tau2) {
+  return tau2 < 0.1 ? fmt::format("{:.3f}", tau2) : fmt::format("{:.2f}", tau2);
 }
 
 // Pooling methods that are common-effect models by construction.
@@ -390,20 +400,23 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
   if (f.k < 2) {
     p.footnotes.push_back("Heterogeneity: not applicable (one study)");
   } else if (is_common_effect(f)) {
-    p.footnotes.push_back(fmt::format("Heterogeneity: Q = {:.2f}, df = {} ({}); I\u00b2 = {:.0f}%",
-                                      f.Q, static_cast<long>(f.Q_df), p_text(f.Q_p), f.I2));
+    p.footnotes.push_back(
+        fmt::format("Heterogeneity: Q{0}={0}{1:.2f}, df{0}={0}{2} ({3}); "
+                    "I\u00b2{0}={0}{4:.0f}%",
+                    kNbsp, f.Q, static_cast<long>(f.Q_df), p_text(f.Q_p), f.I2));
   } else {
     p.footnotes.push_back(
-        fmt::format("Heterogeneity: \u03c4\u00b2 = {:.3f}; Q = {:.2f}, df = {} ({}); I\u00b2 = "
-                    "{:.0f}%",
-                    f.tau2, f.Q, static_cast<long>(f.Q_df), p_text(f.Q_p), f.I2));
+        fmt::format("Heterogeneity: \u03c4\u00b2{0}={0}{1}; Q{0}={0}{2:.2f}, "
+                    "df{0}={0}{3} ({4}); I\u00b2{0}={0}{5:.0f}%",
+                    kNbsp, tau2_text(f.tau2), f.Q, static_cast<long>(f.Q_df), p_text(f.Q_p), f.I2));
   }
   if (f.test == Test::knha && std::isfinite(f.df)) {
-    p.footnotes.push_back(fmt::format("Test for overall effect: t = {:.2f}, df = {} ({})", f.stat,
-                                      static_cast<long>(f.df), p_text(f.pval)));
-  } else {
     p.footnotes.push_back(
-        fmt::format("Test for overall effect: z = {:.2f} ({})", f.stat, p_text(f.pval)));
+        fmt::format("Test for overall effect: t{0}={0}{1:.2f}, df{0}={0}{2} ({3})", kNbsp, f.stat,
+                    static_cast<long>(f.df), p_text(f.pval)));
+  } else {
+    p.footnotes.push_back(fmt::format("Test for overall effect: z{0}={0}{1:.2f} ({2})", kNbsp,
+                                      f.stat, p_text(f.pval)));
   }
   std::vector<std::string> corrected, left_out, from_medians, combined_arms;
   std::string correction_all;
