@@ -9,20 +9,18 @@ namespace evident::detail {
 
 namespace {
 
-class CsvRenderer final : public Renderer {
- public:
-  [[nodiscard]] std::string_view name() const noexcept override { return "csv"; }
-  void render(const Analysis& a, std::ostream& out) const override { render_csv(a, out); }
-  void render(const MetaRegAnalysis& a, std::ostream& out) const override { render_csv(a, out); }
-  void render(const SubgroupAnalysis& a, std::ostream& out) const override { render_csv(a, out); }
-  void render(const InfluenceAnalysis& a, std::ostream& out) const override { render_csv(a, out); }
-  void render(const BiasAnalysis& a, std::ostream& out) const override { render_csv(a, out); }
+struct CsvWriter {
+  static constexpr std::string_view kName = "csv";
+  template <class Result>
+  static void write(const Result& r, std::ostream& out) {
+    render_csv(r, out);
+  }
 };
 
 }  // namespace
 
 const Renderer& csv_renderer() noexcept {
-  static const CsvRenderer renderer;
+  static const FormatRenderer<CsvWriter> renderer;
   return renderer;
 }
 

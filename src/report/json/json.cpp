@@ -9,20 +9,18 @@ namespace evident::detail {
 
 namespace {
 
-class JsonRenderer final : public Renderer {
- public:
-  [[nodiscard]] std::string_view name() const noexcept override { return "json"; }
-  void render(const Analysis& a, std::ostream& out) const override { render_json(a, out); }
-  void render(const MetaRegAnalysis& a, std::ostream& out) const override { render_json(a, out); }
-  void render(const SubgroupAnalysis& a, std::ostream& out) const override { render_json(a, out); }
-  void render(const InfluenceAnalysis& a, std::ostream& out) const override { render_json(a, out); }
-  void render(const BiasAnalysis& a, std::ostream& out) const override { render_json(a, out); }
+struct JsonWriter {
+  static constexpr std::string_view kName = "json";
+  template <class Result>
+  static void write(const Result& r, std::ostream& out) {
+    render_json(r, out);
+  }
 };
 
 }  // namespace
 
 const Renderer& json_renderer() noexcept {
-  static const JsonRenderer renderer;
+  static const FormatRenderer<JsonWriter> renderer;
   return renderer;
 }
 

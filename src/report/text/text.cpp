@@ -9,20 +9,18 @@ namespace evident::detail {
 
 namespace {
 
-class TextRenderer final : public Renderer {
- public:
-  [[nodiscard]] std::string_view name() const noexcept override { return "text"; }
-  void render(const Analysis& a, std::ostream& out) const override { render_text(a, out); }
-  void render(const MetaRegAnalysis& a, std::ostream& out) const override { render_text(a, out); }
-  void render(const SubgroupAnalysis& a, std::ostream& out) const override { render_text(a, out); }
-  void render(const InfluenceAnalysis& a, std::ostream& out) const override { render_text(a, out); }
-  void render(const BiasAnalysis& a, std::ostream& out) const override { render_text(a, out); }
+struct TextWriter {
+  static constexpr std::string_view kName = "text";
+  template <class Result>
+  static void write(const Result& r, std::ostream& out) {
+    render_text(r, out);
+  }
 };
 
 }  // namespace
 
 const Renderer& text_renderer() noexcept {
-  static const TextRenderer renderer;
+  static const FormatRenderer<TextWriter> renderer;
   return renderer;
 }
 
