@@ -265,17 +265,6 @@ DomainSuggestion small_study_effects(const Analysis& a, const FindingsInput& in)
 
 }  // namespace
 
-std::optional<Benefit> parse_benefit(std::string_view name) noexcept {
-  const std::string n = lower(name);
-  if (n == "lower") return Benefit::lower;
-  if (n == "higher") return Benefit::higher;
-  return std::nullopt;
-}
-
-std::string_view benefit_name(Benefit b) noexcept {
-  return b == Benefit::lower ? "lower" : "higher";
-}
-
 std::string_view rating_name(Rating r) noexcept {
   switch (r) {
     case Rating::not_serious:

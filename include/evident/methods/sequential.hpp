@@ -29,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "evident/methods/benefit.hpp"
+
 namespace evident {
 
 // ---- spending functions -----------------------------------------------------------------------
@@ -210,9 +212,6 @@ struct InformationSize {
 [[nodiscard]] double diversity(double variance_random, double variance_common) noexcept;
 
 // ---- monitoring a cumulative meta-analysis ----------------------------------------------------
-
-/// Which sign of the estimate is benefit (e.g. lower for log risk ratios of a harmful event).
-enum class Benefit { lower, higher };
 
 /// What the monitoring says.
 enum class Conclusion {

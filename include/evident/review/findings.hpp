@@ -16,17 +16,10 @@
 #include <string_view>
 #include <vector>
 
+#include "evident/methods/benefit.hpp"
 #include "evident/methods/summary.hpp"
 
 namespace evident {
-
-/// Which values of the effect are better for the intervention (group 1): `lower` for pain
-/// scores and harms, `higher` for function scores. Decides which side of the line of no effect
-/// is a benefit, and the side of a forest plot's "favours" labels.
-enum class Benefit { lower, higher };
-
-[[nodiscard]] std::optional<Benefit> parse_benefit(std::string_view name) noexcept;
-[[nodiscard]] std::string_view benefit_name(Benefit b) noexcept;
 
 /// A GRADE domain as the program suggests rating it.
 enum class Rating {
