@@ -107,6 +107,14 @@ std::string flag_name(std::string_view name) {
   return out;
 }
 
+std::string option_name(const ParamInfo& info) {
+  if (!info.positional) return flag_name(info.name);
+  std::string name = info.name;
+  for (char& ch : name)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name;
+}
+
 std::string cli_text(std::string_view text) {
   return spell_params(text, [](std::string_view name) { return flag_name(name); });
 }
@@ -142,13 +150,7 @@ std::unique_ptr<OptionWords> register_param(CLI::App& command, const ParamInfo& 
                                             const std::optional<ParamValue>& current) {
   auto w = std::make_unique<OptionWords>();
   w->info = &info;
-  std::string name = flag_name(info.name);
-  if (info.positional) {
-    name = info.name;
-    for (char& ch : name)
-      ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  }
-  w->option = add_one(command, info, name, *w, false);
+  w->option = add_one(command, info, option_name(info), *w, false);
   if (current) w->option->default_str(std::visit(DefaultText{}, *current));
   if (!info.aliases.empty()) {
     // Aliases are kept for the scripts that use them, not advertised: an option group without a
@@ -169,7 +171,7 @@ std::string CommandOptions::BindingBase::spell(std::string_view name) const {
   return flag_name(name);
 }
 
-void CommandOptions::apply() const {
+void CommandOptions::apply() {
   for (const auto& binding : bindings_) {
     const std::optional<ParamProblem> problem = binding->apply();
     if (!problem) continue;

@@ -15,8 +15,10 @@
 
 namespace evident::cli {
 
-/// How the command line spells a parameter: `--name-with-dashes`, or NAME for a positional one.
+/// How the command line spells a parameter's name: `--name-with-dashes`.
 [[nodiscard]] std::string flag_name(std::string_view name);
+/// The name of a parameter's option: its flag, or NAME for a positional one (FILE, DIR).
+[[nodiscard]] std::string option_name(const ParamInfo& info);
 /// A text naming parameters as ${name} (help, messages), with each spelled `--name`.
 [[nodiscard]] std::string cli_text(std::string_view text);
 
@@ -63,7 +65,7 @@ class CommandOptions {
   /// Sets every target from the parsed command line and runs each table's rules, in the order
   /// the tables were added. Throws InputError naming the option (or the subcommand, for a
   /// problem of its options as a whole).
-  void apply() const;
+  void apply();
 
  private:
   struct BindingBase {
@@ -76,7 +78,7 @@ class CommandOptions {
 
   template <class Target>
   struct Binding : BindingBase {
-    Binding(const ParameterTable<Target>& t, Target& target) : table(t), setter(t, target) {}
+    Binding(const ParameterTable<Target>& table, Target& target) : setter(table, target) {}
     std::optional<ParamProblem> apply() override {
       for (const auto& w : words) {
         if (!w->given()) continue;
@@ -87,7 +89,6 @@ class CommandOptions {
       }
       return setter.finish();
     }
-    const ParameterTable<Target>& table;
     ParamSetter<Target> setter;
   };
 

@@ -119,13 +119,8 @@ std::string rows(const ParameterTable<Target>& t, Dialect d) {
   const Target defaults{};
   std::string out;
   for (const Param<Target>& p : t.params) {
-    std::string name = spelled(p.name, d);
-    if (p.positional) {
-      std::string upper;
-      for (char ch : p.name)
-        upper += static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
-      name = fmt::format("`{}`", upper);
-    }
+    const std::string name =
+        p.positional ? fmt::format("`{}`", option_name(p)) : spelled(p.name, d);
     // The help's first line: later lines (the measures) are in the value column.
     const std::string help = p.help.substr(0, p.help.find('\n'));
     out += fmt::format("| {} | {} | {} | {} |\n", name, cell(value_words(p, d)),

@@ -187,7 +187,7 @@ class ParamSetter {
   }
 
   /// Sets a parameter from command-line words: one for a scalar (the last counts), each an item
-  /// (or several, split at the delimiter) for a list.
+  /// for a list (the command line has split them at the delimiter).
   std::optional<ParamProblem> set_text(std::string_view name,
                                        const std::vector<std::string>& words) {
     const Param<Target>* p = table_.find(name);
