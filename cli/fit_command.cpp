@@ -1,9 +1,11 @@
 #include <memory>
 #include <string>
 
+#include "command_options.hpp"
 #include "commands.hpp"
 #include "evident/evident.hpp"
 #include "moderator_options.hpp"
+#include "option_tables.hpp"
 #include "options.hpp"
 #include "run.hpp"
 
@@ -13,21 +15,20 @@ namespace {
 
 struct FitArgs {
   std::string file;
-  AnalysisArgs analysis;
-  ModeratorArgs moderators;
-  std::string format = "text";
+  AnalysisSpec analysis = command_line_spec();
+  ModeratorSettings moderators;
+  OutputArgs output;
   PlotArgs plots;
 };
 
 int run_fit(const FitArgs& args, Streams& io) {
-  const AnalysisSpec spec = to_spec(args.analysis);
-  check_moderator_options(args.moderators);
   const StudyTable table = read_table(args.file, io.in);
+  const Renderer& format = output_format(args.output.format);
   if (args.moderators.active()) {
-    return run_moderator_analysis(args.moderators, table, spec, output_format(args.format), io.out);
+    return run_moderator_analysis(args.moderators, table, args.analysis, format, io.out);
   }
-  const Analysis analysis = analyse(table, spec);
-  output_format(args.format).render(analysis, io.out);
+  const Analysis analysis = analyse(table, args.analysis);
+  format.render(analysis, io.out);
   write_plots(args.plots, analysis, table);
   return kExitOk;
 }
@@ -38,13 +39,16 @@ Action add_fit_command(CLI::App& app) {
   auto args = std::make_shared<FitArgs>();
   CLI::App* fit = app.add_subcommand(
       "fit", "Pool the studies in a CSV file: common-effect or random-effects meta-analysis.");
-  fit->add_option("FILE", args->file, "CSV file with a header row, or - for standard input")
-      ->required();
-  add_analysis_options(*fit, args->analysis);
-  add_moderator_options(*fit, args->moderators);
-  add_format_option(*fit, args->format);
-  add_plot_options(*fit, args->plots);
-  return [args](Streams& io) { return run_fit(*args, io); };
+  auto options = std::make_shared<CommandOptions>(*fit);
+  options->add(file_parameters(), args->file);
+  options->add(analysis_parameters(), args->analysis);
+  options->add(moderator_parameters(), args->moderators);
+  options->add(format_parameters(), args->output);
+  options->add(plot_parameters(), args->plots);
+  return [args, options](Streams& io) {
+    options->apply();
+    return run_fit(*args, io);
+  };
 }
 
 }  // namespace evident::cli

@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "command_options.hpp"
 #include "commands.hpp"
 #include "evident/evident.hpp"
 #include "evident/report/review_report.hpp"
+#include "option_tables.hpp"
 #include "progress.hpp"
 #include "run.hpp"
 
@@ -16,28 +18,12 @@ namespace evident::cli {
 
 namespace {
 
-struct ReviewArgs {
-  std::string dir;
-  std::string out;  // empty: DIR/report.html
-  std::vector<std::string> mcid;
-  std::string plots;  // empty: no plot files
-  std::string plot_format = "png";
-  bool allow_outside = false;
-};
-
-// --mcid VALUE (every outcome without an MCID) or --mcid ID=VALUE.
-std::map<std::string, double> parse_mcids(const std::vector<std::string>& items,
-                                          const Manifest& manifest) {
+// The --mcid values by outcome or panel id ("" for every one without an MCID); each id must be
+// one of the manifest's.
+std::map<std::string, double> mcids(const std::vector<ReviewArgs::Mcid>& items,
+                                    const Manifest& manifest) {
   std::map<std::string, double> out;
-  for (const auto& item : items) {
-    const auto eq = item.find('=');
-    const std::string id = eq == std::string::npos ? "" : item.substr(0, eq);
-    const std::string value = eq == std::string::npos ? item : item.substr(eq + 1);
-    const CellValue v = parse_number(value);
-    if (v.kind != CellKind::number || !(v.value > 0)) {
-      throw InputError({"--mcid", 0, 0},
-                       fmt::format("'{}': expected a positive number, or ID=NUMBER", item));
-    }
+  for (const auto& [id, value, text] : items) {
     if (!id.empty()) {
       bool known = false;
       for (const auto& o : manifest.outcomes)
@@ -49,10 +35,10 @@ std::map<std::string, double> parse_mcids(const std::vector<std::string>& items,
       if (!known) {
         throw InputError({"--mcid", 0, 0},
                          fmt::format("'{}': no outcome or published panel has the id '{}' in {}",
-                                     item, id, manifest.path));
+                                     text, id, manifest.path));
       }
     }
-    out[id] = v.value;
+    out[id] = value;
   }
   return out;
 }
@@ -60,7 +46,7 @@ std::map<std::string, double> parse_mcids(const std::vector<std::string>& items,
 int run_review_command(const ReviewArgs& args, Streams& io) {
   const Manifest manifest = read_manifest(args.dir);
   ReviewOptions options;
-  options.mcid = parse_mcids(args.mcid, manifest);
+  options.mcid = mcids(args.mcid, manifest);
   options.allow_outside = args.allow_outside;
   Progress progress(io.err, io.err_is_terminal);
   options.progress = [&](std::size_t done, std::size_t total, std::string_view what) {
@@ -74,8 +60,7 @@ int run_review_command(const ReviewArgs& args, Streams& io) {
   write_review_html(review, out_path);
   render_review_summary(review, io.out, out_path);
   if (!args.plots.empty()) {
-    const auto format = plot_format_for_path("x." + args.plot_format);
-    const auto written = write_review_plots(review, args.plots, *format);
+    const auto written = write_review_plots(review, args.plots, args.plot_format);
     io.out << "Plots: " << written.size() << " files in " << args.plots << "\n";
   }
   return kExitOk;
@@ -89,28 +74,12 @@ Action add_review_command(CLI::App& app) {
       "review",
       "Run a review: every outcome of the manifest DIR/review.toml, written as one "
       "self-contained HTML report, with a one-screen summary on standard output.");
-  review->add_option("DIR", args->dir, "Review folder holding review.toml and its data files")
-      ->required();
-  review->add_option("--out", args->out,
-                     "Where to write the HTML report (default: DIR/report.html)");
-  review
-      ->add_option("--mcid", args->mcid,
-                   "Minimal clinically important difference: ID=VALUE for one outcome or "
-                   "published panel, or VALUE for every one without its own MCID (repeatable; "
-                   "default: the manifest's mcid keys)")
-      ->allow_extra_args(false);
-  review->add_option("--plots", args->plots,
-                     "Also write every plot of the report into this folder (default: none)");
-  review
-      ->add_option("--plot-format", args->plot_format,
-                   "Format of the --plots files: png (300 dpi), svg or pdf")
-      ->check(CLI::IsMember({"png", "svg", "pdf"}))
-      ->capture_default_str();
-  review->add_flag(
-      "--allow-outside", args->allow_outside,
-      "Read data files the manifest names outside the review folder (default: refused, "
-      "since a review folder may come from someone else)");
-  return [args](Streams& io) { return run_review_command(*args, io); };
+  auto options = std::make_shared<CommandOptions>(*review);
+  options->add(review_parameters(), *args);
+  return [args, options](Streams& io) {
+    options->apply();
+    return run_review_command(*args, io);
+  };
 }
 
 }  // namespace evident::cli

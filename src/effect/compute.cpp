@@ -249,6 +249,36 @@ double default_add(Measure m) noexcept {
   }
 }
 
+std::string_view zero_cell_rule_name(ZeroCellRule r) noexcept {
+  switch (r) {
+    case ZeroCellRule::only0:
+      return "only0";
+    case ZeroCellRule::all:
+      return "all";
+    case ZeroCellRule::if0all:
+      return "if0all";
+    case ZeroCellRule::none:
+      return "none";
+  }
+  return "?";
+}
+
+std::string_view multiarm_name(MultiArm m) noexcept {
+  switch (m) {
+    case MultiArm::automatic:
+      return "auto";
+    case MultiArm::combine:
+      return "combine";
+    case MultiArm::split:
+      return "split";
+  }
+  return "?";
+}
+
+std::string_view estimate_transform_name(EstimateTransform t) noexcept {
+  return t == EstimateTransform::log ? "log" : "none";
+}
+
 EffectData compute_effects(const StudyTable& table, const EffectOptions& options) {
   EffectData out;
   out.measure = options.measure;

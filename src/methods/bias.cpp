@@ -75,6 +75,32 @@ std::vector<std::size_t> ranks_first(const std::vector<double>& values) {
 
 }  // namespace
 
+std::string_view egger_predictor_name(EggerPredictor p) noexcept {
+  switch (p) {
+    case EggerPredictor::sei:
+      return "sei";
+    case EggerPredictor::vi:
+      return "vi";
+    case EggerPredictor::ni:
+      return "ni";
+    case EggerPredictor::ninv:
+      return "ninv";
+  }
+  return "?";
+}
+
+std::string_view egger_model_name(EggerModel m) noexcept {
+  return m == EggerModel::lm ? "lm" : "rma";
+}
+
+std::string_view trimfill_estimator_name(TrimFillEstimator e) noexcept {
+  return e == TrimFillEstimator::R0 ? "R0" : "L0";
+}
+
+std::string_view funnel_side_name(FunnelSide s) noexcept {
+  return s == FunnelSide::right ? "right" : "left";
+}
+
 EggerTest regtest(std::span<const double> yi, std::span<const double> vi,
                   std::span<const double> ni, const FitOptions& options, EggerPredictor predictor,
                   EggerModel model) {

@@ -51,6 +51,10 @@ std::vector<StudyResult> study_results(const EffectData& data, double tau2, doub
 
 }  // namespace
 
+std::string_view subgroup_tau2_name(SubgroupTau2 t) noexcept {
+  return t == SubgroupTau2::common ? "common" : "separate";
+}
+
 MetaRegAnalysis analyse_metareg(const StudyTable& table, const AnalysisSpec& spec,
                                 const MetaRegRequest& request) {
   ModeratedData md = build_design(table, compute_effects(table, spec.effect), request.moderators);

@@ -11,7 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <span>
 #include <sstream>
+
+#include "evident/methods/parameters.hpp"
 
 namespace evident {
 
@@ -19,17 +22,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Keys an outcome may have; all but `id` and `name` may also be given once under [defaults].
-constexpr std::string_view kOutcomeKeys[] = {"id",           "name",         "group",
-                                             "data",         "where",        "exclude",
-                                             "columns",      "label",        "design",
-                                             "measure",      "method",       "test",
-                                             "level",        "add",          "to",
-                                             "benefit",      "mcid",         "mcid_source",
-                                             "scale",        "control_risk", "control_risk_source",
-                                             "study_design", "rob_column",   "experimental",
-                                             "control",      "indirectness", "indirectness_reason",
-                                             "notes"};
+// Keys an outcome may have besides its analysis keys (the analysis parameters, read through their
+// table); all but `id` and `name` may also be given once under [defaults].
+constexpr std::string_view kOutcomeKeysBefore[] = {"id",      "name",    "group", "data",  "where",
+                                                   "exclude", "columns", "label", "design"};
+constexpr std::string_view kOutcomeKeysAfter[] = {
+    "benefit",      "mcid",       "mcid_source",  "scale",   "control_risk", "control_risk_source",
+    "study_design", "rob_column", "experimental", "control", "indirectness", "indirectness_reason",
+    "notes"};
+
+// Every key of an outcome, in the order "known keys" lists them.
+const std::vector<std::string_view>& outcome_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> k(std::begin(kOutcomeKeysBefore), std::end(kOutcomeKeysBefore));
+    for (const auto& p : analysis_parameters().params)
+      k.emplace_back(p.name);
+    k.insert(k.end(), std::begin(kOutcomeKeysAfter), std::end(kOutcomeKeysAfter));
+    return k;
+  }();
+  return keys;
+}
+
 constexpr std::string_view kTopKeys[] = {"title",   "question",  "defaults",
                                          "outcome", "published", "caution"};
 constexpr std::string_view kQuestionKeys[] = {"population", "intervention", "comparator",
@@ -87,12 +100,11 @@ class Reader {
   }
 
   // Every key of `t` must be one of `known`; an unknown one is reported with the closest known.
-  template <std::size_t N>
   void check_keys(const toml::table& t, const std::string& path,
-                  const std::string_view (&known)[N]) {
+                  std::span<const std::string_view> known) {
     for (auto&& [key, node] : t) {
       const std::string_view k = key.str();
-      if (std::find(std::begin(known), std::end(known), k) != std::end(known)) continue;
+      if (std::find(known.begin(), known.end(), k) != known.end()) continue;
       std::string message = fmt::format("{}{}: unknown key", prefix(path), k);
       std::string_view best;
       std::size_t best_d = 3;
@@ -106,8 +118,7 @@ class Reader {
       if (!best.empty()) {
         message += fmt::format(" (did you mean '{}'?)", best);
       } else {
-        std::vector<std::string_view> names(std::begin(known), std::end(known));
-        message += fmt::format("; known keys: {}", fmt::join(names, ", "));
+        message += fmt::format("; known keys: {}", fmt::join(known, ", "));
       }
       problem(at(key), std::move(message));
     }
@@ -131,6 +142,40 @@ class Reader {
     if (!n) return std::nullopt;
     if (n->is_boolean()) return n->value<bool>();
     problem(at(*n), fmt::format("{}: expected true or false", name));
+    return std::nullopt;
+  }
+
+  // A value of a parameter's type, as a typed value for its table; the TOML type is checked
+  // here, with the words the other keys use.
+  std::optional<ParamValue> param_value(const toml::node& n, const ParamInfo& p,
+                                        const std::string& name) {
+    switch (p.type) {
+      case ParamType::text:
+        if (auto v = string(&n, name)) return ParamValue(*v);
+        return std::nullopt;
+      case ParamType::number:
+      case ParamType::count:
+        if (n.is_integer()) return ParamValue(*n.value<std::int64_t>());
+        if (auto v = number(&n, name)) return ParamValue(*v);
+        return std::nullopt;
+      case ParamType::boolean:
+      case ParamType::flag:
+        if (auto v = boolean(&n, name)) return ParamValue(*v);
+        return std::nullopt;
+      case ParamType::text_list:
+        return ParamValue(strings(&n, name));
+      case ParamType::number_list: {
+        if (!n.is_array()) {
+          if (auto v = number(&n, name)) return ParamValue(*v);
+          return std::nullopt;
+        }
+        std::vector<double> out;
+        for (const toml::node& item : *n.as_array()) {
+          if (auto v = number(&item, name)) out.push_back(*v);
+        }
+        return ParamValue(out);
+      }
+    }
     return std::nullopt;
   }
 
@@ -264,6 +309,33 @@ bool valid_id(std::string_view id) {
   });
 }
 
+// The analysis keys, through the parameter table the command line's options come from: the same
+// checks, messages and rules between keys; keys in a message are spelled as keys.
+void read_analysis(Reader& r, const Scoped& s, AnalysisSpec& spec) {
+  const ParameterTable<AnalysisSpec>& table = analysis_parameters();
+  auto spell = [](std::string_view name) { return std::string(name); };
+  ParamSetter<AnalysisSpec> setter(table, spec);
+  for (const Param<AnalysisSpec>& p : table.params) {
+    const toml::node* n = s.get(p.name);
+    if (n == nullptr) continue;
+    const std::string name = s.name(p.name);
+    const std::optional<ParamValue> value = r.param_value(*n, p, name);
+    if (!value) continue;
+    if (auto problem = setter.set(p.name, *value)) {
+      std::string message = fmt::format("{}: {}", name, spell_params(problem->message, spell));
+      if (p.match == ChoiceMatch::named) {
+        message += fmt::format(" (known: {})", fmt::join(p.choices, ", "));
+      }
+      r.problem(r.at(*n), std::move(message));
+    }
+  }
+  if (auto problem = setter.finish()) {
+    const toml::node* n = s.get(problem->param);
+    r.problem(n ? r.at(*n) : r.at(s.own), fmt::format("{}: {}", n ? s.name(problem->param) : s.path,
+                                                      spell_params(problem->message, spell)));
+  }
+}
+
 void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpec& o) {
   if (auto v = r.string(s.own.get("id"), s.path + ".id")) {
     o.id = *v;
@@ -312,73 +384,11 @@ void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpe
           fmt::format("{}: '{}' is not a design: comparative or single-arm", s.name("design"), *v));
     }
   }
-  if (auto v = r.string(s.get("measure"), s.name("measure"))) {
-    if (auto m = parse_measure(*v)) {
-      o.analysis.effect.measure = *m;
-      o.analysis.effect.add = default_add(*m);
-    } else {
-      std::vector<std::string_view> names;
-      for (Measure m2 : all_measures())
-        names.push_back(measure_name(m2));
-      r.problem(r.at(*s.get("measure")),
-                fmt::format("{}: unknown measure '{}' (known: {})", s.name("measure"), *v,
-                            fmt::join(names, ", ")));
-    }
-  } else if (!s.get("measure") && o.design == OutcomeDesign::comparative) {
+  read_analysis(r, s, o.analysis);
+  if (!s.get("measure") && o.design == OutcomeDesign::comparative) {
     r.problem(r.at(s.own), fmt::format("{}: 'measure' is required for a comparative outcome "
                                        "(e.g. \"RR\", \"OR\", \"MD\", \"SMD\")",
                                        s.path));
-  }
-  if (auto v = r.string(s.get("method"), s.name("method"))) {
-    if (auto m = parse_method(*v)) {
-      o.analysis.fit.method = *m;
-      // metafor's defaults: rma.mh and rma.peto leave tables without events out of their yi.
-      o.analysis.effect.drop00 = works_on_counts(*m);
-      o.analysis = resolve_measure(o.analysis);
-    } else {
-      r.problem(r.at(*s.get("method")),
-                fmt::format("{}: unknown method '{}' (known: FE, DL, HE, HS, SJ, ML, REML, EB, "
-                            "PM, MH, PETO)",
-                            s.name("method"), *v));
-    }
-  }
-  if (auto v = r.string(s.get("test"), s.name("test"))) {
-    if (auto t = parse_test(*v)) {
-      o.analysis.fit.test = *t;
-    } else {
-      r.problem(r.at(*s.get("test")),
-                fmt::format("{}: unknown test '{}' (z or knha)", s.name("test"), *v));
-    }
-  }
-  if (auto v = r.number(s.get("level"), s.name("level"))) {
-    if (*v > 0 && *v < 100) {
-      o.analysis.fit.level = *v;
-    } else {
-      r.problem(
-          r.at(*s.get("level")),
-          fmt::format("{}: the confidence level is a percentage in (0, 100)", s.name("level")));
-    }
-  }
-  if (auto v = r.number(s.get("add"), s.name("add"))) {
-    if (*v >= 0) {
-      o.analysis.effect.add = *v;
-    } else {
-      r.problem(r.at(*s.get("add")), fmt::format("{}: must be 0 or positive", s.name("add")));
-    }
-  }
-  if (auto v = r.string(s.get("to"), s.name("to"))) {
-    if (*v == "only0") {
-      o.analysis.effect.to = ZeroCellRule::only0;
-    } else if (*v == "all") {
-      o.analysis.effect.to = ZeroCellRule::all;
-    } else if (*v == "if0all") {
-      o.analysis.effect.to = ZeroCellRule::if0all;
-    } else if (*v == "none") {
-      o.analysis.effect.to = ZeroCellRule::none;
-    } else {
-      r.problem(r.at(*s.get("to")),
-                fmt::format("{}: '{}' is not one of only0, all, if0all, none", s.name("to"), *v));
-    }
   }
   if (auto v = r.string(s.get("benefit"), s.name("benefit"))) {
     if (auto b = parse_benefit(*v)) {
@@ -535,7 +545,7 @@ Manifest read_manifest(const std::string& dir_or_file) {
     if (!defaults) {
       r.problem(r.at(*d), "defaults: expected a table [defaults]");
     } else {
-      r.check_keys(*defaults, "defaults", kOutcomeKeys);
+      r.check_keys(*defaults, "defaults", outcome_keys());
       for (std::string_view k : {"id", "name"}) {
         if (const toml::node* n = defaults->get(k)) {
           r.problem(r.at(*n), fmt::format("defaults.{}: each outcome has its own {}", k, k));
@@ -554,7 +564,7 @@ Manifest read_manifest(const std::string& dir_or_file) {
       ++i;
       const toml::table& t = *node.as_table();
       const std::string path = fmt::format("outcome[{}]", i);
-      r.check_keys(t, path, kOutcomeKeys);
+      r.check_keys(t, path, outcome_keys());
       OutcomeSpec& added = m.outcomes.emplace_back();
       read_outcome(r, Scoped{t, defaults, path}, m.dir, added);
       if (!added.id.empty() && !ids.insert(added.id).second) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "evident/effect/diagnostic.hpp"
@@ -38,6 +39,18 @@ enum class EstimateTransform {
   log,   ///< ratios (OR, RR, HR, ...): their logs are analysed
 };
 
+/// Every value of the options above, in the order help texts list them, and their names as
+/// escalc and the command line spell them (only0, all, if0all, none; auto, combine, split; none,
+/// log).
+inline constexpr ZeroCellRule kZeroCellRules[] = {ZeroCellRule::only0, ZeroCellRule::all,
+                                                  ZeroCellRule::if0all, ZeroCellRule::none};
+inline constexpr MultiArm kMultiArms[] = {MultiArm::automatic, MultiArm::combine, MultiArm::split};
+inline constexpr EstimateTransform kEstimateTransforms[] = {EstimateTransform::none,
+                                                            EstimateTransform::log};
+[[nodiscard]] std::string_view zero_cell_rule_name(ZeroCellRule r) noexcept;
+[[nodiscard]] std::string_view multiarm_name(MultiArm m) noexcept;
+[[nodiscard]] std::string_view estimate_transform_name(EstimateTransform t) noexcept;
+
 struct EffectOptions {
   Measure measure = Measure::GEN;
   /// Added to the cells of 2x2 tables, proportions and incidence counts as `to` says. metafor's
@@ -58,6 +71,8 @@ struct EffectOptions {
   /// own arms with the control; `split` shares the control out among all the trial's arms as
   /// always. Empty: none. Set by the subgroup analysis, not a user option.
   std::string multiarm_within;
+
+  bool operator==(const EffectOptions&) const = default;
 };
 
 /// One trial whose rows share a control arm, and what was done with it.

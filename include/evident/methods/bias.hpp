@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "evident/effect/diagnostic.hpp"
@@ -21,6 +22,14 @@ enum class EggerPredictor { sei, vi, ni, ninv };
 /// The model of the test: a meta-regression with the fit's estimator and test (metafor's
 /// default), or weighted least squares with a multiplicative dispersion (Egger et al. 1997).
 enum class EggerModel { rma, lm };
+
+/// Every predictor and model, in the order help texts list them.
+inline constexpr EggerPredictor kEggerPredictors[] = {EggerPredictor::sei, EggerPredictor::vi,
+                                                      EggerPredictor::ni, EggerPredictor::ninv};
+inline constexpr EggerModel kEggerModels[] = {EggerModel::rma, EggerModel::lm};
+/// metafor's names: sei, vi, ni, ninv; rma, lm.
+[[nodiscard]] std::string_view egger_predictor_name(EggerPredictor p) noexcept;
+[[nodiscard]] std::string_view egger_model_name(EggerModel m) noexcept;
 
 struct EggerTest {
   bool ok = false;  ///< false when the model could not be fitted (e.g. k < 3)
@@ -58,6 +67,13 @@ struct RankTest {
 
 enum class TrimFillEstimator { L0, R0 };
 enum class FunnelSide { left, right };
+
+inline constexpr TrimFillEstimator kTrimFillEstimators[] = {TrimFillEstimator::L0,
+                                                            TrimFillEstimator::R0};
+inline constexpr FunnelSide kFunnelSides[] = {FunnelSide::left, FunnelSide::right};
+/// L0, R0; left, right (metafor's names).
+[[nodiscard]] std::string_view trimfill_estimator_name(TrimFillEstimator e) noexcept;
+[[nodiscard]] std::string_view funnel_side_name(FunnelSide s) noexcept;
 
 struct FilledStudy {
   std::string study;   ///< "Filled 1", ...

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -72,6 +73,10 @@ enum class SubgroupTau2 {
   /// differences are its omnibus QM test (chi-squared, or F with Knapp-Hartung).
   common,
 };
+
+inline constexpr SubgroupTau2 kSubgroupTau2s[] = {SubgroupTau2::separate, SubgroupTau2::common};
+/// separate, common.
+[[nodiscard]] std::string_view subgroup_tau2_name(SubgroupTau2 t) noexcept;
 
 struct SubgroupResult {
   std::string level;

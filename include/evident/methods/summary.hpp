@@ -58,6 +58,16 @@ struct AnalysisSpec {
   /// back-transformation. `evident batch` turns them off: its rows do not show them, and for
   /// small analyses they cost as much as the fit.
   bool details = true;
+
+  /// Every option equal. FitOptions (model layer) has no operator== of its own, so its fields are
+  /// compared here; a field added to it must be added here too.
+  friend bool operator==(const AnalysisSpec& a, const AnalysisSpec& b) noexcept {
+    const FitOptions& f = a.fit;
+    const FitOptions& g = b.fit;
+    return a.effect == b.effect && f.method == g.method && f.test == g.test && f.level == g.level &&
+           f.tau2_tolerance == g.tau2_tolerance && f.max_iterations == g.max_iterations &&
+           f.threads == g.threads && a.details == b.details;
+  }
 };
 
 /// Fits the model to `data` and runs the methods a standard report needs: predict, the Q-profile
