@@ -18,7 +18,7 @@ struct FitArgs {
   AnalysisSpec analysis = command_line_spec();
   ModeratorSettings moderators;
   OutputArgs output;
-  PlotArgs plots;
+  PlotSettings plots;
 };
 
 int run_fit(const FitArgs& args, Streams& io) {

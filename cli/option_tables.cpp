@@ -35,69 +35,6 @@ ParameterTable<OutputArgs> make_format_parameters() {
   return t;
 }
 
-ParameterTable<PlotArgs> make_plot_parameters() {
-  ParameterTable<PlotArgs> t;
-  // The file's extension names the format (plot_formats()).
-  auto plot_path = [](Param<PlotArgs>& p) {
-    p.check_note = "PATH";
-    p.default_note = "none";
-    p.check = [](const ParamValue& v) -> std::optional<std::string> {
-      if (plot_format_for_path(std::get<std::string>(v))) return std::nullopt;
-      return "a plot file name must end in " + plot_extensions_text();
-    };
-  };
-  Param<PlotArgs> forest = field_param<PlotArgs>(
-      "forest", ParamType::text,
-      "Write a forest plot to PATH (.svg, .png at 300 dpi, or .pdf; default: none)",
-      [](auto& a) -> auto& { return a.forest; });
-  plot_path(forest);
-  t.params.push_back(std::move(forest));
-  Param<PlotArgs> funnel = field_param<PlotArgs>(
-      "funnel", ParamType::text,
-      "Write a funnel plot (standard error against effect) to PATH (default: none)",
-      [](auto& a) -> auto& { return a.funnel; });
-  plot_path(funnel);
-  t.params.push_back(std::move(funnel));
-
-  t.params.push_back(field_param<PlotArgs>(
-      "contours", ParamType::flag,
-      "Contour-enhanced funnel plot: shade where p < 0.10, 0.05, 0.01 (default: off, a "
-      "pseudo-confidence region around the estimate)",
-      [](auto& a) -> auto& { return a.contours; }));
-  t.params.back().get = nullptr;  // a flag: off unless given
-  t.params.back().default_note = "off";
-
-  t.params.push_back(field_param<PlotArgs>(
-      "arms", ParamType::text,
-      "Names of the two groups in plots, experimental first, separated by a comma",
-      [](auto& a) -> auto& { return a.arms; }));
-  t.params.push_back(choice_param<PlotArgs>(
-      "benefit", "Which values favour the first group in plots: lower or higher",
-      std::vector<Benefit>{Benefit::lower, Benefit::higher}, benefit_name,
-      [](auto& a) -> auto& { return a.benefit; }));
-
-  Param<PlotArgs> mcid = field_param<PlotArgs>(
-      "mcid", ParamType::number,
-      "Minimal clinically important difference, drawn as dashed lines (natural scale: a ratio "
-      "for OR/RR, units of the outcome for MD; default: none)",
-      [](auto& a) -> auto& { return a.mcid; });
-  mcid.check_note = "POSITIVE";
-  mcid.default_note = "none";
-  mcid.check = [](const ParamValue& v) -> std::optional<std::string> {
-    const double x = std::get<double>(v);
-    if (x > 0.0) return std::nullopt;
-    return fmt::format("expected a positive number, not {}", x);
-  };
-  t.params.push_back(std::move(mcid));
-
-  Param<PlotArgs> title = field_param<PlotArgs>(
-      "title", ParamType::text, "Title of the plots (default: none)",
-      [](auto& a) -> auto& { return a.title; });
-  title.default_note = "none";
-  t.params.push_back(std::move(title));
-  return t;
-}
-
 std::string_view batch_format_name(BatchFormat f) noexcept {
   return f == BatchFormat::jsonl ? "jsonl" : "csv";
 }
@@ -274,11 +211,6 @@ const ParameterTable<std::string>& file_parameters() {
 
 const ParameterTable<OutputArgs>& format_parameters() {
   static const ParameterTable<OutputArgs> table = make_format_parameters();
-  return table;
-}
-
-const ParameterTable<PlotArgs>& plot_parameters() {
-  static const ParameterTable<PlotArgs> table = make_plot_parameters();
   return table;
 }
 

@@ -14,6 +14,7 @@
 #include "evident/batch/simulate.hpp"
 #include "evident/methods/parameters.hpp"
 #include "evident/report/plot.hpp"
+#include "evident/report/plot_parameters.hpp"
 #include "evident/review/findings.hpp"
 
 namespace evident::cli {
@@ -26,19 +27,6 @@ struct OutputArgs {
   std::string format = "text";
 };
 [[nodiscard]] const ParameterTable<OutputArgs>& format_parameters();
-
-/// Plots of an analysis: --forest PATH, --funnel PATH and how they are labelled.
-struct PlotArgs {
-  std::string forest;  ///< empty: no forest plot
-  std::string funnel;  ///< empty: no funnel plot
-  bool contours = false;
-  std::string arms = "Group 1,Group 2";
-  Benefit benefit = Benefit::lower;
-  std::optional<double> mcid;
-  std::string title;
-};
-/// forest, funnel, contours, arms, benefit, mcid, title.
-[[nodiscard]] const ParameterTable<PlotArgs>& plot_parameters();
 
 /// `evident batch`: BatchOptions (its spec set by the analysis parameters) and where to write.
 struct BatchArgs {

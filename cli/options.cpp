@@ -43,24 +43,6 @@ const Renderer& output_format(const std::string& name) {
   return *r;
 }
 
-void write_plots(const PlotArgs& args, const Analysis& analysis, const StudyTable& table) {
-  if (!args.forest.empty()) {
-    ForestOptions o;
-    o.title = args.title;
-    const auto comma = args.arms.find(',');
-    o.group1 = args.arms.substr(0, comma);
-    o.group2 = comma == std::string::npos ? "Control" : args.arms.substr(comma + 1);
-    o.benefit = args.benefit;
-    o.mcid = args.mcid;
-    write_plot(forest_plot(analysis, o, &table), args.forest);
-  }
-  if (!args.funnel.empty()) {
-    FunnelPlot f = funnel_plot(analysis, args.contours);
-    f.title = args.title;
-    write_plot(f, args.funnel);
-  }
-}
-
 StudyTable read_table(const std::string& file, std::istream& in) {
   if (file == "-") return read_csv(in, "<stdin>");
   return read_csv_file(file);

@@ -32,10 +32,6 @@ void require_inverse_variance(const AnalysisSpec& spec, std::string_view what);
 /// The renderer of a --format value (checked while parsing).
 [[nodiscard]] const Renderer& output_format(const std::string& name);
 
-/// Writes the plots the options ask for (the format is the file extension); `table` is the data
-/// the analysis was computed from (its per-arm columns are shown in the forest plot).
-void write_plots(const PlotArgs& args, const Analysis& analysis, const StudyTable& table);
-
 /// Reads FILE, or standard input for "-".
 [[nodiscard]] StudyTable read_table(const std::string& file, std::istream& in);
 
