@@ -321,4 +321,14 @@ EffectData compute_effects(const StudyColumns& columns, const EffectOptions& opt
   return compute_effects(table_from_columns(columns), options);
 }
 
+std::span<const std::string_view> study_column_names() noexcept {
+  static constexpr std::string_view kNames[] = {
+      "study",    "trial", "yi",    "vi",    "sei",      "ci_lb",    "ci_ub", "ci.lb", "ci.ub",
+      "ci_level", "pval",  "zval",  "ai",    "bi",       "ci",       "di",    "n1i",   "n2i",
+      "m1i",      "m2i",   "sd1i",  "sd2i",  "median1i", "median2i", "q1_1i", "q3_1i", "q1_2i",
+      "q3_2i",    "min1i", "max1i", "min2i", "max2i",    "xi",       "ni",    "mi",    "ti",
+      "ri",       "x1i",   "t1i",   "x2i",   "t2i"};
+  return kNames;
+}
+
 }  // namespace evident

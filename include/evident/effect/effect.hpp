@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,6 +136,11 @@ struct EffectData {
 /// The same from columns in memory (io/columns.hpp): `compute_effects(table_from_columns(c),
 /// options)`. Thread-safe, as every function of the core.
 [[nodiscard]] EffectData compute_effects(const StudyColumns& columns, const EffectOptions& options);
+
+/// The names of the study-level columns the measures read (metafor's argument names: yi, vi,
+/// sei, ai, bi, ci, di, n1i, n2i, m1i, sd1i, ..., and study, trial): for a front end that tells
+/// a column from an option by its name (Python's escalc(df, ai="tpos", measure="OR")).
+[[nodiscard]] std::span<const std::string_view> study_column_names() noexcept;
 
 /// `add` as escalc's default for the measure: 0 for PAS, PFT, IRSD, IRS and IRFT, 1/2 otherwise.
 [[nodiscard]] double default_add(Measure m) noexcept;
