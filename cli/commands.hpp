@@ -24,6 +24,8 @@ Action add_fit_command(CLI::App& app);
 Action add_influence_command(CLI::App& app);
 /// `evident bias FILE [options]`.
 Action add_bias_command(CLI::App& app);
+/// `evident sequential FILE [options]`: trial sequential analysis.
+Action add_sequential_command(CLI::App& app);
 
 /// `evident batch FILE --by COL --out results.csv|.jsonl [options]`.
 Action add_batch_command(CLI::App& app);

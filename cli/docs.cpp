@@ -7,6 +7,8 @@
 
 #include "command_options.hpp"
 #include "evident/methods/parameters.hpp"
+#include "evident/methods/trial_sequential.hpp"
+#include "evident/report/plot_parameters.hpp"
 #include "option_tables.hpp"
 
 namespace evident::cli {
@@ -145,6 +147,9 @@ std::vector<DocBlock> generated_docs() {
       {"cli.md", "influence-options", table(influence_parameters(), Dialect::cli)},
       {"cli.md", "bias-options", table(bias_parameters(), Dialect::cli)},
       {"cli.md", "plot-options", table(plot_parameters(), Dialect::cli)},
+      {"cli.md", "sequential-options",
+       header(Dialect::cli) + rows(sequential_parameters(), Dialect::cli) +
+           rows(sequential_plot_parameters(), Dialect::cli)},
       {"cli.md", "batch-options",
        header(Dialect::cli) + rows(file_parameters(), Dialect::cli) +
            rows(batch_input_parameters(), Dialect::cli) +

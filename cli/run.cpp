@@ -24,6 +24,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   Action fit_action = add_fit_command(app);
   Action influence_action = add_influence_command(app);
   Action bias_action = add_bias_command(app);
+  Action sequential_action = add_sequential_command(app);
   Action review_action = add_review_command(app);
   Action batch_action = add_batch_command(app);
   Action simulate_action = add_simulate_command(app);
@@ -53,6 +54,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     if (app.got_subcommand("fit")) return fit_action(streams);
     if (app.got_subcommand("influence")) return influence_action(streams);
     if (app.got_subcommand("bias")) return bias_action(streams);
+    if (app.got_subcommand("sequential")) return sequential_action(streams);
     if (app.got_subcommand("review")) return review_action(streams);
     if (app.got_subcommand("batch")) return batch_action(streams);
     if (app.got_subcommand("simulate")) return simulate_action(streams);

@@ -24,6 +24,9 @@ class FormatRenderer final : public Renderer {
     Writer::write(a, out);
   }
   void render(const BiasAnalysis& a, std::ostream& out) const override { Writer::write(a, out); }
+  void render(const SequentialResult& a, std::ostream& out) const override {
+    Writer::write(a, out);
+  }
 };
 
 const Renderer& text_renderer() noexcept;  // text/text.cpp

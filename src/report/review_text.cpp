@@ -122,6 +122,46 @@ void render_review_summary(const Review& review, std::ostream& out,
                             o.unusable.size() == 1 ? "s" : ""));
     }
   }
+  // "Is more evidence needed?": one line per pooled outcome with a trial sequential analysis.
+  bool sequential_header = false;
+  for (const auto& o : review.outcomes) {
+    if (!o.sequential) continue;
+    if (!sequential_header) {
+      out << "\nIs more evidence needed? Participants randomised of those required (trial "
+             "sequential analysis)\n";
+      sequential_header = true;
+    }
+    const SequentialResult& r = *o.sequential;
+    const double ris = std::ceil(r.information_size.adjusted);
+    std::string verdict;
+    switch (r.monitoring.conclusion) {
+      case Conclusion::benefit:
+        verdict = "benefit boundary crossed";
+        break;
+      case Conclusion::harm:
+        verdict = "harm boundary crossed";
+        break;
+      case Conclusion::futility:
+        verdict = "futility: this effect is unlikely";
+        break;
+      case Conclusion::information_size_reached:
+        verdict = "reached, no firm effect";
+        break;
+      case Conclusion::not_yet:
+        verdict = fmt::format("not yet, about {:.0f} more needed",
+                              std::ceil(r.monitoring.participants_needed));
+        break;
+    }
+    // A crossed boundary is firm evidence only as far as the certainty allows (GRADE).
+    if ((r.monitoring.conclusion == Conclusion::benefit ||
+         r.monitoring.conclusion == Conclusion::harm) &&
+        o.findings && o.findings->certainty <= Certainty::low) {
+      verdict += fmt::format(", certainty {}", detail::certainty_label(*o.findings));
+    }
+    out << fmt::format("{} {:>5.0f} of {:>5.0f} ({:>2.0f}%)  {}\n",
+                       fit_to("  " + o.spec.name, kNameWidth), r.participants.back(), ris,
+                       100.0 * r.monitoring.information_fraction.back(), verdict);
+  }
   if (review.published) {
     const auto& p = *review.published;
     std::size_t shown = 0, flagged = 0;

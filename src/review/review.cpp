@@ -15,6 +15,7 @@
 #include "evident/effect/convert.hpp"
 #include "evident/effect/effect.hpp"
 #include "evident/io/csv.hpp"
+#include "evident/methods/trial_sequential.hpp"
 #include "stats/distributions.hpp"
 
 namespace evident {
@@ -347,6 +348,69 @@ std::string join(const std::vector<std::string>& v, std::string_view sep = ", ")
   return out;
 }
 
+// GRADE's appreciable relative change without an MCID (findings.cpp, Guyatt et al. 2011,
+// GRADE 6): the trial sequential analysis asks for the same effect, so its information size
+// stands beside the optimal information size as the same question with repeated looks.
+constexpr double kSequentialRelativeChange = 0.25;
+
+// The trial sequential analysis of a pooled outcome (review.hpp, OutcomeResult::sequential).
+void run_outcome_sequential(OutcomeResult& res, const EffectData& merged,
+                            std::optional<double> typical_sd) {
+  const OutcomeSpec& o = res.spec;
+  const Measure m = merged.measure;
+  if (!sequential_binary_measure(m) && !sequential_continuous_measure(m)) {
+    res.sequential_note = fmt::format(
+        "A trial sequential analysis counts participants; it is not computed for measure {}.",
+        measure_name(m));
+    return;
+  }
+  SequentialSettings settings;
+  settings.benefit = o.benefit;
+  if (sequential_binary_measure(m)) {
+    settings.rrr = kSequentialRelativeChange;
+    if (res.findings && res.findings->absolute) {
+      settings.control_risk = res.findings->absolute->control_risk;
+    }
+  } else {
+    const double sd = m == Measure::SMD ? 1.0 : typical_sd.value_or(kNaN);
+    if (!std::isfinite(sd)) {
+      res.sequential_note =
+          "The trial sequential analysis needs the outcome's SD, which the studies do not give.";
+      return;
+    }
+    settings.sd = sd;
+    settings.effect = o.mcid ? std::abs(*o.mcid) : 0.5 * sd;
+  }
+  // Accrual by year when every table has one (missing years last, ties in the data's order).
+  std::vector<std::size_t> order(merged.k());
+  std::vector<double> year(merged.k(), kNaN);
+  bool has_year = !res.tables.empty();
+  for (const auto& t : res.tables)
+    has_year = has_year && t.find_column("year").has_value();
+  for (std::size_t i = 0; i < merged.k(); ++i) {
+    order[i] = i;
+    if (has_year) {
+      year[i] = cell_number(res.tables[res.study_refs[i].table], res.study_refs[i].row, "year");
+    }
+  }
+  if (has_year) {
+    settings.order = "year";
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      if (std::isnan(year[a]) || std::isnan(year[b]))
+        return !std::isnan(year[a]) && std::isnan(year[b]);
+      return year[a] < year[b];
+    });
+  }
+  try {
+    res.sequential = analyse_sequential(merged, o.analysis.fit, settings, order,
+                                        typical_sd.value_or(kNaN), res.analysis->source);
+  } catch (const InputError& e) {
+    res.sequential_note =
+        "The trial sequential analysis could not be computed: " +
+        (e.problems().empty() ? std::string(e.what()) : e.problems().front().message) + ".";
+  }
+}
+
 void run_comparative(OutcomeResult& res) {
   const OutcomeSpec& o = res.spec;
   std::vector<EffectData> parts;
@@ -467,6 +531,7 @@ void run_comparative(OutcomeResult& res) {
     if (std::isfinite(sd)) in.typical_sd = sd;
   }
   res.findings = assess(a, in);
+  run_outcome_sequential(res, merged, in.typical_sd);
 
   const bool counts_method = works_on_counts(o.analysis.fit.method);
   if (!all_events.empty() && o.analysis.effect.measure == Measure::RR && !counts_method) {

@@ -498,7 +498,8 @@ TEST(Review, ReportIsSelfContainedWithEveryOutcomeAndTheSummaryOfFindings) {
     ++images;
     EXPECT_EQ(s.substr(at, 40).find("src=\"data:image/svg+xml;base64,"), 5u) << s.substr(at, 60);
   }
-  EXPECT_EQ(images, 2u /* forests */ + 2u /* funnels (k >= 3) */ + 1u /* published panel */);
+  EXPECT_EQ(images, 2u /* forests */ + 2u /* funnels (k >= 3) */ + 2u /* sequential analyses */ +
+                        1u /* published panel */);
   // A source that is not a web address is never a link.
   EXPECT_FALSE(contains(s, "href=\"javascript:"));
   EXPECT_TRUE(contains(s, "href=\"https://example.org/a\""));

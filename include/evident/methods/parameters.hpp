@@ -254,7 +254,7 @@ template <class Outer, class Inner, class Field>
 namespace detail {
 
 template <class Target, class Field>
-using FieldType = std::remove_cvref_t<decltype(std::declval<Field>()(std::declval<Target&>()))>;
+using FieldOf = std::remove_cvref_t<decltype(std::declval<Field>()(std::declval<Target&>()))>;
 
 template <class T>
 struct IsOptional : std::false_type {};
@@ -270,7 +270,7 @@ struct IsOptional<std::optional<T>> : std::true_type {};
 template <class Target, class Field>
 [[nodiscard]] Param<Target> field_param(std::string name, ParamType type, std::string help,
                                         Field field) {
-  using T = detail::FieldType<Target, Field>;
+  using T = detail::FieldOf<Target, Field>;
   Param<Target> p;
   p.name = std::move(name);
   p.type = type;

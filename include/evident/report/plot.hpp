@@ -164,6 +164,25 @@ struct BaujatPlot {
   std::vector<std::string> labels;
 };
 
+// ---- trial sequential analysis ----------------------------------------------------------------
+
+/// The TSA plot as the Copenhagen TSA program draws it: the cumulative z curve against the
+/// cumulative number of participants, the monitoring boundaries (and futility wedge) up to the
+/// required information size, the conventional limits of a single test, and the information
+/// size as a vertical line.
+struct SequentialPlot {
+  std::string title;
+  std::vector<double> participants, z;     ///< per look
+  std::vector<double> efficacy, futility;  ///< boundaries per look (inf / NaN: none)
+  /// Where the boundaries lie ahead, with further looks up to the information size
+  /// (participants and boundaries; drawn dashed); empty once it is reached.
+  std::vector<double> projected_participants, projected_efficacy, projected_futility;
+  double information_size = 0.0;
+  double conventional = 1.959963984540054;  ///< the single test's critical value
+  std::string benefit_side;                 ///< e.g. "Favours intervention" (upper or lower half)
+  bool benefit_up = false;                  ///< benefit is positive z
+};
+
 // ---- drawing -----------------------------------------------------------------------------------
 
 /// The plot drawn in `format`: SVG or PDF text, or PNG bytes (300 dpi, with its pHYs chunk).
@@ -171,6 +190,7 @@ struct BaujatPlot {
 [[nodiscard]] std::string render_plot(const FunnelPlot& plot, PlotFormat format);
 [[nodiscard]] std::string render_plot(const BubblePlot& plot, PlotFormat format);
 [[nodiscard]] std::string render_plot(const BaujatPlot& plot, PlotFormat format);
+[[nodiscard]] std::string render_plot(const SequentialPlot& plot, PlotFormat format);
 
 /// Draws the plot into `path`, in the format its extension names. Throws InputError naming the
 /// path for an unknown extension or a file that cannot be written.
@@ -178,5 +198,6 @@ void write_plot(const ForestPlot& plot, const std::string& path);
 void write_plot(const FunnelPlot& plot, const std::string& path);
 void write_plot(const BubblePlot& plot, const std::string& path);
 void write_plot(const BaujatPlot& plot, const std::string& path);
+void write_plot(const SequentialPlot& plot, const std::string& path);
 
 }  // namespace evident

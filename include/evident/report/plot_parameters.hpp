@@ -11,6 +11,7 @@
 #include "evident/methods/benefit.hpp"
 #include "evident/methods/parameters.hpp"
 #include "evident/methods/summary.hpp"
+#include "evident/methods/trial_sequential.hpp"
 #include "evident/report/plot.hpp"
 
 namespace evident {
@@ -30,6 +31,17 @@ struct PlotSettings {
 
 /// forest, funnel, contours, arms, benefit, mcid, title.
 [[nodiscard]] const ParameterTable<PlotSettings>& plot_parameters();
+
+/// The plot of a trial sequential analysis (`evident sequential --plot PATH`).
+struct SequentialPlotSettings {
+  std::string plot;  ///< where to write it; empty: none
+  std::string title;
+};
+/// plot, title.
+[[nodiscard]] const ParameterTable<SequentialPlotSettings>& sequential_plot_parameters();
+
+/// The TSA plot of a result, as the TSA program draws it.
+[[nodiscard]] SequentialPlot sequential_plot(const SequentialResult& r, const std::string& title);
 
 /// Writes the plots the settings ask for (the format is each file's extension); `table` is the
 /// data the analysis was computed from (its per-arm columns are shown in the forest plot).

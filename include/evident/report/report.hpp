@@ -19,6 +19,7 @@
 #include "evident/methods/moderator_analysis.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
+#include "evident/methods/trial_sequential.hpp"
 
 namespace evident {
 
@@ -46,6 +47,9 @@ class Renderer {
   /// `evident bias`: Egger, Begg, trim-and-fill, fail-safe N, PET-PEESE and funnel plot data
   /// (CSV: one row of headline numbers).
   virtual void render(const BiasAnalysis& a, std::ostream& out) const = 0;
+  /// `evident sequential`: the information size, the cumulative z and the monitoring
+  /// boundaries per look, the conclusion and the TSA-adjusted interval (CSV: one row per look).
+  virtual void render(const SequentialResult& a, std::ostream& out) const = 0;
 };
 
 /// Every registered format, `text` first (the default).

@@ -13,6 +13,7 @@
 
 #include "evident/io/table.hpp"
 #include "evident/methods/summary.hpp"
+#include "evident/methods/trial_sequential.hpp"
 #include "evident/review/findings.hpp"
 #include "evident/review/manifest.hpp"
 
@@ -74,6 +75,14 @@ struct OutcomeResult {
   std::vector<ResultTable> sensitivity;
   std::vector<ResultTable> bias;
   std::vector<bool> funnel_open;  ///< per funnel point: filled in by trim-and-fill
+  /// "Is more evidence needed?": the trial sequential analysis of a pooled outcome of 2x2
+  /// tables or two-group means, studies accrued by `year` (when the data have it), the
+  /// information size for the effect GRADE's optimal information size is computed for (a
+  /// relative change of 25%; the MCID, else half an SD), O'Brien-Fleming boundaries, alpha 0.05,
+  /// power 80%, diversity-adjusted. Empty with `sequential_note` saying why when it does not
+  /// apply or cannot be computed.
+  std::optional<SequentialResult> sequential;
+  std::string sequential_note;
 };
 
 /// A published pooled result, as printed, with the checks evident could make.

@@ -14,7 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include "evident/report/plot_parameters.hpp"
 #include "report/html/html.hpp"
+#include "report/sequential_words.hpp"
 
 namespace evident::detail::html {
 
@@ -163,6 +165,76 @@ void write_series(std::ostream& out, const OutcomeResult& o) {
   }
 }
 
+// "Is more evidence needed?": the trial sequential analysis beside GRADE's optimal information
+// size (review.hpp, OutcomeResult::sequential), with the caveat of the Cochrane Handbook.
+void write_sequential(std::ostream& out, const OutcomeResult& o, const Findings& f) {
+  out << "<h4>Is more evidence needed?</h4>\n";
+  if (!o.sequential) {
+    if (!o.sequential_note.empty())
+      out << "<p class=\"note\">" << esc(o.sequential_note) << "</p>\n";
+    return;
+  }
+  const SequentialResult& r = *o.sequential;
+  const InformationSize& ris = r.information_size;
+  const bool crossed =
+      r.monitoring.conclusion == Conclusion::benefit || r.monitoring.conclusion == Conclusion::harm;
+  if (crossed && f.certainty <= Certainty::low) {
+    // A boundary controls the error of repeated looks, not bias: never stronger than GRADE.
+    const std::size_t look = r.monitoring.decisive_look.value_or(r.studies.size() - 1);
+    out << "<p><strong>"
+        << esc(fmt::format(
+               "The cumulative z crossed the monitoring boundary for {} at study {} ({:.0f} "
+               "participants, {:.0f}% of the required information), but the certainty of the "
+               "evidence is {}{}.",
+               r.monitoring.conclusion == Conclusion::benefit ? "benefit" : "harm", r.studies[look],
+               r.participants[look], 100.0 * r.monitoring.information_fraction[look],
+               certainty_label(f), r.studies.size() == 1 ? ", from a single trial" : ""))
+        << "</strong> "
+        << esc("The boundary guards against chance from looking repeatedly, not against the "
+               "weaknesses of the trials: this is not firm evidence until trials at low risk of "
+               "bias confirm it.");
+  } else {
+    out << "<p><strong>" << esc(sequential_conclusion(r)) << "</strong>";
+  }
+  out << "</p>\n";
+  std::string basis =
+      r.binary
+          ? fmt::format("a relative risk {} of {:.0f}% from a control risk of {:.1f}%",
+                        r.settings.benefit == Benefit::lower ? "reduction or increase" : "change",
+                        100.0 * r.rrr, 100.0 * r.control_risk)
+          : fmt::format("a difference of {} (SD {})", readable(r.effect), readable(r.sd));
+  std::string text = fmt::format(
+      "Trial sequential analysis{}: the required information size is {:.0f} participants, to "
+      "detect {} with alpha 5% (two-sided) and power 80%",
+      r.settings.order.empty() ? "" : " with the studies in order of " + r.settings.order,
+      std::ceil(ris.adjusted), basis);
+  if (ris.correction != HeterogeneityCorrection::none && ris.heterogeneity > 0.0) {
+    text += fmt::format(
+        ", adjusted for heterogeneity (diversity D\u00b2 = {:.0f}%: {:.0f} "
+        "without it)",
+        100.0 * ris.heterogeneity, std::ceil(ris.unadjusted));
+  }
+  text += fmt::format("; the trials have {:.0f} ({:.0f}%). {} boundaries.", r.participants.back(),
+                      100.0 * r.monitoring.information_fraction.back(),
+                      spending_words(r.settings.boundary));
+  if (std::isfinite(f.optimal_information_size)) {
+    text += fmt::format(
+        " GRADE's optimal information size, the participants of one adequately powered trial "
+        "(no allowance for heterogeneity or repeated looks), is {:.0f}.",
+        std::ceil(f.optimal_information_size));
+  }
+  out << "<p>" << esc(text) << "</p>\n";
+  out << figure(sequential_plot(r, ""), "Trial sequential analysis of " + o.spec.name,
+                esc("Trial sequential analysis: the cumulative z statistic after each study "
+                    "(blue) against the participants accrued, the conventional limits of a "
+                    "single test (dashed), the monitoring boundaries (red) and the required "
+                    "information size (vertical line)."));
+  out << "<p class=\"small\">Sequential methods control the error of looking repeatedly at "
+         "accumulating evidence; they are not a substitute for judging risk of bias, "
+         "inconsistency, indirectness and publication bias, and the Cochrane Handbook (chapter "
+         "22) does not recommend them for the primary analysis of a review.</p>\n";
+}
+
 // References the methods paragraph may cite, by key; the list printed is the ones cited.
 void write_outcome(std::ostream& out, const Review& review, const OutcomeResult& o) {
   const OutcomeSpec& s = o.spec;
@@ -255,6 +327,7 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
         1.1);
   }
   write_certainty(out, f);
+  write_sequential(out, o, f);
   for (const auto& t : o.sensitivity) {
     out << "<h4>" << esc(t.title) << "</h4>\n<table><thead><tr>";
     for (const auto& h : t.header)

@@ -13,6 +13,7 @@
 #include "evident/methods/moderator_analysis.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
+#include "evident/methods/trial_sequential.hpp"
 
 namespace evident::detail {
 
@@ -72,5 +73,6 @@ void render_json(const MetaRegAnalysis& a, std::ostream& out);
 void render_json(const SubgroupAnalysis& a, std::ostream& out);
 void render_json(const InfluenceAnalysis& a, std::ostream& out);
 void render_json(const BiasAnalysis& a, std::ostream& out);
+void render_json(const SequentialResult& a, std::ostream& out);
 
 }  // namespace evident::detail

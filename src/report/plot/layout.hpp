@@ -10,5 +10,6 @@ namespace evident::plot {
 [[nodiscard]] Scene layout_funnel(const FunnelPlot& plot);
 [[nodiscard]] Scene layout_bubble(const BubblePlot& plot);
 [[nodiscard]] Scene layout_baujat(const BaujatPlot& plot);
+[[nodiscard]] Scene layout_sequential(const SequentialPlot& plot);
 
 }  // namespace evident::plot

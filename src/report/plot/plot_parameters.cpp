@@ -4,9 +4,17 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
 #include <vector>
 
+#include "stats/distributions.hpp"
+
 namespace evident {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
 
 namespace {
 
@@ -73,7 +81,74 @@ ParameterTable<PlotSettings> make_plot_parameters() {
   return t;
 }
 
+ParameterTable<SequentialPlotSettings> make_sequential_plot_parameters() {
+  ParameterTable<SequentialPlotSettings> t;
+  Param<SequentialPlotSettings> plot = field_param<SequentialPlotSettings>(
+      "plot", ParamType::text,
+      "Write the TSA plot (cumulative z, monitoring boundaries, information size) to PATH (.svg, "
+      ".png at 300 dpi, or .pdf; default: none)",
+      [](auto& a) -> auto& { return a.plot; });
+  plot.check_note = "PATH";
+  plot.default_note = "none";
+  plot.check = [](const ParamValue& v) -> std::optional<std::string> {
+    if (plot_format_for_path(std::get<std::string>(v))) return std::nullopt;
+    return "a plot file name must end in " + plot_extensions_text();
+  };
+  t.params.push_back(std::move(plot));
+  Param<SequentialPlotSettings> title = field_param<SequentialPlotSettings>(
+      "title", ParamType::text, "Title of the plot (default: none)",
+      [](auto& a) -> auto& { return a.title; });
+  title.default_note = "none";
+  t.params.push_back(std::move(title));
+  return t;
+}
+
 }  // namespace
+
+const ParameterTable<SequentialPlotSettings>& sequential_plot_parameters() {
+  static const ParameterTable<SequentialPlotSettings> table = make_sequential_plot_parameters();
+  return table;
+}
+
+SequentialPlot sequential_plot(const SequentialResult& r, const std::string& title) {
+  SequentialPlot p;
+  p.title = title;
+  p.participants = r.participants;
+  p.z = r.monitoring.z;
+  p.efficacy = r.monitoring.boundaries.efficacy;
+  p.futility = r.monitoring.boundaries.futility;
+  p.information_size = r.information_size.adjusted;
+  // Where the boundaries lie ahead: the same design with a look every 5% of the information
+  // size after the last one, up to it, computed by the same recursion (methods/sequential.hpp),
+  // as the TSA program draws its boundaries up to the required information size.
+  const std::vector<double>& fraction = r.monitoring.information_fraction;
+  if (!fraction.empty() && fraction.back() < 1.0) {
+    std::vector<double> t(fraction.begin(), fraction.end());
+    for (double f = std::floor(fraction.back() * 20.0 + 1.0) / 20.0; f < 1.0 - 1e-9; f += 0.05)
+      t.push_back(f);
+    t.push_back(1.0);
+    BoundaryOptions o;
+    o.alpha = r.settings.alpha;
+    o.alpha_spending = r.settings.boundary;
+    o.futility = r.settings.futility;
+    o.beta = 1.0 - r.settings.power;
+    o.grid = 128;
+    const Boundaries b = group_sequential_boundaries(t, o);
+    if (b.ok) {
+      for (std::size_t j = fraction.size() - 1; j < t.size(); ++j) {
+        p.projected_participants.push_back(t[j] * p.information_size);
+        p.projected_efficacy.push_back(b.efficacy[j]);
+        p.projected_futility.push_back(b.futility.empty() ? kNaN : b.futility[j]);
+      }
+    }
+  }
+  p.conventional = stats::normal_upper_quantile(r.settings.alpha / 2.0);
+  // Benefit is a positive z when higher values favour the intervention.
+  p.benefit_up = r.settings.benefit == Benefit::higher;
+  p.benefit_side =
+      p.benefit_up ? "Favours intervention (upper half)" : "Favours intervention (lower half)";
+  return p;
+}
 
 ForestOptions PlotSettings::forest_options() const {
   ForestOptions o;

@@ -540,6 +540,14 @@ void write_plot(const FunnelPlot& plot, const std::string& path) {
 void write_plot(const BubblePlot& plot, const std::string& path) {
   write_any(plot, path);
 }
+std::string render_plot(const SequentialPlot& plot, PlotFormat format) {
+  return plot::draw(plot::layout_sequential(plot), format);
+}
+
+void write_plot(const SequentialPlot& plot, const std::string& path) {
+  write_any(plot, path);
+}
+
 void write_plot(const BaujatPlot& plot, const std::string& path) {
   write_any(plot, path);
 }

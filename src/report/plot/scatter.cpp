@@ -325,4 +325,126 @@ Scene layout_baujat(const BaujatPlot& p) {
   return s;
 }
 
+Scene layout_sequential(const SequentialPlot& p) {
+  TextMeasure m;
+  Scene s;
+  s.title = p.title.empty() ? "Trial sequential analysis" : p.title;
+  const std::size_t n = std::min(p.participants.size(), p.z.size());
+  Range xr, yr;
+  xr.add(0.0);
+  xr.add(p.information_size * 1.05);
+  yr.add(-p.conventional - 1.0);
+  yr.add(p.conventional + 1.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    xr.add(p.participants[i]);
+    yr.add(p.z[i]);
+  }
+  // The boundaries are drawn up to |z| = 8: an O'Brien-Fleming boundary starts far above.
+  constexpr double kShownZ = 8.0;
+  for (std::size_t i = 0; i < p.efficacy.size(); ++i) {
+    if (!std::isfinite(p.efficacy[i])) continue;
+    yr.add(std::min(p.efficacy[i], kShownZ));  // the boundaries are symmetric
+    yr.add(-std::min(p.efficacy[i], kShownZ));
+  }
+  for (double b : p.projected_efficacy) {
+    if (!std::isfinite(b)) continue;
+    yr.add(std::min(b, kShownZ));
+    yr.add(-std::min(b, kShownZ));
+  }
+  yr.lo = std::max(yr.lo, -kShownZ - 0.5);
+  yr.hi = std::min(yr.hi, kShownZ + 0.5);
+  Axis ax = make_axis(xr.lo, xr.hi, false, 0.0, false, m, kTick, kPlotWidth);
+  Axis ay = make_axis(yr.lo, yr.hi, false, 0.0, true, m, kTick, kPlotHeight);
+  const Frame f =
+      make_frame(s, m, s.title, "Cumulative number of participants", "Cumulative z", ax, ay, false);
+  auto inside = [&](double z) { return std::clamp(z, yr.lo, yr.hi); };
+  // The conventional limits of one test, and no effect.
+  for (double z : {p.conventional, -p.conventional}) {
+    Line l{f.x0, f.py(z), f.x1, f.py(z), 0.6, kGrey};
+    l.dashed = true;
+    s.back_lines.push_back(l);
+  }
+  s.back_lines.push_back({f.x0, f.py(0.0), f.x1, f.py(0.0), 0.5, kLightGrey});
+  // The required information size.
+  if (p.information_size > 0.0 && p.information_size <= xr.hi) {
+    const double x = f.px(p.information_size);
+    Line l{x, f.y0, x, f.y1, 0.8, kReference};
+    l.dashed = true;
+    s.back_lines.push_back(l);
+    s.add_text(m, {x - 3.0, f.y0 + m.metrics(kTick).ascent + 2.0,
+                   fmt::format("RIS = {:.0f}", std::ceil(p.information_size)), kTick, Align::right,
+                   kReference});
+  }
+  // The monitoring boundaries, look by look, to the last look before the information size and
+  // then to it (where the boundary of the final look stands).
+  auto boundary_path = [&](const std::vector<double>& b, double sign, Color color, bool dashed) {
+    double px = -1.0, pz = 0.0;
+    for (std::size_t i = 0; i < std::min(b.size(), n); ++i) {
+      if (!std::isfinite(b[i]) || b[i] <= 0.0) continue;
+      const double x = f.px(p.participants[i]);
+      const double z = f.py(inside(sign * std::min(b[i], kShownZ)));
+      if (px >= 0.0) {
+        Line l{px, pz, x, z, 1.1, color};
+        l.dashed = dashed;
+        s.lines.push_back(l);
+      }
+      s.circles.push_back({x, z, 1.6, color, true, color, 0.4});
+      px = x;
+      pz = z;
+    }
+  };
+  // Ahead of the last look, to the information size: dashed, without markers.
+  auto projected_path = [&](const std::vector<double>& b, double sign) {
+    double px = -1.0, pz = 0.0;
+    for (std::size_t i = 0; i < std::min(b.size(), p.projected_participants.size()); ++i) {
+      if (!std::isfinite(b[i]) || b[i] <= 0.0) {
+        px = -1.0;
+        continue;
+      }
+      const double x = f.px(p.projected_participants[i]);
+      const double z = f.py(inside(sign * std::min(b[i], kShownZ)));
+      if (px >= 0.0) {
+        Line l{px, pz, x, z, 1.0, kPrediction};
+        l.dashed = true;
+        s.lines.push_back(l);
+      }
+      px = x;
+      pz = z;
+    }
+  };
+  projected_path(p.projected_efficacy, 1.0);
+  projected_path(p.projected_efficacy, -1.0);
+  projected_path(p.projected_futility, 1.0);
+  projected_path(p.projected_futility, -1.0);
+  boundary_path(p.efficacy, 1.0, kPrediction, false);
+  boundary_path(p.efficacy, -1.0, kPrediction, false);
+  boundary_path(p.futility, 1.0, kPrediction, true);
+  boundary_path(p.futility, -1.0, kPrediction, true);
+  // The cumulative z curve, from the origin.
+  double px = f.px(0.0), pz = f.py(0.0);
+  std::string description;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = f.px(p.participants[i]), z = f.py(inside(p.z[i]));
+    s.lines.push_back({px, pz, x, z, 1.4, kMarker});
+    s.circles.push_back({x, z, 2.2, kMarker, true, kMarker, 0.6});
+    px = x;
+    pz = z;
+    if (!description.empty()) description += "; ";
+    description += fmt::format("{:.0f} participants: z = {:.2f}", p.participants[i], p.z[i]);
+  }
+  if (!p.benefit_side.empty()) {
+    const FontMetrics mt = m.metrics(kTick);
+    const double y = p.benefit_up ? f.y0 + 2.0 * mt.height() + 4.0 : f.y1 - mt.height();
+    s.add_text(m, {f.x0 + 4.0, y, p.benefit_side, kTick, Align::left, kGrey});
+  }
+  add_legend(s, m, f,
+             {{kMarker, "Cumulative z"},
+              {kPrediction, "Monitoring boundaries"},
+              {kGrey, fmt::format("Conventional limits (z = {:.2f})", p.conventional)},
+              {kReference, "Required information size"}});
+  s.description = "Trial sequential analysis: " + description;
+  s.fit_texts(kMargin);
+  return s;
+}
+
 }  // namespace evident::plot

@@ -8,6 +8,7 @@
 #include "evident/methods/moderator_analysis.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
+#include "evident/methods/trial_sequential.hpp"
 
 namespace evident::detail {
 
@@ -16,5 +17,6 @@ void render_text(const MetaRegAnalysis& a, std::ostream& out);
 void render_text(const SubgroupAnalysis& a, std::ostream& out);
 void render_text(const InfluenceAnalysis& a, std::ostream& out);
 void render_text(const BiasAnalysis& a, std::ostream& out);
+void render_text(const SequentialResult& a, std::ostream& out);
 
 }  // namespace evident::detail
