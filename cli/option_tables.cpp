@@ -199,6 +199,14 @@ ParameterTable<ReviewArgs> make_review_parameters() {
       [](auto& a) -> auto& { return a.allow_outside; }));
   t.params.back().get = nullptr;  // a flag: off unless given
   t.params.back().default_note = "off";
+  Param<ReviewArgs> since = field_param<ReviewArgs>(
+      "since", ParamType::text,
+      "A living review: compare with the result file of an earlier run (the report.json written "
+      "beside its report) and open the report with what changed (default: none)",
+      [](auto& a) -> auto& { return a.since; });
+  since.check_note = "PATH";
+  since.default_note = "none";
+  t.params.push_back(std::move(since));
   return t;
 }
 

@@ -62,8 +62,9 @@ struct ReviewArgs {
   /// Read data files outside the review folder. Only the command line can say so: a manifest,
   /// which may come from someone else, cannot allow itself to read elsewhere.
   bool allow_outside = false;
+  std::string since;  ///< an earlier run's result file; empty: none
 };
-/// DIR, out, mcid, plots, plot_format, allow_outside.
+/// DIR, out, mcid, plots, plot_format, allow_outside, since.
 [[nodiscard]] const ParameterTable<ReviewArgs>& review_parameters();
 
 }  // namespace evident::cli

@@ -48,6 +48,7 @@ int run_review_command(const ReviewArgs& args, Streams& io) {
   ReviewOptions options;
   options.mcid = mcids(args.mcid, manifest);
   options.allow_outside = args.allow_outside;
+  options.since = args.since;
   Progress progress(io.err, io.err_is_terminal);
   options.progress = [&](std::size_t done, std::size_t total, std::string_view what) {
     progress.update(done, total, what);
@@ -57,8 +58,13 @@ int run_review_command(const ReviewArgs& args, Streams& io) {
 
   const std::string out_path =
       args.out.empty() ? (std::filesystem::path(manifest.dir) / "report.html").string() : args.out;
+  // The result file beside the report (living.hpp): what a later run's --since compares with.
+  const std::string result_path =
+      std::filesystem::path(out_path).replace_extension(".json").string();
   write_review_html(review, out_path);
+  write_review_result(review, result_path);
   render_review_summary(review, io.out, out_path);
+  io.out << "Result file: " << result_path << "\n";
   if (!args.plots.empty()) {
     const auto written = write_review_plots(review, args.plots, args.plot_format);
     io.out << "Plots: " << written.size() << " files in " << args.plots << "\n";

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "evident/report/review_report.hpp"
+#include "report/changes_words.hpp"
 #include "report/findings_text.hpp"
 
 namespace evident {
@@ -78,6 +79,13 @@ void render_review_summary(const Review& review, std::ostream& out,
   const Manifest& m = review.manifest;
   out << wrap_line(m.title.empty() ? "Evidence review" : m.title, 98, "");
   out << "\n";
+  if (review.changes) {
+    // A living review: what changed comes first.
+    out << wrap_line(detail::changes_heading(*review.changes), 98, "");
+    for (const std::string& s : detail::change_sentences(review))
+      out << wrap_line("- " + s, 98, "  ");
+    out << "\n";
+  }
   out << fmt::format("{} {:>3} {:>5}  {:<25} {:<16} {}\n", fit_to("Outcome", kNameWidth), "k", "N",
                      "Effect (95% CI)", "Per 1000", "Certainty*");
   std::string group;

@@ -717,6 +717,9 @@ PublishedResult run_published(const PublishedSpec& spec, Files& files, const Man
 Review run_review(const Manifest& manifest, const ReviewOptions& options) {
   Review review;
   review.manifest = manifest;
+  // The earlier run's result file first: a wrong file fails before any work.
+  std::optional<ReviewSnapshot> before;
+  if (!options.since.empty()) before = read_review_result(options.since);
   Files files(manifest.dir, options.allow_outside);
   const std::size_t total = manifest.outcomes.size() + (manifest.published ? 1 : 0);
   std::size_t done = 0;
@@ -761,6 +764,13 @@ Review run_review(const Manifest& manifest, const ReviewOptions& options) {
     if (options.progress) options.progress(done, total, "published results");
     review.published = run_published(*manifest.published, files, manifest, options);
     ++done;
+  }
+  if (!options.since.empty()) {
+    ReviewChanges changes;
+    changes.previous = options.since;
+    changes.previous_version = before->evident_version;
+    changes.outcomes = compare_reviews(*before, snapshot(review));
+    review.changes = std::move(changes);
   }
   if (options.progress) options.progress(done, total, "");
   return review;

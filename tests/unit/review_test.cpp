@@ -783,6 +783,9 @@ TEST(Knee, SummaryMatchesItsGoldenFileAndTheReportHasEveryOutcome) {
   const std::string report_line = "Report: " + out;
   ASSERT_TRUE(contains(summary, report_line));
   summary.replace(summary.find(report_line), report_line.size(), "Report: REPORT");
+  const std::string result_line = "Result file: " + (tmp.path() / "report.json").string();
+  ASSERT_TRUE(contains(summary, result_line));
+  summary.replace(summary.find(result_line), result_line.size(), "Result file: RESULT");
 
   const fs::path golden = fs::path(EVIDENT_REVIEW_GOLDEN_DIR) / "knee_summary.txt";
   const char* update = std::getenv("EVIDENT_UPDATE_GOLDEN");

@@ -15,6 +15,7 @@
 #include "evident/methods/summary.hpp"
 #include "evident/methods/trial_sequential.hpp"
 #include "evident/review/findings.hpp"
+#include "evident/review/living.hpp"
 #include "evident/review/manifest.hpp"
 
 namespace evident {
@@ -110,6 +111,8 @@ struct Review {
   Manifest manifest;
   std::vector<OutcomeResult> outcomes;
   std::optional<PublishedResult> published;
+  /// With ReviewOptions::since: what changed since that run.
+  std::optional<ReviewChanges> changes;
 };
 
 struct ReviewOptions {
@@ -120,6 +123,9 @@ struct ReviewOptions {
   /// this is set: a review folder may come from someone else, and its manifest must not make
   /// evident read, and embed in a report, files elsewhere on the machine.
   bool allow_outside = false;
+  /// A living review: the result file of an earlier run (living.hpp) to compare with; empty:
+  /// none.
+  std::string since;
   /// Called before each step (`done` of `total`), for a progress indicator.
   std::function<void(std::size_t done, std::size_t total, std::string_view what)> progress;
 };

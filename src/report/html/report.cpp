@@ -20,6 +20,7 @@
 #include "evident/report/review_report.hpp"
 #include "evident/version.hpp"
 #include "io/output_file.hpp"
+#include "report/changes_words.hpp"
 #include "report/html/html.hpp"
 
 namespace evident {
@@ -47,8 +48,23 @@ void render_review_html(const Review& review, std::ostream& out) {
       "of that folder; run <code>evident review {}</code> to reproduce it.</p>\n",
       kVersion, esc(m.dir), esc(m.dir));
   out << "</header>\n";
+  if (review.changes) {
+    // A living review opens with what changed since the earlier run.
+    out << "<section id=\"changes\">\n<h2>What changed</h2>\n<p>"
+        << esc(detail::changes_heading(*review.changes)) << "</p>\n";
+    const std::vector<std::string> sentences = detail::change_sentences(review);
+    if (!sentences.empty()) {
+      out << "<ul>\n";
+      for (const std::string& s : sentences)
+        out << "<li>" << esc(s) << "</li>\n";
+      out << "</ul>\n";
+    }
+    out << "</section>\n";
+  }
 
-  out << "<nav><strong>Contents</strong><ol>\n<li><a href=\"#question\">The question</a></li>\n"
+  out << "<nav><strong>Contents</strong><ol>\n";
+  if (review.changes) out << "<li><a href=\"#changes\">What changed</a></li>\n";
+  out << "<li><a href=\"#question\">The question</a></li>\n"
          "<li><a href=\"#sof\">Summary of findings</a></li>\n"
          "<li><a href=\"#plain\">Plain-language summary</a></li>\n";
   std::string group;
