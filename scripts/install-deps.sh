@@ -3,7 +3,8 @@
 # R and metafor are test peers (reference values), never runtime dependencies; Chromium is a test
 # peer too (the HTML report must open in it without console errors). Plots are drawn with Cairo
 # in DejaVu Sans, so text measures and renders the same everywhere; manifests are TOML (toml++).
-# clang builds the libFuzzer targets and the sanitizer test build (scripts/test.sh).
+# clang builds the libFuzzer targets and the sanitizer test build (scripts/test.sh). The Python
+# package (python/) is built with pybind11 for Debian's python3, with numpy, pandas and dask.
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,8 @@ packages=(
   libtomlplusplus-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   r-base-core r-cran-metafor r-cran-metadat r-cran-jsonlite
+  python3 python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pandas python3-dask
+  python3-distributed python3-pytest
   chromium
 )
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: install what is missing, prove the committed metafor reference values are metafor's,
-# build in Release (GCC) and run the suite, then build with clang under AddressSanitizer and
-# UBSan (with libFuzzer coverage), run the suite again and fuzz each target for a bounded time;
-# last, the batch tests (the only multi-threaded code) under ThreadSanitizer.
+# build in Release (GCC) and run the suite and the Python package's tests (pytest), then build
+# with clang under AddressSanitizer and UBSan (with libFuzzer coverage), run the suite again and
+# fuzz each target for a bounded time; last, the batch tests (the only multi-threaded code) under
+# ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -15,8 +16,12 @@ Rscript tests/reference/generate_methods.R --check
 Rscript tests/reference/generate_sequential.R --check
 
 echo "== Release build (GCC) and tests"
-bash scripts/build.sh build -DEVIDENT_WERROR=ON -DEVIDENT_BUILD_TESTS=ON
+bash scripts/build.sh build -DEVIDENT_WERROR=ON -DEVIDENT_BUILD_TESTS=ON -DEVIDENT_PYTHON=ON
 ctest --test-dir build --output-on-failure --no-tests=error -j 2
+
+echo "== Python package: pytest against the command line's JSON, metafor's values and dask"
+(cd build && EVIDENT_CLI="$PWD/evident" PYTHONPATH="$PWD/python" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider ../python/tests)
 
 echo "== clang: AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
 CC=clang CXX=clang++ bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \

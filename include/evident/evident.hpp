@@ -23,6 +23,7 @@
 #include "evident/methods/moderator_analysis.hpp"
 #include "evident/methods/permutation.hpp"
 #include "evident/methods/predict.hpp"
+#include "evident/methods/request.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/sequential.hpp"
 #include "evident/methods/summary.hpp"

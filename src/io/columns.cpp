@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string_view>
@@ -44,11 +45,33 @@ StudyTable table_from_columns(const StudyColumns& columns) {
   }
   problems.throw_if_any();
 
-  StudyTable table(columns.source, names);
+  // from[j]: the column (in numbers, integers, texts order) that is the table's column j.
+  std::vector<std::size_t> from(names.size());
+  for (std::size_t j = 0; j < from.size(); ++j)
+    from[j] = j;
+  if (!columns.order.empty()) {
+    bool complete = columns.order.size() == names.size();
+    for (std::size_t j = 0; complete && j < names.size(); ++j) {
+      const auto at = std::find(names.begin(), names.end(), columns.order[j]);
+      complete = at != names.end();
+      if (complete) from[j] = static_cast<std::size_t>(at - names.begin());
+    }
+    std::set<std::size_t> distinct(from.begin(), from.end());
+    if (!complete || distinct.size() != names.size()) {
+      throw InputError({columns.source, 0, 0},
+                       fmt::format("the column order ({}) must name every column once ({})",
+                                   fmt::join(columns.order, ", "), fmt::join(names, ", ")));
+    }
+  }
+  std::vector<std::string> table_names(names.size());
+  for (std::size_t j = 0; j < names.size(); ++j)
+    table_names[j] = names[from[j]];
+
+  StudyTable table(columns.source, table_names);
   const std::size_t rows = lengths[0];
   table.reserve(rows);
   std::vector<std::string> text(names.size());
-  std::vector<std::string_view> cells(names.size());
+  std::vector<std::string_view> given(names.size()), cells(names.size());
   for (std::size_t r = 0; r < rows; ++r) {
     std::size_t c = 0;
     for (const auto& col : columns.numbers) {
@@ -66,9 +89,11 @@ StudyTable table_from_columns(const StudyColumns& columns) {
       ++c;
     }
     for (std::size_t t = 0; t < columns.texts.size(); ++t)
-      cells[c + t] = columns.texts[t].values[r];
+      given[c + t] = columns.texts[t].values[r];
     for (std::size_t i = 0; i < c; ++i)
-      cells[i] = text[i];
+      given[i] = text[i];
+    for (std::size_t j = 0; j < names.size(); ++j)
+      cells[j] = given[from[j]];
     table.add_row(cells, r + 1);
   }
   return table;

@@ -123,6 +123,26 @@ TEST(InMemoryTest, BadColumnsAreNamed) {
   }
   c.numbers = {{"yi", three}, {"yi", three}};
   EXPECT_THROW((void)table_from_columns(c), InputError);
+  // In a data frame's order, a message counts columns as the frame does.
+  const std::vector<std::string> labels{"a", "b", "c"};
+  const std::vector<double> bad_vi{0.1, -0.2, 0.3};
+  c.numbers = {{"yi", three}, {"vi", bad_vi}};
+  c.texts = {{"study", labels}};
+  c.order = {"study", "vi", "yi"};
+  const StudyTable ordered = table_from_columns(c);
+  EXPECT_EQ(ordered.column_names(), c.order);
+  EXPECT_EQ(ordered.cell(1, 1), "-0.2");
+  EXPECT_EQ(ordered.cell(2, 0), "c");
+  try {
+    (void)compute_effects(c, EffectOptions{});
+    FAIL() << "a negative variance was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("<columns>:2:2:"), std::string::npos) << e.what();
+  }
+  c.order = {"study", "yi"};
+  EXPECT_THROW((void)table_from_columns(c), InputError);
+  c.texts.clear();
+  c.order.clear();
   EXPECT_THROW((void)table_from_columns(StudyColumns{}), InputError);
 }
 
@@ -240,6 +260,41 @@ TEST(InMemoryTest, BatchArraysFailOneAnalysisAtATime) {
   FitOptions mh;
   mh.method = Method::MH;
   EXPECT_THROW((void)batch_arrays(yi, vi, offsets, mh), InputError);
+}
+
+}  // namespace
+}  // namespace evident
+
+namespace evident {
+namespace {
+
+// A front end's typed values through the parameter tables, and the request they make.
+TEST(InMemoryTest, RequestsFromNamedValues) {
+  Request request;
+  const std::vector<NamedValue> values{{"measure", std::string("RR")},
+                                       {"method", std::string("DL")},
+                                       {"level", std::int64_t{90}},
+                                       {"mods", std::string("ablat")}};
+  EXPECT_FALSE(set_request(request, RequestKind::fit, values));
+  EXPECT_EQ(request.analysis.effect.measure, Measure::RR);
+  EXPECT_EQ(request.analysis.fit.method, Method::DL);
+  EXPECT_EQ(request.analysis.fit.level, 90.0);
+  EXPECT_EQ(request.moderators.moderators.terms, std::vector<std::string>{"ablat"});
+
+  Request bad;
+  const std::vector<NamedValue> unknown{{"order", std::string("year")}};
+  auto problem = set_request(bad, RequestKind::fit, unknown);  // influence's, not fit's
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->param, "order");
+  EXPECT_FALSE(set_request(bad, RequestKind::influence, unknown));
+  const std::vector<NamedValue> mh{{"method", std::string("MH")}, {"mods", std::string("a")}};
+  problem = set_request(bad, RequestKind::fit, mh);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->param, "method");
+  const std::vector<NamedValue> level{{"level", 150.0}};
+  problem = set_request(bad, RequestKind::bias, level);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->param, "level");
 }
 
 }  // namespace

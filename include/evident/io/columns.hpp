@@ -41,15 +41,18 @@ struct StudyColumns {
   std::vector<NumberColumn> numbers;
   std::vector<IntegerColumn> integers;
   std::vector<TextColumn> texts;
+  /// The names of every column in the order the table has them (a data frame's), so that the
+  /// column a message names counts as the frame does; empty: numbers, integers, texts.
+  std::vector<std::string> order;
 };
 
-/// The table the columns describe, in the order numbers, integers, texts. Row i (0-based) is
-/// "line" i + 1 in every message, so a problem names the row as a data frame counts from 1.
-/// Numbers are kept as the shortest text that reads back as the same double, so every rule of a
-/// file's cells applies unchanged and the values the measures read are bitwise the ones given;
+/// The table the columns describe, its columns in `order` (or numbers, integers, texts). Row i
+/// (0-based) is "line" i + 1 in every message, so a problem names the row as a data frame counts
+/// from 1. Numbers are kept as the shortest text that reads back as the same double, so every rule
+/// of a file's cells applies unchanged and the values the measures read are bitwise the ones given;
 /// NaN becomes a missing cell and an infinity a cell that is not a number.
-/// Throws InputError for columns of different lengths, an empty or repeated column name, or no
-/// column at all. Thread-safe.
+/// Throws InputError for columns of different lengths, an empty or repeated column name, no
+/// column at all, or an `order` that does not name every column once. Thread-safe.
 [[nodiscard]] StudyTable table_from_columns(const StudyColumns& columns);
 
 }  // namespace evident
