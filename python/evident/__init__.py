@@ -28,7 +28,7 @@ InputError = _core.InputError
 """Bad input (a subclass of ValueError): the message lists every problem as
 ``source:row:column: problem``, rows counted from 1; ``problems`` holds them as tuples."""
 
-__all__ = ["escalc", "rma", "batch", "batch_arrays", "parameters", "Result", "InputError"]
+__all__ = ["escalc", "rma", "sequential", "batch", "batch_arrays", "parameters", "Result", "InputError"]
 
 
 def parameters(kind: str = "fit") -> pd.DataFrame:
@@ -80,6 +80,24 @@ def rma(yi=None, vi=None, *, data=None, **kwargs) -> Result:
     opts = _columns.core_options(options)
     core = _core.analyse("fit", numbers_, integers, texts, order, "<data frame>", opts)
     return Result(core, "fit", opts)
+
+
+def sequential(yi=None, vi=None, *, data=None, **kwargs) -> Result:
+    """Trial sequential analysis, as ``evident sequential``: the study columns as for ``rma``
+    (2x2 tables or two-group means: participants are counted), the analysis options (measure,
+    method, test, ...) and order, alpha, power, rrr, control_risk, effect, sd, boundary,
+    futility, heterogeneity, benefit. The result's attributes are the JSON document's keys
+    (information_size, looks, conclusion, adjusted, ...); ``tsa_plot(path)`` draws it."""
+    columns, options = _columns.split_kwargs(kwargs)
+    if yi is not None:
+        columns["yi"] = yi
+    if vi is not None:
+        columns["vi"] = vi
+    cols = _columns.table_columns(data, columns)
+    numbers_, integers, texts, order, _ = _columns.core_columns(cols)
+    opts = _columns.core_options(options)
+    core = _core.analyse("sequential", numbers_, integers, texts, order, "<data frame>", opts)
+    return Result(core, "sequential", opts)
 
 
 def __getattr__(name: str) -> Any:

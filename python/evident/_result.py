@@ -137,6 +137,15 @@ class Result:
         self._core.plots({"forest": path, **_columns.core_options(options)})
         return path
 
+    def tsa_plot(self, path: str, title: str | None = None) -> str:
+        """Writes the TSA plot of ``evident.sequential`` (cumulative z, monitoring boundaries,
+        required information size), as ``evident sequential --plot PATH``."""
+        options = {"plot": path}
+        if title is not None:
+            options["title"] = title
+        self._core.sequential_plot(options)
+        return path
+
     def funnel(self, path: str, **options) -> str:
         """Writes a funnel plot (contours=True for a contour-enhanced one)."""
         self._core.plots({"funnel": path, **_columns.core_options(options)})

@@ -196,6 +196,17 @@ class Result {
     write_plots(settings, *analysis, *table_);
   }
 
+  // The TSA plot of a trial sequential analysis (sequential_plot_parameters: plot, title).
+  void sequential_plot(const py::dict& options) const {
+    const auto* result = std::get_if<SequentialResult>(&result_);
+    if (result == nullptr) throw py::value_error("the TSA plot is drawn for evident.sequential");
+    SequentialPlotSettings settings;
+    set_table(sequential_plot_parameters(), settings, options);
+    if (settings.plot.empty()) throw py::value_error("plot: give the file to write");
+    py::gil_scoped_release release;
+    write_plot(evident::sequential_plot(*result, settings.title), settings.plot);
+  }
+
   // Another request (influence, bias, more parameters) on the same data; `options` are all of
   // its parameters.
   [[nodiscard]] Result rerun(RequestKind kind, const py::dict& options) const;
@@ -226,6 +237,7 @@ RequestKind kind_of(const std::string& name) {
   if (name == "fit") return RequestKind::fit;
   if (name == "influence") return RequestKind::influence;
   if (name == "bias") return RequestKind::bias;
+  if (name == "sequential") return RequestKind::sequential;
   throw py::value_error("unknown analysis kind '" + name + "'");
 }
 
@@ -402,6 +414,7 @@ py::list parameters(const std::string& kind) {
   if (kind == "fit") add_infos(out, moderator_parameters(), r.moderators);
   if (kind == "influence") add_infos(out, influence_parameters(), r.influence);
   if (kind == "bias") add_infos(out, bias_parameters(), r.bias);
+  if (kind == "sequential") add_infos(out, sequential_parameters(), r.sequential);
   return out;
 }
 
@@ -437,6 +450,7 @@ PYBIND11_MODULE(_core, m) {
   py::class_<Result>(m, "Result")
       .def("render", &Result::render, py::arg("format"))
       .def("plots", &Result::plots, py::arg("options"))
+      .def("sequential_plot", &Result::sequential_plot, py::arg("options"))
       .def(
           "rerun",
           [](const Result& r, const std::string& kind, const py::dict& options) {

@@ -16,6 +16,8 @@ auto with_kind_table(Request& r, RequestKind kind, F&& f) {
       return f(influence_parameters(), r.influence);
     case RequestKind::bias:
       return f(bias_parameters(), r.bias);
+    case RequestKind::sequential:
+      return f(sequential_parameters(), r.sequential);
     case RequestKind::fit:
       break;
   }
@@ -40,6 +42,8 @@ std::string_view kind_name(RequestKind kind) {
       return "influence";
     case RequestKind::bias:
       return "bias";
+    case RequestKind::sequential:
+      return "sequential";
     case RequestKind::fit:
       break;
   }
@@ -69,7 +73,9 @@ std::optional<ParamProblem> set_request(Request& request, RequestKind kind,
       })) {
     return problem;
   }
-  const bool needs_yi_vi = kind != RequestKind::fit || request.moderators.active();
+  // A trial sequential analysis refits the analysis (MH and PETO included) after each study.
+  const bool needs_yi_vi =
+      (kind != RequestKind::fit && kind != RequestKind::sequential) || request.moderators.active();
   if (needs_yi_vi && works_on_counts(request.analysis.fit.method)) {
     const std::string what = kind != RequestKind::fit              ? std::string(kind_name(kind))
                              : request.moderators.subgroup.empty() ? param_ref("mods")
@@ -91,6 +97,8 @@ RequestResult run_request(const StudyTable& table, const Request& request) {
       return analyse_influence(table, spec, request.influence.moderators, request.influence.order);
     case RequestKind::bias:
       return analyse_bias(table, spec, request.bias);
+    case RequestKind::sequential:
+      return analyse_sequential(table, spec, request.sequential);
     case RequestKind::fit:
       break;
   }

@@ -18,14 +18,16 @@
 #include "evident/methods/parameters.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
+#include "evident/methods/trial_sequential.hpp"
 
 namespace evident {
 
 /// Which analysis a request runs, named as the command line's subcommands.
 enum class RequestKind {
-  fit,        ///< a pooled analysis, a meta-regression (mods) or subgroups (subgroup)
-  influence,  ///< leave-one-out, influence diagnostics, cumulative, Baujat
-  bias,       ///< Egger, Begg, trim-and-fill, fail-safe N, PET-PEESE, funnel data
+  fit,         ///< a pooled analysis, a meta-regression (mods) or subgroups (subgroup)
+  influence,   ///< leave-one-out, influence diagnostics, cumulative, Baujat
+  bias,        ///< Egger, Begg, trim-and-fill, fail-safe N, PET-PEESE, funnel data
+  sequential,  ///< trial sequential analysis
 };
 
 /// Everything a request sets: the analysis, and the settings of its kind (the others keep their
@@ -38,9 +40,10 @@ struct Request {
     spec.fit.threads = 0;
     return spec;
   }();
-  ModeratorSettings moderators;  ///< fit
-  InfluenceSettings influence;   ///< influence
-  BiasOptions bias;              ///< bias
+  ModeratorSettings moderators;   ///< fit
+  InfluenceSettings influence;    ///< influence
+  BiasOptions bias;               ///< bias
+  SequentialSettings sequential;  ///< sequential
 };
 
 /// A named value, as a keyword argument gives it.
@@ -56,11 +59,12 @@ using NamedValue = std::pair<std::string, ParamValue>;
                                                       std::span<const NamedValue> values);
 
 /// The result of a request: a pooled analysis, a meta-regression, subgroups, influence or bias.
-using RequestResult =
-    std::variant<Analysis, MetaRegAnalysis, SubgroupAnalysis, InfluenceAnalysis, BiasAnalysis>;
+using RequestResult = std::variant<Analysis, MetaRegAnalysis, SubgroupAnalysis, InfluenceAnalysis,
+                                   BiasAnalysis, SequentialResult>;
 
-/// Runs the request on the table, as `evident fit|influence|bias` does: analyse, analyse_metareg,
-/// analyse_subgroups, analyse_influence or analyse_bias. Throws InputError for bad input.
+/// Runs the request on the table, as `evident fit|influence|bias|sequential` does: analyse,
+/// analyse_metareg, analyse_subgroups, analyse_influence, analyse_bias or analyse_sequential.
+/// Throws InputError for bad input.
 [[nodiscard]] RequestResult run_request(const StudyTable& table, const Request& request);
 
 /// The parameters a request of `kind` takes (analysis first), for front ends that list them.
