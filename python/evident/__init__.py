@@ -60,6 +60,20 @@ def escalc(data=None, measure: str | None = None, *, var_names=("yi", "vi"), **k
     return frame
 
 
+def _analyse(kind: str, yi, vi, data, kwargs) -> Result:
+    # The study columns (yi, vi and the raw-data columns) and the options of a request of `kind`.
+    columns, options = _columns.split_kwargs(kwargs)
+    if yi is not None:
+        columns["yi"] = yi
+    if vi is not None:
+        columns["vi"] = vi
+    cols = _columns.table_columns(data, columns)
+    numbers_, integers, texts, order, _ = _columns.core_columns(cols)
+    opts = _columns.core_options(options)
+    core = _core.analyse(kind, numbers_, integers, texts, order, "<data frame>", opts)
+    return Result(core, kind, opts)
+
+
 def rma(yi=None, vi=None, *, data=None, **kwargs) -> Result:
     """A meta-analysis, as metafor's rma (and rma.mh, rma.peto with method="MH", "PETO").
 
@@ -70,16 +84,7 @@ def rma(yi=None, vi=None, *, data=None, **kwargs) -> Result:
     seed; subgroup, subgroup_tau2. Returns a Result whose attributes are the JSON document's keys.
     Raises InputError for bad data, ValueError naming the keyword for a bad option, TypeError for
     an unknown keyword."""
-    columns, options = _columns.split_kwargs(kwargs)
-    if yi is not None:
-        columns["yi"] = yi
-    if vi is not None:
-        columns["vi"] = vi
-    cols = _columns.table_columns(data, columns)
-    numbers_, integers, texts, order, _ = _columns.core_columns(cols)
-    opts = _columns.core_options(options)
-    core = _core.analyse("fit", numbers_, integers, texts, order, "<data frame>", opts)
-    return Result(core, "fit", opts)
+    return _analyse("fit", yi, vi, data, kwargs)
 
 
 def sequential(yi=None, vi=None, *, data=None, **kwargs) -> Result:
@@ -88,16 +93,7 @@ def sequential(yi=None, vi=None, *, data=None, **kwargs) -> Result:
     method, test, ...) and order, alpha, power, rrr, control_risk, effect, sd, boundary,
     futility, heterogeneity, benefit. The result's attributes are the JSON document's keys
     (information_size, looks, conclusion, adjusted, ...); ``tsa_plot(path)`` draws it."""
-    columns, options = _columns.split_kwargs(kwargs)
-    if yi is not None:
-        columns["yi"] = yi
-    if vi is not None:
-        columns["vi"] = vi
-    cols = _columns.table_columns(data, columns)
-    numbers_, integers, texts, order, _ = _columns.core_columns(cols)
-    opts = _columns.core_options(options)
-    core = _core.analyse("sequential", numbers_, integers, texts, order, "<data frame>", opts)
-    return Result(core, "sequential", opts)
+    return _analyse("sequential", yi, vi, data, kwargs)
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/run.hpp"
+#include "support/run_cli.hpp"
 
 #ifndef EVIDENT_REFERENCE_DIR
 #error "EVIDENT_REFERENCE_DIR must name tests/reference"
@@ -24,20 +24,10 @@ namespace {
 using Json = nlohmann::json;
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = evident::test::CliRun;
 
-Result run(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  Result r;
-  r.code = evident::cli::run(args, in, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+Result run(const std::vector<std::string>& args) {
+  return evident::test::run_cli(args);
 }
 
 const fs::path kReference = EVIDENT_REFERENCE_DIR;

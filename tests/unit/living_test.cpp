@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/run.hpp"
+#include "support/run_cli.hpp"
 
 #ifndef EVIDENT_KNEE_DIR
 #error "EVIDENT_KNEE_DIR must name data/knee_msc"
@@ -23,19 +23,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = evident::test::CliRun;
 
 Result run(const std::vector<std::string>& args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  Result r;
-  r.code = evident::cli::run(args, in, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+  return evident::test::run_cli(args);
 }
 
 std::string read(const fs::path& p) {
