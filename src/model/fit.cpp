@@ -5,8 +5,9 @@
 #include <limits>
 #include <optional>
 
+#include "model/estimators.hpp"
+#include "model/intercept_evaluator.hpp"
 #include "model/sums.hpp"
-#include "model/tau2.hpp"
 #include "stats/distributions.hpp"
 #include "stats/parallel.hpp"
 
@@ -33,10 +34,12 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   f.p = 1;
   const auto k = static_cast<double>(f.k);
 
-  // The sums at tau2 = 0 (Cochran's Q) and at the estimate (the pooled estimate), when the tau2
-  // estimator has summed them already: the same sums give the same bits, so they are not summed
-  // again. Otherwise they are summed below, where the compiler drops the sums the fit does not use.
-  std::optional<detail::WeightedSums> at_zero, at_estimate;
+  // The evaluator keeps the sums at tau2 = 0 (Cochran's Q) once summed, and the estimator returns
+  // those at the estimate when it has summed them: the same sums give the same bits, so they are
+  // not summed again. Otherwise they are summed below, where the compiler drops the sums the fit
+  // does not use.
+  detail::InterceptEvaluator ev(yi, vi, options.threads);
+  std::optional<detail::InterceptPoint> at_estimate;
 
   // tau2
   f.tau2 = 0.0;
@@ -46,8 +49,8 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
     f.termination = Termination::single_study;
     f.notes |= kNoteSingleStudy;
   } else if (options.method != Method::FE) {
-    const detail::Tau2Estimate e = detail::estimate_tau2(yi, vi, options, at_zero);
-    at_estimate = e.sums;
+    const auto e = detail::estimate_tau2(ev, options);
+    at_estimate = e.at_estimate;
     f.tau2 = e.tau2;
     f.tau2_se = e.se;
     f.termination = e.termination;
@@ -57,10 +60,7 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   }
 
   // The pooled estimate: weighted least squares with w = 1 / (vi + tau2).
-  const detail::WeightedSums s = at_estimate ? *at_estimate
-                                 : (f.tau2 == 0.0 && at_zero)
-                                     ? *at_zero
-                                     : detail::weighted_sums(yi, vi, f.tau2, options.threads);
+  const detail::WeightedSums s = at_estimate ? at_estimate->sums() : ev.sums_at(f.tau2);
   f.estimate = s.mu;
   double var = 1.0 / s.sw;
   f.df = kNaN;
@@ -84,10 +84,7 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   // Heterogeneity: Cochran's Q with inverse-variance weights, whatever the method.
   f.Q_df = k - 1.0;
   if (f.k > 1) {
-    const detail::WeightedSums fe = at_zero ? *at_zero
-                                    : (f.tau2 == 0.0)
-                                        ? s
-                                        : detail::weighted_sums(yi, vi, 0.0, options.threads);
+    const detail::WeightedSums& fe = ev.zero();
     f.Q = std::fmax(0.0, fe.q);
     f.Q_p = stats::chisq_sf(f.Q, f.Q_df);
     // Higgins & Thompson (2002), Stat Med 21:1539-1558, eq. 9: typical within-study variance.
