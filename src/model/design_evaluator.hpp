@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <span>
 
 #include "evident/effect/design.hpp"
@@ -112,6 +113,12 @@ class DesignEvaluator {
   Point q_at(double tau2) { return point(at(tau2, Detail::q)); }
   Point score_at(double tau2) { return point(at(tau2, Detail::score)); }
   Point derivative_at(double tau2) { return point(at(tau2, Detail::derivative)); }
+  // Evaluated once and kept: the fit reads it again for QE.
+  Point at_zero() {
+    if (!zero_) zero_ = derivative_at(0.0);
+    return *zero_;
+  }
+  [[nodiscard]] const std::optional<DesignPoint>& evaluated_at_zero() const { return zero_; }
   template <class Score>
   void scores(std::span<const double> ts, std::span<double> out, Score&& score) {
     for (std::size_t j = 0; j < ts.size(); ++j)
@@ -371,6 +378,7 @@ class DesignEvaluator {
   Matrix m1_, m3_;
   Vector xwy_, c_;
   Eigen::LLT<Matrix> llt_;
+  std::optional<DesignPoint> zero_;
 };
 
 static_assert(Tau2Evaluator<DesignEvaluator>);

@@ -78,7 +78,7 @@ Tau2Estimate<Point> dl_at_zero(const Point& s, double kp) {
 
 template <Tau2Evaluator E>
 Tau2Estimate<typename E::Point> dl(E& ev) {
-  const auto s = ev.derivative_at(0.0);
+  const auto s = ev.at_zero();
   if (!s.ok()) return singular<typename E::Point>();
   return dl_at_zero(s, residual_df(ev));
 }
@@ -107,7 +107,7 @@ Tau2Estimate<typename E::Point> hs(E& ev) {
   using Point = typename E::Point;
   const auto k = static_cast<double>(ev.k());
   const double kp = residual_df(ev);
-  const auto s = ev.derivative_at(0.0);
+  const auto s = ev.at_zero();
   if (!s.ok()) return singular<Point>();
   Tau2Estimate<Point> e = truncated<Point>((s.q() - k) / s.sw());
   const double t = e.tau2;
@@ -213,7 +213,7 @@ Tau2Estimate<typename E::Point> likelihood(E& ev, const FitOptions& o) {
 
   // An upper end where the score is negative: S(tau2) ~ (SS / tau2 - (k - p)) / tau2 for large
   // tau2, so few expansions are needed. Every score evaluation counts as an iteration.
-  const Point zero = ev.derivative_at(0.0);
+  const Point zero = ev.at_zero();
   if (!zero.ok()) return singular<Point>();
   const double f0 = score_of(zero);  // the score-level evaluation gives the same bits
   int iterations = 1;

@@ -67,9 +67,9 @@ struct SidikJonkmanTerms {
   double trace_pvp = 0.0;   // tr(PVP)
 };
 
-// An evaluator of one model. Evaluations may reuse storage and caches (at tau2 = 0 in
-// particular): every quantity is a deterministic function of tau2, so a cached value is the
-// bits a new evaluation would give.
+// An evaluator of one model. Evaluations may reuse storage: each point is a copy of what the
+// evaluation found. Every quantity is a deterministic function of tau2, and an evaluation at a
+// lower level gives the same bits for what it computes as one at a higher level.
 template <class E>
 concept Tau2Evaluator = Tau2Point<typename E::Point> &&
     requires(E& e, const E& c, double t, std::span<const double> ts, std::span<double> out,
@@ -79,6 +79,9 @@ concept Tau2Evaluator = Tau2Point<typename E::Point> &&
   { e.q_at(t) } -> std::same_as<typename E::Point>;
   { e.score_at(t) } -> std::same_as<typename E::Point>;
   { e.derivative_at(t) } -> std::same_as<typename E::Point>;
+  // derivative_at(0): the start of DL, HS, PM, EB, ML and REML, evaluated once and kept (the
+  // fit reads it again for Cochran's Q or QE).
+  { e.at_zero() } -> std::same_as<typename E::Point>;
   // out[j] = score(score_at(ts[j])) for every j, in any order or several at a time (the grid
   // scan of the likelihood estimators).
   e.scores(ts, out, score);

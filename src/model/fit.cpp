@@ -34,10 +34,10 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   f.p = 1;
   const auto k = static_cast<double>(f.k);
 
-  // The evaluator keeps the sums at tau2 = 0 (Cochran's Q) once summed, and the estimator returns
-  // those at the estimate when it has summed them: the same sums give the same bits, so they are
-  // not summed again. Otherwise they are summed below, where the compiler drops the sums the fit
-  // does not use.
+  // The evaluator keeps the sums at tau2 = 0 (Cochran's Q) when the estimator has summed them, and
+  // the estimator returns those at the estimate when it has summed them: the same sums give the
+  // same bits, so they are not summed again. Otherwise they are summed below, where the compiler
+  // drops the sums the fit does not use.
   detail::InterceptEvaluator ev(yi, vi, options.threads);
   std::optional<detail::InterceptPoint> at_estimate;
 
@@ -60,7 +60,11 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   }
 
   // The pooled estimate: weighted least squares with w = 1 / (vi + tau2).
-  const detail::WeightedSums s = at_estimate ? at_estimate->sums() : ev.sums_at(f.tau2);
+  const std::optional<detail::WeightedSums>& at_zero = ev.summed_at_zero();
+  const detail::WeightedSums s = at_estimate ? at_estimate->sums()
+                                 : (f.tau2 == 0.0 && at_zero)
+                                     ? *at_zero
+                                     : detail::weighted_sums(yi, vi, f.tau2, options.threads);
   f.estimate = s.mu;
   double var = 1.0 / s.sw;
   f.df = kNaN;
@@ -84,7 +88,10 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   // Heterogeneity: Cochran's Q with inverse-variance weights, whatever the method.
   f.Q_df = k - 1.0;
   if (f.k > 1) {
-    const detail::WeightedSums& fe = ev.zero();
+    const detail::WeightedSums fe = at_zero ? *at_zero
+                                    : (f.tau2 == 0.0)
+                                        ? s
+                                        : detail::weighted_sums(yi, vi, 0.0, options.threads);
     f.Q = std::fmax(0.0, fe.q);
     f.Q_p = stats::chisq_sf(f.Q, f.Q_df);
     // Higgins & Thompson (2002), Stat Med 21:1539-1558, eq. 9: typical within-study variance.

@@ -8,6 +8,44 @@
 
 namespace evident::detail {
 
+namespace {
+
+// Every O(k) sum here runs through reduce_blocks with block_size(k): one plain loop below
+// kBlockedMin, the fixed blocks of sums.hpp from there on, so the same bits for any thread count.
+
+// sum over i < k of term(i), in that order within each block.
+template <typename Term>
+double sum_terms(std::size_t k, unsigned threads, Term term) {
+  double total = 0.0;
+  reduce_blocks<double>(
+      k, block_size(k), threads,
+      [&](std::size_t begin, std::size_t end) {
+        double s = 0.0;
+        for (std::size_t i = begin; i < end; ++i)
+          s += term(i);
+        return s;
+      },
+      [&](double s) { total += s; });
+  return total;
+}
+
+// Sum of squared deviations from the unweighted mean.
+double sum_sq_dev(std::span<const double> y, unsigned threads) {
+  const double mean = sum_terms(y.size(), threads, [&](std::size_t i) { return y[i]; }) /
+                      static_cast<double>(y.size());
+  return sum_terms(y.size(), threads, [&](std::size_t i) { return (y[i] - mean) * (y[i] - mean); });
+}
+
+}  // namespace
+
+double InterceptEvaluator::log_det_marginal(double tau2) const {
+  return sum_terms(v_.size(), threads_, [&](std::size_t i) { return std::log(v_[i] + tau2); });
+}
+
+double InterceptEvaluator::unweighted_ss() const {
+  return sum_sq_dev(y_, threads_);
+}
+
 double InterceptEvaluator::min_variance() const {
   double vmin = std::numeric_limits<double>::infinity();
   reduce_blocks<double>(
@@ -22,7 +60,7 @@ double InterceptEvaluator::min_variance() const {
 
 // With one intercept P0 = I - J/k, so tr(P0V) = (1 - 1/k) sum v and
 // tr(P0VP0V) = (1 - 2/k) sum v^2 + (sum v)^2 / k^2.
-HedgesTerms InterceptEvaluator::hedges() const {
+[[gnu::flatten]] HedgesTerms InterceptEvaluator::hedges() const {
   const auto k = static_cast<double>(y_.size());
   struct VarianceSums {
     double sv = 0.0, sv2 = 0.0;

@@ -15,10 +15,11 @@
 namespace evident::detail {
 
 // The quantities at one tau2, in closed form from the weighted sums (one intercept, so
-// A = 1 / sum w, P y = W r and the traces reduce to sums of powers of w).
-class InterceptPoint {
- public:
-  explicit InterceptPoint(const WeightedSums& s) : s_(s) {}
+// A = 1 / sum w, P y = W r and the traces reduce to sums of powers of w). An aggregate, so that
+// Point{weighted_sums(...)} builds the sums in place.
+struct InterceptPoint {
+  WeightedSums s_;
+
   static constexpr bool ok() { return true; }
   [[nodiscard]] double sw() const { return s_.sw; }
   [[nodiscard]] double sw2() const { return s_.sw2; }
@@ -29,9 +30,6 @@ class InterceptPoint {
   [[nodiscard]] double trace_pp() const { return s_.trace_pp(); }
   [[nodiscard]] double logdet() const { return std::log(s_.sw); }
   [[nodiscard]] const WeightedSums& sums() const { return s_; }
-
- private:
-  WeightedSums s_;
 };
 
 class InterceptEvaluator {
@@ -47,10 +45,15 @@ class InterceptEvaluator {
   [[nodiscard]] static constexpr std::size_t p() { return 1; }
 
   // weighted_sums at tau2: every quantity (where a sum is not used, the compiler drops it).
-  Point q_at(double tau2) { return Point(sums_at(tau2)); }
-  Point derivative_at(double tau2) { return Point(sums_at(tau2)); }
+  Point q_at(double tau2) { return Point{weighted_sums(y_, v_, tau2, threads_)}; }
+  Point derivative_at(double tau2) { return Point{weighted_sums(y_, v_, tau2, threads_)}; }
+  // Summed once and kept: the fit reads them again for Cochran's Q.
+  Point at_zero() {
+    if (!zero_) zero_ = weighted_sums(y_, v_, 0.0, threads_);
+    return Point{*zero_};
+  }
   // score_sums: sw, sw2, mu and sw2r2 only, bitwise those of weighted_sums.
-  Point score_at(double tau2) { return Point(score_sums(y_, v_, tau2, threads_)); }
+  Point score_at(double tau2) { return Point{score_sums(y_, v_, tau2, threads_)}; }
   // Four values of tau2 per pass over the studies (score_sums4), the rest one by one.
   template <class Score>
   void scores(std::span<const double> ts, std::span<double> out, Score&& score) {
@@ -60,32 +63,23 @@ class InterceptEvaluator {
       WeightedSums s4[4];
       score_sums4(y_, v_, t4, s4, threads_);
       for (std::size_t l = 0; l < 4; ++l)
-        out[j + l] = score(Point(s4[l]));
+        out[j + l] = score(Point{s4[l]});
     }
     for (; j < ts.size(); ++j)
       out[j] = score(score_at(ts[j]));
   }
 
-  [[nodiscard]] double log_det_marginal(double tau2) const {
-    return sum_terms(v_.size(), threads_, [&](std::size_t i) { return std::log(v_[i] + tau2); });
-  }
+  [[nodiscard]] double log_det_marginal(double tau2) const;
   [[nodiscard]] double variance_scale() const { return detail::variance_scale(v_, threads_); }
   [[nodiscard]] double min_variance() const;
   // With one intercept the least squares fit is the unweighted mean: both are sum (y - ybar)^2.
-  [[nodiscard]] double unweighted_ss() const { return sum_sq_dev(y_, threads_); }
-  [[nodiscard]] double ols_rss() const { return sum_sq_dev(y_, threads_); }
+  [[nodiscard]] double unweighted_ss() const;
+  [[nodiscard]] double ols_rss() const { return unweighted_ss(); }
   [[nodiscard]] HedgesTerms hedges() const;
   [[nodiscard]] SidikJonkmanTerms sidik_jonkman(double t0) const;
 
-  // The sums at tau2, those at 0 summed once and kept: the fit reads them for Cochran's Q, and
-  // DL, HS, PM, EB, ML and REML start from them.
-  const WeightedSums& zero() {
-    if (!zero_) zero_ = weighted_sums(y_, v_, 0.0, threads_);
-    return *zero_;
-  }
-  WeightedSums sums_at(double tau2) {
-    return tau2 == 0.0 ? zero() : weighted_sums(y_, v_, tau2, threads_);
-  }
+  // The sums at tau2 = 0 if at_zero() has summed them.
+  [[nodiscard]] const std::optional<WeightedSums>& summed_at_zero() const { return zero_; }
 
  private:
   std::span<const double> y_, v_;

@@ -138,14 +138,21 @@ MetaRegFit fit_metareg(std::span<const double> yi, std::span<const double> vi, D
   // Residual heterogeneity with weights 1 / v (metafor's QE, vt, I2, H2).
   f.QE_df = kp;
   if (f.k > f.p) {
-    const bool same = f.tau2 == 0.0;
-    if (!same && !ev.at(0.0, Detail::score)) {
-      f.status = RegressionStatus::rank_deficient;
-      return f;
+    // At tau2 = 0 from the evaluation just made, or the one the estimator made, or anew.
+    double q0 = ev.q, trace_p0 = ev.trace_p;
+    if (f.tau2 != 0.0) {
+      const auto& zero = ev.evaluated_at_zero();
+      const bool ok = zero ? zero->ok() : ev.at(0.0, Detail::score);
+      if (!ok) {
+        f.status = RegressionStatus::rank_deficient;
+        return f;
+      }
+      q0 = zero ? zero->q() : ev.q;
+      trace_p0 = zero ? zero->trace_p() : ev.trace_p;
     }
-    f.QE = std::fmax(0.0, ev.q);
+    f.QE = std::fmax(0.0, q0);
     f.QE_p = stats::chisq_sf(f.QE, kp);
-    f.vt = kp / ev.trace_p;
+    f.vt = kp / trace_p0;
     if (!random) {
       f.I2 = std::fmax(0.0, 100.0 * (f.QE - kp) / f.QE);
       f.H2 = f.QE / kp;

