@@ -2,7 +2,8 @@
 // meta-analyses. The data are drawn once per k from the random-effects model (seeded), so every
 // run times the same fits. Then one fit of a million and ten million studies (REML and DL) on one
 // and two threads: the sums of large fits run in blocks over the threads (model/sums.hpp). Last,
-// a batch of analyses from arrays in memory (batch/arrays.hpp).
+// a batch of analyses from arrays in memory (batch/arrays.hpp), and meta-regressions with one and
+// two moderators (model/metareg.hpp).
 
 #include <benchmark/benchmark.h>
 
@@ -14,6 +15,7 @@
 #include "evident/batch/arrays.hpp"
 #include "evident/model/bayes.hpp"
 #include "evident/model/fit.hpp"
+#include "evident/model/metareg.hpp"
 
 namespace {
 
@@ -102,6 +104,40 @@ BENCHMARK(BM_fit_large_DL)
     ->ArgsProduct({{1'000'000, 10'000'000}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// One meta-regression of k = range(0) studies on p = range(1) columns (the intercept and p - 1
+// moderators drawn uniform on [0, 1], the first with a true slope of 0.3).
+void metareg_once(benchmark::State& state, evident::Method method) {
+  const auto k = static_cast<std::size_t>(state.range(0));
+  const auto p = static_cast<std::size_t>(state.range(1));
+  Data d = draw(k);
+  std::mt19937_64 engine(k + 1000 * p);
+  std::vector<double> x(k * p, 1.0);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 1; j < p; ++j)
+      x[i * p + j] = (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53;
+    if (p > 1) d.yi[i] += 0.3 * x[i * p + 1];
+  }
+  evident::FitOptions options;
+  options.method = method;
+  const evident::DesignView design{x, p};
+  for (auto _ : state) {
+    const evident::MetaRegFit f = evident::fit_metareg(d.yi, d.vi, design, options);
+    benchmark::DoNotOptimize(f);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+#define EVIDENT_METAREG_BENCH(M)                 \
+  void BM_metareg_##M(benchmark::State& state) { \
+    metareg_once(state, evident::Method::M);     \
+  }                                              \
+  BENCHMARK(BM_metareg_##M)->ArgsProduct({{10, 50, 200}, {2, 3}})
+
+EVIDENT_METAREG_BENCH(DL);
+EVIDENT_METAREG_BENCH(SJ);
+EVIDENT_METAREG_BENCH(REML);
+EVIDENT_METAREG_BENCH(PM);
 
 }  // namespace
 

@@ -2,8 +2,7 @@
 
 #include <cmath>
 
-#include "model/metareg_detail.hpp"
-#include "model/tau2.hpp"
+#include "model/q_root.hpp"
 #include "stats/distributions.hpp"
 
 namespace evident {

@@ -5,8 +5,9 @@
 #include <limits>
 #include <optional>
 
+#include "model/estimators.hpp"
+#include "model/intercept_evaluator.hpp"
 #include "model/sums.hpp"
-#include "model/tau2.hpp"
 #include "stats/distributions.hpp"
 #include "stats/parallel.hpp"
 
@@ -33,10 +34,12 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   f.p = 1;
   const auto k = static_cast<double>(f.k);
 
-  // The sums at tau2 = 0 (Cochran's Q) and at the estimate (the pooled estimate), when the tau2
-  // estimator has summed them already: the same sums give the same bits, so they are not summed
-  // again. Otherwise they are summed below, where the compiler drops the sums the fit does not use.
-  std::optional<detail::WeightedSums> at_zero, at_estimate;
+  // The evaluator keeps the sums at tau2 = 0 (Cochran's Q) when the estimator has summed them, and
+  // the estimator returns those at the estimate when it has summed them: the same sums give the
+  // same bits, so they are not summed again. Otherwise they are summed below, where the compiler
+  // drops the sums the fit does not use.
+  detail::InterceptEvaluator ev(yi, vi, options.threads);
+  std::optional<detail::InterceptPoint> at_estimate;
 
   // tau2
   f.tau2 = 0.0;
@@ -46,8 +49,8 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
     f.termination = Termination::single_study;
     f.notes |= kNoteSingleStudy;
   } else if (options.method != Method::FE) {
-    const detail::Tau2Estimate e = detail::estimate_tau2(yi, vi, options, at_zero);
-    at_estimate = e.sums;
+    const auto e = detail::estimate_tau2(ev, options);
+    at_estimate = e.at_estimate;
     f.tau2 = e.tau2;
     f.tau2_se = e.se;
     f.termination = e.termination;
@@ -57,7 +60,8 @@ Fit fit(std::span<const double> yi, std::span<const double> vi, const FitOptions
   }
 
   // The pooled estimate: weighted least squares with w = 1 / (vi + tau2).
-  const detail::WeightedSums s = at_estimate ? *at_estimate
+  const std::optional<detail::WeightedSums>& at_zero = ev.summed_at_zero();
+  const detail::WeightedSums s = at_estimate ? at_estimate->sums()
                                  : (f.tau2 == 0.0 && at_zero)
                                      ? *at_zero
                                      : detail::weighted_sums(yi, vi, f.tau2, options.threads);

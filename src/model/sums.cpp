@@ -1,6 +1,7 @@
 // The weighted sums of sums.hpp for k >= kBlockedMin: in fixed blocks of kBlock studies, each
 // block summed by the same passes (sums.hpp) as the one-loop code, the block partials added in
-// block order. Kept out of line: the many small fits of a batch never come here.
+// block order. Kept out of line: the many small fits of a batch never come here. And the mean of
+// the variances, in the same blocks.
 
 #include "model/sums.hpp"
 
@@ -62,6 +63,20 @@ WeightedSums score_sums_blocked(std::span<const double> y, std::span<const doubl
       },
       [&](double p) { s.sw2r2 += p; });
   return s;
+}
+
+double variance_scale(std::span<const double> v, unsigned threads) {
+  double total = 0.0;
+  reduce_blocks<double>(
+      v.size(), block_size(v.size()), threads,
+      [&](std::size_t begin, std::size_t end) {
+        double s = 0.0;
+        for (std::size_t i = begin; i < end; ++i)
+          s += v[i];
+        return s;
+      },
+      [&](double s) { total += s; });
+  return total / static_cast<double>(v.size());
 }
 
 std::array<WeightedSums, 4> score_sums4_blocked(std::span<const double> y,

@@ -61,6 +61,10 @@ std::array<WeightedSums, 4> score_sums4_blocked(std::span<const double> y,
                                                 std::span<const double> v, const double (&tau2)[4],
                                                 unsigned threads);
 
+// Mean of the sampling variances: the scale that makes tolerances independent of the units of y.
+// Summed as every O(k) sum of the intercept-only model, in the blocks of block_size(k).
+double variance_scale(std::span<const double> v, unsigned threads);
+
 // Up to this many studies, the weights of the first pass are kept for the second (on the stack),
 // which halves the divisions of the many small fits of a batch; beyond it they are recomputed.
 // Either way each weight is the same division, so the sums are the same to the last bit.
