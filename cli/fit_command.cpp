@@ -27,6 +27,13 @@ int run_fit(const FitArgs& args, Streams& io) {
   if (args.moderators.active()) {
     return run_moderator_analysis(args.moderators, table, args.analysis, format, io.out);
   }
+  if (args.analysis.fit.method == Method::BAYES &&
+      (!args.plots.forest.empty() || !args.plots.funnel.empty())) {
+    // Refused before anything is written: no result without the plots it was asked for.
+    throw InputError({args.plots.forest.empty() ? "--funnel" : "--forest", 0, 0},
+                     "the plots of --method BAYES (posteriors, shrunken estimates) are not drawn "
+                     "yet");
+  }
   const Analysis analysis = analyse(table, args.analysis);
   format.render(analysis, io.out);
   write_plots(args.plots, analysis, table);

@@ -30,6 +30,12 @@ AnalysisSpec parse_analysis_spec(const std::vector<std::string>& args) {
 }
 
 void require_inverse_variance(const AnalysisSpec& spec, std::string_view what) {
+  if (spec.fit.method == Method::BAYES) {
+    throw InputError({"--method", 0, 0},
+                     fmt::format("{} is not available for --method BAYES yet (evident fit and "
+                                 "batch are)",
+                                 what));
+  }
   if (!works_on_counts(spec.fit.method)) return;
   throw InputError({"--method", 0, 0},
                    fmt::format("{} needs an inverse-variance model (--method FE, DL, HE, HS, SJ, "

@@ -75,6 +75,9 @@ BatchArrays batch_arrays(std::span<const double> yi, std::span<const double> vi,
     problems.add(where, fmt::format("method {} pools 2x2 tables, not effect sizes",
                                     method_name(options.method)));
   }
+  if (options.method == Method::BAYES) {
+    problems.add(where, "method BAYES is not available from arrays yet: use batch on a table");
+  }
   if (auto problem = options.validate()) problems.add(where, *problem);
   problems.throw_if_any();
 

@@ -227,7 +227,8 @@ class GroupReader {
     // Effect sizes given with their variances, and nothing that could stand in for a missing
     // variance: read straight into numbers, without a table of text cells.
     fast_ = spec.effect.measure == Measure::GEN && spec.effect.transf == EstimateTransform::none &&
-            !works_on_counts(spec.fit.method) && has("yi") && has("vi");
+            !works_on_counts(spec.fit.method) && spec.fit.method != Method::BAYES && has("yi") &&
+            has("vi");
     for (const char* other : {"sei", "ci_lb", "ci.lb", "ci_ub", "ci.ub", "zval", "pval"}) {
       if (has(other)) fast_ = false;
     }

@@ -215,7 +215,7 @@ namespace {
 // Every method, in the order the help lists them (the model layer has no such list).
 constexpr Method kMethods[] = {Method::FE, Method::DL, Method::HE,   Method::HS,
                                Method::SJ, Method::ML, Method::REML, Method::EB,
-                               Method::PM, Method::MH, Method::PETO};
+                               Method::PM, Method::MH, Method::PETO, Method::BAYES};
 
 std::string measure_help() {
   std::string text =
@@ -273,7 +273,9 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
       "method",
       "tau^2 estimator: FE (alias EE, CE), DL, HE, HS, SJ, ML, REML, EB, PM; or MH "
       "(Mantel-Haenszel, for OR, RR, RD, IRR, IRD) or PETO (Peto's odds ratio), which pool the "
-      "2x2 tables or counts themselves",
+      "2x2 tables or counts themselves; or BAYES (the Bayesian random-effects model with the "
+      "priors " +
+          param_ref("prior_tau") + " and " + param_ref("prior_mu") + ", computed exactly)",
       methods, parse_method, method_name, [](auto& s) -> auto& { return s.fit.method; }));
 
   t.params.push_back(named_param<AnalysisSpec>(
@@ -294,6 +296,48 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
     return options.validate();
   };
   t.params.push_back(std::move(level));
+
+  // The priors of --method BAYES, written as TauPrior::text and MuPrior::text read them.
+  Param<AnalysisSpec> prior_tau;
+  prior_tau.name = "prior_tau";
+  prior_tau.type = ParamType::text;
+  prior_tau.help =
+      "BAYES: prior on tau, halfnormal:S, halfcauchy:S (S the scale), uniform:A,B or jeffreys "
+      "(default halfnormal:0.5, weakly informative for log odds ratios: Friede et al. 2017, "
+      "Röver et al. 2021)";
+  prior_tau.check_note = "halfnormal:S|halfcauchy:S|uniform:A,B|jeffreys";
+  prior_tau.check = [](const ParamValue& v) -> std::optional<std::string> {
+    std::string problem;
+    if (TauPrior::parse(std::get<std::string>(v), problem)) return std::nullopt;
+    return problem;
+  };
+  prior_tau.set = [](AnalysisSpec& s, const ParamValue& v) {
+    std::string problem;
+    s.fit.prior_tau = *TauPrior::parse(std::get<std::string>(v), problem);
+  };
+  prior_tau.get = [](const AnalysisSpec& s) -> std::optional<ParamValue> {
+    return ParamValue(s.fit.prior_tau.text());
+  };
+  t.params.push_back(std::move(prior_tau));
+
+  Param<AnalysisSpec> prior_mu;
+  prior_mu.name = "prior_mu";
+  prior_mu.type = ParamType::text;
+  prior_mu.help = "BAYES: prior on mu, flat or normal:M,S (mean M, standard deviation S)";
+  prior_mu.check_note = "flat|normal:M,S";
+  prior_mu.check = [](const ParamValue& v) -> std::optional<std::string> {
+    std::string problem;
+    if (MuPrior::parse(std::get<std::string>(v), problem)) return std::nullopt;
+    return problem;
+  };
+  prior_mu.set = [](AnalysisSpec& s, const ParamValue& v) {
+    std::string problem;
+    s.fit.prior_mu = *MuPrior::parse(std::get<std::string>(v), problem);
+  };
+  prior_mu.get = [](const AnalysisSpec& s) -> std::optional<ParamValue> {
+    return ParamValue(s.fit.prior_mu.text());
+  };
+  t.params.push_back(std::move(prior_mu));
 
   Param<AnalysisSpec> add = field_param<AnalysisSpec>(
       "add", ParamType::number,
@@ -359,6 +403,18 @@ std::optional<ParamProblem> resolve_analysis(AnalysisSpec& spec, const GivenPara
         fmt::format("{} applies to effect sizes given directly (yi with a "
                     "confidence interval or p-value), not to {} {}",
                     param_ref("transf"), param_ref("measure"), measure_name(spec.effect.measure))};
+  }
+  if (spec.fit.method == Method::BAYES && spec.fit.test == Test::knha) {
+    return ParamProblem{"test", fmt::format("{} BAYES gives posterior intervals; {} knha applies "
+                                            "to the frequentist estimators",
+                                            param_ref("method"), param_ref("test"))};
+  }
+  for (const char* prior : {"prior_tau", "prior_mu"}) {
+    if (given.contains(prior) && spec.fit.method != Method::BAYES) {
+      return ParamProblem{prior, fmt::format("{} is the prior of {} BAYES, not of {} {}",
+                                             param_ref(prior), param_ref("method"),
+                                             param_ref("method"), method_name(spec.fit.method))};
+    }
   }
   if (!given.contains("add")) spec.effect.add = default_add(spec.effect.measure);
   // metafor's defaults: rma.mh and rma.peto leave tables without events out of their yi.

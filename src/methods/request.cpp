@@ -56,7 +56,9 @@ std::optional<ParamProblem> set_request(Request& request, RequestKind kind,
                                         std::span<const NamedValue> values) {
   request.kind = kind;
   const ParameterTable<AnalysisSpec>& analysis = analysis_parameters();
-  for (const auto& [name, value] : values) {
+  for (const NamedValue& named : values) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::string& name = named.first;
     const bool known = analysis.find(name) != nullptr ||
                        with_kind_table(request, kind, [&](const auto& table, auto&) {
                          return table.find(name) != nullptr;

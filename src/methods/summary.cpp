@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "evident/methods/transform.hpp"
+#include "evident/model/bayes.hpp"
 #include "methods/fit_notes.hpp"
 #include "stats/distributions.hpp"
 
@@ -168,6 +169,69 @@ Analysis analyse_counts(const EffectData& data, const FitOptions& options, bool 
 
 }  // namespace
 
+namespace {
+
+// Method::BAYES: the posterior by fit_bayes (model/bayes.hpp), summarised where a fit's numbers
+// stand (summary.hpp, Analysis::bayes), with Cochran's Q of the data from the common-effect fit.
+Analysis analyse_bayes(std::span<const double> yi, std::span<const double> vi,
+                       const EffectData& data, const FitOptions& options, bool details,
+                       Analysis a) {
+  BayesOptions b;
+  b.tau = options.prior_tau;
+  b.mu = options.prior_mu;
+  b.level = options.level;
+  b.theta = details;
+  BayesFit post = fit_bayes(yi, vi, b);
+  FitOptions common = options;
+  common.method = Method::FE;
+  common.test = Test::z;
+  a.fit = fit(yi, vi, common);
+  const double nan = std::nan("");
+  Fit& f = a.fit;
+  f.method = Method::BAYES;
+  f.estimate = post.mu.mean;
+  f.se = post.mu.sd;
+  f.stat = f.pval = f.df = nan;
+  f.ci_lb = post.mu.ci_lb;
+  f.ci_ub = post.mu.ci_ub;
+  f.tau2 = f.tau2_se = f.I2 = f.H2 = nan;
+  f.termination = post.termination;
+  f.iterations = post.evaluations;
+  f.notes = post.k == 1 ? kNoteSingleStudy : kNoteNone;
+  a.prediction =
+      Prediction{post.mu.mean,          post.mu.sd,           post.mu.ci_lb, post.mu.ci_ub,
+                 post.predictive.ci_lb, post.predictive.ci_ub};
+  if (details) {
+    // Quantiles carry over through a monotone transformation, means do not: the natural scale
+    // shows the transformed posterior median of mu (the posterior median of the ratio) with its
+    // interval.
+    f.estimate = post.mu.median;
+    add_back_transform(a, data);
+    f.estimate = post.mu.mean;
+    const double z = stats::critical_value(options.level, nan);
+    for (std::size_t i = 0; i < data.k(); ++i)
+      a.studies.push_back(study_row(data, i, nan, z));
+  }
+  a.diagnostics = data.diagnostics;
+  if (post.termination == Termination::max_iterations) {
+    a.diagnostics.push_back(
+        {DiagnosticCode::not_converged,
+         fmt::format("the numerical integration over tau stopped at its panel limit with an "
+                     "estimated relative error of {:.1e}",
+                     post.error),
+         {}});
+  } else if (post.termination == Termination::not_estimable) {
+    a.diagnostics.push_back({DiagnosticCode::not_estimable,
+                             "the posterior is improper (Jeffreys' prior for tau with a flat "
+                             "prior for mu and one study): give a proper prior",
+                             {}});
+  }
+  a.bayes = std::move(post);
+  return a;
+}
+
+}  // namespace
+
 Analysis analyse(const EffectData& data, const FitOptions& options, std::string source,
                  bool details) {
   check_method(options, data.measure, !data.counts.empty());
@@ -200,6 +264,8 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
     vi = kept_vi;
     a.k_yi = k_yi;
   }
+  if (options.method == Method::BAYES)
+    return analyse_bayes(yi, vi, data, options, details, std::move(a));
   a.fit = fit(yi, vi, options);
   a.prediction = predict(a.fit);
   if (details) {

@@ -181,6 +181,12 @@ SequentialResult analyse_sequential(const EffectData& data, const FitOptions& fi
                                     std::span<const std::size_t> order, double pooled_sd,
                                     const std::string& source) {
   check_sequential_measure(data.measure, source);
+  if (fit.method == Method::BAYES) {
+    // Boundaries control the type I error of repeated frequentist tests; a posterior has none.
+    throw InputError({"--method", 0, 0},
+                     "a trial sequential analysis monitors the z statistics of a frequentist "
+                     "model; --method BAYES has a posterior instead");
+  }
   SequentialResult r;
   r.source = source;
   r.measure = data.measure;

@@ -316,7 +316,7 @@ Tau2Estimate<typename E::Point> likelihood(E& ev, const FitOptions& o) {
 
 }  // namespace estimators
 
-// The estimator of options.method (not FE, MH or PETO), for k > p.
+// The estimator of options.method (not FE, MH, PETO or BAYES), for k > p.
 template <Tau2Evaluator E>
 Tau2Estimate<typename E::Point> estimate_tau2(E& ev, const FitOptions& options) {
   assert(ev.k() > ev.p());
@@ -339,9 +339,11 @@ Tau2Estimate<typename E::Point> estimate_tau2(E& ev, const FitOptions& options) 
     case Method::FE:
     case Method::MH:
     case Method::PETO:
+    case Method::BAYES:  // a posterior, not an estimate (bayes.hpp)
       break;
   }
-  assert(false && "estimate_tau2 called for a model without a tau2 (FE, MH, PETO)");
+  assert(false &&
+         "estimate_tau2 called for a model without a tau2 estimator (FE, MH, PETO, BAYES)");
   return {};
 }
 

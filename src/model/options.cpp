@@ -30,7 +30,7 @@ constexpr std::array kMethodNames{
     MethodName{Method::SJ, "SJ"},     MethodName{Method::ML, "ML"},
     MethodName{Method::REML, "REML"}, MethodName{Method::EB, "EB"},
     MethodName{Method::PM, "PM"},     MethodName{Method::MH, "MH"},
-    MethodName{Method::PETO, "PETO"},
+    MethodName{Method::PETO, "PETO"}, MethodName{Method::BAYES, "BAYES"},
 };
 
 }  // namespace

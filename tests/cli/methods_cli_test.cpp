@@ -187,3 +187,37 @@ TEST(MethodsCli, OptionErrorsAreUsageErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+// --method BAYES where it does not apply yet, or with options it does not take: exit 2 before
+// anything is written, naming the option.
+TEST(MethodsCli, BayesWhereItDoesNotApplyIsAUsageError) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* names;
+  };
+  const std::vector<Case> cases = {
+      {{"fit", "-", "--method", "BAYES", "--test", "knha"}, "--test"},
+      {{"fit", "-", "--method", "BAYES", "--forest", "/tmp/evident-never.png"}, "--forest"},
+      {{"fit", "-", "--method", "BAYES", "--mods", "ablat"}, "--mods"},
+      {{"fit", "-", "--prior-tau", "halfcauchy:1"}, "--prior-tau"},
+      {{"influence", "-", "--method", "BAYES"}, "--method"},
+      {{"bias", "-", "--method", "BAYES"}, "--method"},
+  };
+  for (const Case& c : cases) {
+    const Result r = run(c.args, kBcg);
+    EXPECT_EQ(r.code, 2) << c.args.back();
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_TRUE(contains(r.err, c.names)) << r.err;
+  }
+  const Result ok = run({"fit", "-", "--method", "BAYES", "--format", "json"}, kBcg);
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  const Json j = Json::parse(ok.out);
+  EXPECT_EQ(j.at("method"), "BAYES");
+  EXPECT_EQ(j.at("posterior").at("tau_prior"), "halfnormal:0.5");
+  EXPECT_EQ(j.at("posterior").at("theta").size(), 13u);
+  EXPECT_TRUE(j.at("tau2").is_null());
+}
+
+}  // namespace

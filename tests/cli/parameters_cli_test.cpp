@@ -123,6 +123,10 @@ const std::vector<SameAnalysis> kSame = {
     {{"--measure", "RR", "--multiarm", "split"}, "measure = \"RR\"\nmultiarm = \"split\""},
     {{"--measure", "MD", "--multiarm", "combine"}, "measure = \"MD\"\nmultiarm = \"combine\""},
     {{"--measure", "GEN", "--transf", "log"}, "measure = \"GEN\"\ntransf = \"log\""},
+    {{"--measure", "OR", "--method", "BAYES", "--prior-tau", "halfcauchy:1", "--prior-mu",
+      "normal:0,4"},
+     "measure = \"OR\"\nmethod = \"BAYES\"\nprior_tau = \"halfcauchy:1\"\n"
+     "prior_mu = \"normal:0,4\""},
     {{"--measure", "IRR", "--method", "ML", "--test", "knha", "--level", "99", "--add", "0.1",
       "--to", "if0all", "--drop00", "true", "--multiarm", "split"},
      "measure = \"IRR\"\nmethod = \"ML\"\ntest = \"knha\"\nlevel = 99\nadd = 0.1\n"
@@ -163,6 +167,16 @@ struct BadValue {
 };
 
 const std::vector<BadValue> kBad = {
+    {"prior_tau",
+     {"--method", "BAYES", "--prior-tau", "halfnormal:-1"},
+     "measure = \"RR\"\nmethod = \"BAYES\"\nprior_tau = \"halfnormal:-1\"",
+     "'halfnormal:-1': the scale S of halfnormal:S must be a positive number",
+     "'halfnormal:-1': the scale S of halfnormal:S must be a positive number"},
+    {"prior_mu",
+     {"--method", "BAYES", "--prior-mu", "normal:0"},
+     "measure = \"RR\"\nmethod = \"BAYES\"\nprior_mu = \"normal:0\"",
+     "'normal:0': normal:M,S needs a mean M and a positive SD S",
+     "'normal:0': normal:M,S needs a mean M and a positive SD S"},
     {"measure",
      {"--measure", "XYZ"},
      "measure = \"XYZ\"",

@@ -12,6 +12,7 @@
 #include "evident/effect/effect.hpp"
 #include "evident/methods/confint.hpp"
 #include "evident/methods/predict.hpp"
+#include "evident/model/bayes.hpp"
 #include "evident/model/fit.hpp"
 #include "evident/model/mantel_haenszel.hpp"
 
@@ -47,6 +48,10 @@ struct Analysis {
   std::optional<CmhTests> cmh;
   /// Trials whose shared control arm was combined or split.
   std::optional<MultiArmReport> multiarm;
+  /// Method::BAYES: the posterior (fit holds its mu summaries: estimate the posterior mean, se
+  /// its SD, ci the central credible interval; the predictive interval in prediction; tau2, I2,
+  /// H2, the test statistic and p-value NaN; Q and its p-value as the data's).
+  std::optional<BayesFit> bayes;
 };
 
 /// Everything that defines one analysis of a table: how effect sizes are computed and how they
@@ -66,7 +71,8 @@ struct AnalysisSpec {
     const FitOptions& g = b.fit;
     return a.effect == b.effect && f.method == g.method && f.test == g.test && f.level == g.level &&
            f.tau2_tolerance == g.tau2_tolerance && f.max_iterations == g.max_iterations &&
-           f.threads == g.threads && a.details == b.details;
+           f.threads == g.threads && f.prior_tau == g.prior_tau && f.prior_mu == g.prior_mu &&
+           a.details == b.details;
   }
 };
 

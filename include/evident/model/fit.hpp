@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "evident/model/priors.hpp"
+
 namespace evident {
 
 /// Estimator of tau2. Every one is the estimator metafor's rma() computes under the same name.
@@ -32,6 +34,9 @@ enum class Method {
   /// Peto's one-step common log odds ratio on the 2x2 tables (metafor's rma.peto). Not a method
   /// of fit().
   PETO,
+  /// The Bayesian normal-normal hierarchical model with priors on tau and mu, its posterior
+  /// computed exactly (bayes.hpp, fit_bayes; Röver 2020). Not a method of fit().
+  BAYES,
 };
 
 /// How the pooled estimate is tested and its interval built.
@@ -70,6 +75,9 @@ struct FitOptions {
   /// the same numbers. The sums are taken in fixed blocks of studies whatever the count; smaller
   /// fits run on the calling thread. (Batches run many fits in parallel instead.)
   unsigned threads = 1;
+  /// Method::BAYES: the priors on tau and mu.
+  TauPrior prior_tau;
+  MuPrior prior_mu;
 
   /// Empty if the options are valid, else what is wrong.
   [[nodiscard]] std::optional<std::string> validate() const;

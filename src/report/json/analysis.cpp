@@ -143,6 +143,34 @@ Json analysis_json(const Analysis& a, bool with_studies) {
   }
   j["studies"] = std::move(studies);
   j["diagnostics"] = diagnostics_json(a.diagnostics);
+  if (a.bayes) {
+    // The posterior of --method BAYES (model/bayes.hpp): central intervals at the level.
+    const BayesFit& b = *a.bayes;
+    auto summary = [](const PosteriorSummary& p) {
+      Json s = {{"mean", num(p.mean)}, {"sd", num(p.sd)}};
+      s["median"] = num(p.median);
+      s["ci_lb"] = num(p.ci_lb);
+      s["ci_ub"] = num(p.ci_ub);
+      return s;
+    };
+    Json theta = Json::array();
+    for (std::size_t i = 0, fitted = 0; i < a.studies.size() && fitted < b.theta.size(); ++i) {
+      if (!std::isfinite(a.studies[i].yi)) continue;  // no effect size: not in the model
+      Json t = summary(b.theta[fitted++]);
+      t["study"] = a.studies[i].study;
+      theta.push_back(std::move(t));
+    }
+    j["posterior"] = {{"tau_prior", b.tau_prior.text()},
+                      {"mu_prior", b.mu_prior.text()},
+                      {"level", b.level},
+                      {"mu", summary(b.mu)},
+                      {"tau", summary(b.tau)},
+                      {"predictive", summary(b.predictive)},
+                      {"theta", std::move(theta)},
+                      {"marginal_likelihood", num(b.marginal_likelihood)},
+                      {"log_marginal_likelihood", num(b.log_marginal_likelihood)},
+                      {"error", num(b.error)}};
+  }
   if (a.multiarm) {
     Json trials = Json::array();
     for (const auto& t : a.multiarm->trials) {

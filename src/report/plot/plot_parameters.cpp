@@ -167,6 +167,11 @@ const ParameterTable<PlotSettings>& plot_parameters() {
 }
 
 void write_plots(const PlotSettings& settings, const Analysis& analysis, const StudyTable& table) {
+  if (analysis.bayes && (!settings.forest.empty() || !settings.funnel.empty())) {
+    throw InputError({settings.forest.empty() ? "--funnel" : "--forest", 0, 0},
+                     "the plots of --method BAYES (posteriors, shrunken estimates) are not drawn "
+                     "yet");
+  }
   if (!settings.forest.empty()) {
     write_plot(forest_plot(analysis, settings.forest_options(), &table), settings.forest);
   }

@@ -15,7 +15,60 @@
 
 namespace evident::detail {
 
+namespace {
+
+// --method BAYES: the priors, the posterior of tau, mu and a new study's effect (bayesmeta's
+// summary: mean, SD, median and central interval).
+void render_bayes_text(const Analysis& a, std::ostream& out) {
+  const BayesFit& b = *a.bayes;
+  const Fit& f = a.fit;
+  out << fmt::format("Bayesian random-effects model (k = {}; exact posterior, no MCMC)\n", b.k);
+  if (!a.source.empty()) out << "Data: " << a.source << "; ";
+  out << fmt::format("measure {} ({})\n", measure_name(a.measure), measure_description(a.measure));
+  out << fmt::format("Priors: tau ~ {}, mu ~ {}\n\n", b.tau_prior.text(), b.mu_prior.text());
+  const int level = static_cast<int>(std::lround(b.level));
+  out << fmt::format("{:<34}{:>9} {:>8} {:>9} {:>9} {:>9}\n", "Posterior", "mean", "sd", "median",
+                     fmt::format("{}% lb", level), fmt::format("{}% ub", level));
+  auto row = [&](const char* name, const PosteriorSummary& p, bool median) {
+    out << fmt::format("{:<34}{:>9} {:>8} {:>9} {:>9} {:>9}\n", name, fixed(p.mean, 4),
+                       fixed(p.sd, 4), median ? fixed(p.median, 4) : std::string("-"),
+                       fixed(p.ci_lb, 4), fixed(p.ci_ub, 4));
+  };
+  row("mu (overall effect)", b.mu, true);
+  row("tau (heterogeneity SD)", b.tau, true);
+  row("theta_new (a new study's effect)", b.predictive, false);
+  if (a.back_transformed) {
+    const BackTransformed& t = *a.back_transformed;
+    out << fmt::format("\n{} (from mu's median and interval): {} [{}, {}]\n", t.scale,
+                       fixed(t.estimate, 4), fixed(t.ci_lb, 4), fixed(t.ci_ub, 4));
+  }
+  out << fmt::format("\nTest for heterogeneity: Q(df = {}) = {}, p-val {}\n",
+                     static_cast<long>(f.Q_df), fixed(f.Q, 4),
+                     f.Q_p < 1e-4 ? std::string("< .0001") : "= " + pvalue(f.Q_p));
+  if (std::isfinite(b.marginal_likelihood)) {
+    out << fmt::format("Marginal likelihood: {:.6g}\n", b.marginal_likelihood);
+  }
+  if (!b.theta.empty()) {
+    out << fmt::format("\n{:<24}{:>9} {:>9} {:>9} {:>9} {:>9}\n", "Shrunken study effects", "yi",
+                       "mean", "sd", fmt::format("{}% lb", level), fmt::format("{}% ub", level));
+    for (std::size_t i = 0, j = 0; i < a.studies.size() && j < b.theta.size(); ++i) {
+      const StudyResult& s = a.studies[i];
+      if (!std::isfinite(s.yi)) continue;
+      const PosteriorSummary& p = b.theta[j++];
+      out << fmt::format("{:<24}{:>9} {:>9} {:>9} {:>9} {:>9}\n", shorten(s.study), fixed(s.yi, 4),
+                         fixed(p.mean, 4), fixed(p.sd, 4), fixed(p.ci_lb, 4), fixed(p.ci_ub, 4));
+    }
+  }
+  write_diagnostics(a.diagnostics, out);
+}
+
+}  // namespace
+
 void render_text(const Analysis& a, std::ostream& out) {
+  if (a.bayes) {
+    render_bayes_text(a, out);
+    return;
+  }
   const Fit& f = a.fit;
   const bool random = is_random_effects(f.method);
   const auto& ci = a.heterogeneity_ci;
