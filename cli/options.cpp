@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cassert>
+#include <filesystem>
 
 #include "command_options.hpp"
 #include "evident/io/csv.hpp"
@@ -41,6 +42,21 @@ void require_inverse_variance(const AnalysisSpec& spec, std::string_view what) {
                    fmt::format("{} needs an inverse-variance model (--method FE, DL, HE, HS, SJ, "
                                "ML, REML, EB or PM); --method {} pools the 2x2 tables themselves",
                                what, method_name(spec.fit.method)));
+}
+
+void refuse_output_over_input(const std::string& option, const std::string& output,
+                              const std::vector<std::string>& inputs) {
+  if (output.empty() || output == "-") return;
+  std::error_code ec;
+  for (const std::string& input : inputs) {
+    if (input.empty() || input == "-") continue;
+    if (std::filesystem::equivalent(output, input, ec) && !ec) {
+      throw InputError({option, 0, 0},
+                       fmt::format("'{}' is an input of this run ({}): writing there would destroy "
+                                   "it; give another file name",
+                                   output, input));
+    }
+  }
 }
 
 const Renderer& output_format(const std::string& name) {

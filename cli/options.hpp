@@ -29,6 +29,11 @@ namespace evident::cli {
 /// "--mods", "evident bias") needs an inverse-variance model with yi and vi.
 void require_inverse_variance(const AnalysisSpec& spec, std::string_view what);
 
+/// Throws InputError naming `option` when `output` is the same file as one of `inputs` (after
+/// links): writing the result would destroy the data it comes from.
+void refuse_output_over_input(const std::string& option, const std::string& output,
+                              const std::vector<std::string>& inputs);
+
 /// The renderer of a --format value (checked while parsing).
 [[nodiscard]] const Renderer& output_format(const std::string& name);
 

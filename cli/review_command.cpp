@@ -11,6 +11,7 @@
 #include "evident/evident.hpp"
 #include "evident/report/review_report.hpp"
 #include "option_tables.hpp"
+#include "options.hpp"
 #include "progress.hpp"
 #include "run.hpp"
 
@@ -53,14 +54,25 @@ int run_review_command(const ReviewArgs& args, Streams& io) {
   options.progress = [&](std::size_t done, std::size_t total, std::string_view what) {
     progress.update(done, total, what);
   };
-  const Review review = run_review(manifest, options);
-  progress.clear();
 
   const std::string out_path =
       args.out.empty() ? (std::filesystem::path(manifest.dir) / "report.html").string() : args.out;
   // The result file beside the report (living.hpp): what a later run's --since compares with.
   const std::string result_path =
       std::filesystem::path(out_path).replace_extension(".json").string();
+  // The report and its result file never go over the manifest or a data file.
+  std::vector<std::string> inputs{manifest.path};
+  for (const auto& o : manifest.outcomes) {
+    for (const auto& d : o.data)
+      inputs.push_back((std::filesystem::path(manifest.dir) / d).string());
+  }
+  if (manifest.published) {
+    inputs.push_back((std::filesystem::path(manifest.dir) / manifest.published->data).string());
+  }
+  refuse_output_over_input("--out", out_path, inputs);
+  refuse_output_over_input("--out", result_path, inputs);
+  const Review review = run_review(manifest, options);
+  progress.clear();
   write_review_html(review, out_path);
   write_review_result(review, result_path);
   render_review_summary(review, io.out, out_path);

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <iostream>
 
@@ -12,8 +14,10 @@
 
 namespace evident::cli {
 
-int run(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
-        std::ostream& err) {
+namespace {
+
+int run_command(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                std::ostream& err) {
   CLI::App app{"evident: evidence synthesis. Exact, fast meta-analysis of study-level data.",
                "evident"};
   app.set_version_flag("--version", std::string("evident ") + kVersion);
@@ -71,6 +75,24 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     err << "evident: internal error\n";
     return kExitInternal;
   }
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+        std::ostream& err) {
+  const int code = run_command(args, in, out, err);
+  // Every result ends on standard output: a write that failed (a full disk, a closed pipe or
+  // descriptor) must not pass for a complete result.
+  errno = 0;
+  out.flush();
+  if (!out) {
+    const int reason = errno;
+    err << "evident: writing standard output failed: "
+        << (reason != 0 ? std::strerror(reason) : "the output stream failed") << '\n';
+    return code == kExitOk ? kExitBadInput : code;
+  }
+  return code;
 }
 
 }  // namespace evident::cli

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include "evident/io/error.hpp"
@@ -50,7 +51,42 @@ void remove_partial_outputs() noexcept {
   }
 }
 
-OutputFile::OutputFile(const std::string& path) : path_(path) {
+namespace {
+
+// The file a path names: a symbolic link is followed to its target (which may not exist yet), so
+// writing to a link updates what it points to instead of replacing the link.
+std::string followed(const std::string& path) {
+  std::filesystem::path p(path);
+  std::error_code ec;
+  for (int hops = 0;
+       hops < 40 && std::filesystem::is_symlink(std::filesystem::symlink_status(p, ec)); ++hops) {
+    const std::filesystem::path target = std::filesystem::read_symlink(p, ec);
+    if (ec) break;
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
+  return p.string();
+}
+
+}  // namespace
+
+OutputFile::OutputFile(const std::string& given) : path_(followed(given)) {
+  const std::string& path = path_;
+  // A device, FIFO or socket (/dev/null, /dev/stdout, a pipe) is written straight into: renaming
+  // a finished file over it would replace the device node.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    if (std::filesystem::is_directory(status)) {
+      throw InputError({given, 0, 0}, "a folder, not a file: give a file name to write");
+    }
+    direct_ = true;
+    stream_.open(path, std::ios::binary);
+    if (!stream_) {
+      throw InputError({given, 0, 0},
+                       fmt::format("cannot open for writing: {}", std::strerror(errno)));
+    }
+    return;
+  }
   const std::size_t slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -81,7 +117,7 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
 }
 
 OutputFile::~OutputFile() {
-  if (!committed_) {
+  if (!committed_ && !direct_) {
     stream_.close();
     ::unlink(temp_.c_str());
   }
@@ -92,6 +128,10 @@ void OutputFile::commit() {
   stream_.close();
   if (!stream_) {
     throw InputError({path_, 0, 0}, "writing this file failed (is the disk full?)");
+  }
+  if (direct_) {
+    committed_ = true;
+    return;
   }
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
     throw InputError({path_, 0, 0}, fmt::format("cannot rename the finished file to this name: {}",

@@ -15,6 +15,8 @@ namespace evident::detail {
 void remove_partial_outputs() noexcept;
 
 // A file in the directory of `path` that becomes `path` by commit(); removed if never committed.
+// A symbolic link is followed (its target is written); a device or FIFO is written straight
+// into, without a temporary file.
 class OutputFile {
  public:
   /// Throws InputError naming `path` when the temporary file cannot be created.
@@ -30,7 +32,8 @@ class OutputFile {
   std::string path_, temp_;
   std::ofstream stream_;
   bool committed_ = false;
-  int slot_ = -1;  // in the registry remove_partial_outputs reads
+  bool direct_ = false;  // a device or FIFO: no temporary file
+  int slot_ = -1;        // in the registry remove_partial_outputs reads
 };
 
 }  // namespace evident::detail

@@ -703,7 +703,19 @@ ParameterTable<BiasOptions> make_bias_parameters() {
       "Funnel plot contours: two-sided significance levels in percent",
       [](auto& o) -> auto& { return o.contour_levels; });
   contours.delimiter = ',';
-  check_range(contours, 0.0, 100.0);
+  // Strictly inside: a 0% or 100% significance contour has no z (it would be drawn nowhere).
+  contours.check_note = "numbers in (0, 100)";
+  contours.check = [](const ParamValue& v) -> std::optional<std::string> {
+    for (double x : std::get<std::vector<double>>(v)) {
+      if (!(x > 0.0 && x < 100.0)) {
+        return fmt::format(
+            "a contour is a significance level in percent, strictly between 0 "
+            "and 100, not {}",
+            x);
+      }
+    }
+    return std::nullopt;
+  };
   t.params.push_back(std::move(contours));
   return t;
 }

@@ -221,3 +221,19 @@ TEST(MethodsCli, BayesWhereItDoesNotApplyIsAUsageError) {
 }
 
 }  // namespace
+
+namespace {
+
+// A funnel contour is a significance level strictly between 0 and 100 percent: 0 and 100 have no
+// z (they were accepted and gave null).
+TEST(MethodsCli, ContoursOutsideZeroToHundredAreUsageErrors) {
+  for (const char* bad : {"0,5", "5,100", "-1", "150"}) {
+    const Result r = run({"bias", "-", "--contours", bad}, kBcg);
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_TRUE(contains(r.err, "--contours")) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+  EXPECT_EQ(run({"bias", "-", "--contours", "20,1"}, kBcg).code, 0);
+}
+
+}  // namespace
