@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 
@@ -21,9 +23,30 @@ struct FitArgs {
   PlotSettings plots;
 };
 
+// A multilevel model (--random): moderators as --mods gives them; what is not available for these
+// models yet is refused before anything is written.
+int run_multilevel(const FitArgs& args, const StudyTable& table, const Renderer& format,
+                   Streams& io) {
+  const ModeratorSettings& m = args.moderators;
+  const char* refused = !m.subgroup.empty()          ? "--subgroup"
+                        : !m.predict.empty()         ? "--predict"
+                        : m.permutations > 0         ? "--permutations"
+                        : !args.plots.forest.empty() ? "--forest"
+                        : !args.plots.funnel.empty() ? "--funnel"
+                                                     : nullptr;
+  if (refused != nullptr) {
+    throw InputError(
+        {refused, 0, 0},
+        fmt::format("{} is not available for multilevel models (--random) yet", refused));
+  }
+  format.render(analyse_multilevel(table, args.analysis, m.moderators), io.out);
+  return kExitOk;
+}
+
 int run_fit(const FitArgs& args, Streams& io) {
   const StudyTable table = read_table(args.file, io.in);
   const Renderer& format = output_format(args.output.format);
+  if (args.analysis.multilevel.active()) return run_multilevel(args, table, format, io);
   if (args.moderators.active()) {
     return run_moderator_analysis(args.moderators, table, args.analysis, format, io.out);
   }

@@ -31,6 +31,7 @@ AnalysisSpec parse_analysis_spec(const std::vector<std::string>& args) {
 }
 
 void require_inverse_variance(const AnalysisSpec& spec, std::string_view what) {
+  require_univariate(spec, what);
   if (spec.fit.method == Method::BAYES) {
     throw InputError({"--method", 0, 0},
                      fmt::format("{} is not available for --method BAYES yet (evident fit and "

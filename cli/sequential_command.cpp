@@ -21,6 +21,7 @@ struct SequentialArgs {
 };
 
 int run_sequential(const SequentialArgs& args, Streams& io) {
+  require_univariate(args.analysis, "evident sequential");
   const StudyTable table = read_table(args.file, io.in);
   const Renderer& format = output_format(args.output.format);
   const SequentialResult result = analyse_sequential(table, args.analysis, args.sequential);

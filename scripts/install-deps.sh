@@ -12,7 +12,7 @@ packages=(
   libboost-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev libcairo2-dev
   libtomlplusplus-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
-  r-base-core r-cran-metafor r-cran-metadat r-cran-jsonlite
+  r-base-core r-cran-metafor r-cran-metadat r-cran-jsonlite r-cran-clubsandwich
   python3 python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pandas python3-dask
   python3-distributed python3-pytest
   chromium

@@ -15,6 +15,7 @@ Rscript tests/reference/generate_designs.R --check
 Rscript tests/reference/generate_methods.R --check
 Rscript tests/reference/generate_sequential.R --check
 Rscript tests/reference/generate_bayes.R --check
+Rscript tests/reference/generate_multilevel.R --check
 
 echo "== Release build (GCC) and tests"
 bash scripts/build.sh build -DEVIDENT_WERROR=ON -DEVIDENT_BUILD_TESTS=ON -DEVIDENT_PYTHON=ON

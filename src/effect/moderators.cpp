@@ -115,22 +115,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::size_t find_column_or_throw(const StudyTable& table, const std::string& name,
-                                 const std::string& option) {
-  if (auto c = table.find_column(name)) return *c;
-  std::string hint;
-  std::size_t best = 3;
-  for (const auto& col : table.column_names()) {
-    const std::size_t d = edit_distance(col, name);
-    if (d < best) {
-      best = d;
-      hint = fmt::format(" (did you mean '{}'?)", col);
-    }
-  }
-  throw InputError(
-      {table.source(), 1, 0},
-      fmt::format("{} names the column '{}', which the file does not have{}", option, name, hint));
-}
 
 // Level order: numerically when every level is a number, else byte order (R's sort in the C
 // locale).
@@ -182,6 +166,23 @@ std::vector<std::size_t> independent_columns(const std::vector<double>& x, std::
 }
 
 }  // namespace
+
+std::size_t find_column_or_throw(const StudyTable& table, const std::string& name,
+                                 const std::string& option) {
+  if (auto c = table.find_column(name)) return *c;
+  std::string hint;
+  std::size_t best = 3;
+  for (const auto& col : table.column_names()) {
+    const std::size_t d = edit_distance(col, name);
+    if (d < best) {
+      best = d;
+      hint = fmt::format(" (did you mean '{}'?)", col);
+    }
+  }
+  throw InputError(
+      {table.source(), 1, 0},
+      fmt::format("{} names the column '{}', which the file does not have{}", option, name, hint));
+}
 
 std::vector<std::size_t> table_rows(const StudyTable& table, const EffectData& data) {
   std::unordered_map<std::size_t, std::size_t> by_line;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "evident/io/table.hpp"
+#include "evident/methods/multilevel.hpp"
 
 namespace evident {
 
@@ -254,6 +255,12 @@ Param<Target> named_param(std::string name, std::string help, std::vector<std::s
   return p;
 }
 
+template <class Target>
+Param<Target> with_default_note(std::string note, Param<Target> p) {
+  p.default_note = std::move(note);
+  return p;
+}
+
 ParameterTable<AnalysisSpec> make_analysis_parameters() {
   ParameterTable<AnalysisSpec> t;
   std::vector<std::string> measures;
@@ -281,9 +288,11 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
   t.params.push_back(named_param<AnalysisSpec>(
       "test",
       "Test and intervals for the pooled effect: z, or knha (Hartung-Knapp-Sidik-Jonkman, t with "
-      "k - 1 df)",
-      {std::string(test_name(Test::z)), std::string(test_name(Test::knha))}, parse_test, test_name,
-      [](auto& s) -> auto& { return s.fit.test; }));
+      "k - 1 df), or for a multilevel model (" +
+          param_ref("random") + ") t (t and F tests with k - p df, as metafor's rma.mv)",
+      {std::string(test_name(Test::z)), std::string(test_name(Test::knha)),
+       std::string(test_name(Test::t))},
+      parse_test, test_name, [](auto& s) -> auto& { return s.fit.test; }));
 
   Param<AnalysisSpec> level = field_param<AnalysisSpec>(
       "level", ParamType::number, "Confidence level in percent",
@@ -385,6 +394,70 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
                                      std::end(kEstimateTransforms)),
       estimate_transform_name, [](auto& s) -> auto& { return s.effect.transf; }));
 
+  // Multilevel models (metafor's rma.mv): the random-effects formulas and sampling covariances.
+  Param<AnalysisSpec> random = field_param<AnalysisSpec>(
+      "random", ParamType::text_list,
+      "Multilevel model: random effects as metafor's formulas, '~ 1 | outer/inner' (outer, and "
+      "inner within outer); repeat for further components (crossed or nested), in order. Fitted "
+      "by REML or ML (default: none, the univariate model)",
+      [](auto& s) -> auto& { return s.multilevel.random; });
+  random.greedy = false;
+  random.default_note = "none: the univariate model";
+  random.check_note = "'~ 1 | a/b'";
+  random.check = [](const ParamValue& v) -> std::optional<std::string> {
+    for (const std::string& text : std::get<std::vector<std::string>>(v)) {
+      try {
+        (void)parse_random_formula(text, "random");
+      } catch (const InputError& e) {
+        return e.problems().front().message;
+      }
+    }
+    return std::nullopt;
+  };
+  t.params.push_back(std::move(random));
+
+  Param<AnalysisSpec> rho = field_param<AnalysisSpec>(
+      "rho", ParamType::number,
+      "Multilevel model: the correlation of the sampling errors of estimates in one " +
+          param_ref("cluster") + " (metafor's vcalc with one rho) (default: none, V diagonal)",
+      [](auto& s) -> auto& { return s.multilevel.rho; });
+  rho.check_note = "in (-1, 1)";
+  rho.default_note = "none: V diagonal";
+  rho.check = [](const ParamValue& v) -> std::optional<std::string> {
+    const double r = std::get<double>(v);
+    if (r > -1.0 && r < 1.0) return std::nullopt;
+    return fmt::format("a correlation must lie strictly between -1 and 1, not {}", r);
+  };
+  t.params.push_back(std::move(rho));
+  t.params.push_back(with_default_note(
+      "none", field_param<AnalysisSpec>(
+                  "cluster", ParamType::text,
+                  "Multilevel model: the column whose estimates have correlated sampling errors (" +
+                      param_ref("rho") + ") (default: none)",
+                  [](auto& s) -> auto& { return s.multilevel.cluster; })));
+  t.params.push_back(with_default_note(
+      "every row its own observation",
+      field_param<AnalysisSpec>(
+          "obs", ParamType::text,
+          "Multilevel model: the column telling the observations of a cluster apart (rows with the "
+          "same value are the same observation, correlated 1) (default: every row its own)",
+          [](auto& s) -> auto& { return s.multilevel.obs; })));
+  t.params.push_back(with_default_note(
+      "none",
+      field_param<AnalysisSpec>(
+          "robust", ParamType::text,
+          "Multilevel model: cluster-robust standard errors and t tests clustered by this column "
+          "(metafor's robust(); the correction: " +
+              param_ref("small_sample") + ") (default: none)",
+          [](auto& s) -> auto& { return s.multilevel.robust; })));
+  t.params.push_back(choice_param<AnalysisSpec>(
+      "small_sample",
+      "Multilevel model, " + param_ref("robust") +
+          ": CR1 (the sandwich times n / (n - p), t with n - p df, as metafor's robust()) or "
+          "CR2 (bias-reduced, Satterthwaite df, as robust(..., clubSandwich = TRUE))",
+      std::vector<SmallSample>{SmallSample::CR1, SmallSample::CR2}, small_sample_name,
+      [](auto& s) -> auto& { return s.multilevel.small_sample; }));
+
   t.finish = resolve_analysis;
   return t;
 }
@@ -408,6 +481,34 @@ std::optional<ParamProblem> resolve_analysis(AnalysisSpec& spec, const GivenPara
     return ParamProblem{"test", fmt::format("{} BAYES gives posterior intervals; {} knha applies "
                                             "to the frequentist estimators",
                                             param_ref("method"), param_ref("test"))};
+  }
+  if (spec.fit.test == Test::t && !spec.multilevel.active()) {
+    return ParamProblem{"test", fmt::format("{} t is the test of multilevel models ({}); for "
+                                            "this model use z or knha",
+                                            param_ref("test"), param_ref("random"))};
+  }
+  if (given.contains("small_sample") && spec.multilevel.robust.empty()) {
+    return ParamProblem{"small_sample",
+                        fmt::format("{} chooses the correction of {}, which is "
+                                    "not given",
+                                    param_ref("small_sample"), param_ref("robust"))};
+  }
+  for (const char* ml : {"rho", "cluster", "obs", "robust"}) {
+    if (given.contains(ml) && !spec.multilevel.active()) {
+      return ParamProblem{ml, fmt::format("{} belongs to a multilevel model, which {} asks for",
+                                          param_ref(ml), param_ref("random"))};
+    }
+  }
+  if (spec.multilevel.active() && spec.fit.method != Method::REML &&
+      spec.fit.method != Method::ML) {
+    return ParamProblem{"random", fmt::format("a multilevel model ({}) is fitted by {} REML or "
+                                              "ML, not {}",
+                                              param_ref("random"), param_ref("method"),
+                                              method_name(spec.fit.method))};
+  }
+  if (spec.multilevel.active() && spec.fit.test == Test::knha) {
+    return ParamProblem{"test", fmt::format("a multilevel model ({}) takes {} z or t, not knha",
+                                            param_ref("random"), param_ref("test"))};
   }
   for (const char* prior : {"prior_tau", "prior_mu"}) {
     if (given.contains(prior) && spec.fit.method != Method::BAYES) {

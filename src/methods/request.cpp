@@ -75,6 +75,22 @@ std::optional<ParamProblem> set_request(Request& request, RequestKind kind,
       })) {
     return problem;
   }
+  if (request.analysis.multilevel.active()) {
+    const ModeratorSettings& m = request.moderators;
+    const char* refused = kind != RequestKind::fit ? "random"
+                          : !m.subgroup.empty()    ? "subgroup"
+                          : !m.predict.empty()     ? "predict"
+                          : m.permutations > 0     ? "permutations"
+                                                   : nullptr;
+    if (refused != nullptr) {
+      return ParamProblem{
+          refused, kind != RequestKind::fit
+                       ? fmt::format("{} does not take multilevel models ({}) yet", kind_name(kind),
+                                     param_ref("random"))
+                       : fmt::format("{} is not available for multilevel models ({}) yet",
+                                     param_ref(refused), param_ref("random"))};
+    }
+  }
   // A trial sequential analysis refits the analysis (MH and PETO included) after each study.
   const bool needs_yi_vi =
       (kind != RequestKind::fit && kind != RequestKind::sequential) || request.moderators.active();
@@ -105,6 +121,7 @@ RequestResult run_request(const StudyTable& table, const Request& request) {
       break;
   }
   const ModeratorSettings& m = request.moderators;
+  if (spec.multilevel.active()) return analyse_multilevel(table, spec, m.moderators);
   if (!m.subgroup.empty()) return analyse_subgroups(table, spec, m.subgroup, m.subgroup_tau2);
   if (m.active()) return analyse_metareg(table, spec, m.metareg());
   return analyse(table, spec);

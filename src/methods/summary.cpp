@@ -306,4 +306,12 @@ Analysis analyse(const StudyTable& table, const AnalysisSpec& spec) {
   return analyse(compute_effects(table, s.effect), s.fit, table.source(), s.details);
 }
 
+void require_univariate(const AnalysisSpec& spec, std::string_view what) {
+  if (!spec.multilevel.active()) return;
+  throw InputError({"--random", 0, 0},
+                   fmt::format("{} does not take multilevel models (--random) yet; evident fit "
+                               "does",
+                               what));
+}
+
 }  // namespace evident

@@ -50,12 +50,21 @@ std::optional<Method> parse_method(std::string_view name) noexcept {
 }
 
 std::string_view test_name(Test t) noexcept {
-  return t == Test::z ? "z" : "knha";
+  switch (t) {
+    case Test::z:
+      return "z";
+    case Test::knha:
+      return "knha";
+    case Test::t:
+      return "t";
+  }
+  return "?";
 }
 
 std::optional<Test> parse_test(std::string_view name) noexcept {
   if (iequals(name, "z")) return Test::z;
   if (iequals(name, "knha") || iequals(name, "hksj")) return Test::knha;
+  if (iequals(name, "t")) return Test::t;
   return std::nullopt;
 }
 

@@ -27,6 +27,9 @@ class FormatRenderer final : public Renderer {
   void render(const SequentialResult& a, std::ostream& out) const override {
     Writer::write(a, out);
   }
+  void render(const MultilevelAnalysis& a, std::ostream& out) const override {
+    Writer::write(a, out);
+  }
 };
 
 const Renderer& text_renderer() noexcept;  // text/text.cpp

@@ -735,6 +735,12 @@ Review run_review(const Manifest& manifest, const ReviewOptions& options) {
       res.spec.mcid = all->second;
       res.spec.mcid_source = "given on the command line (--mcid)";
     }
+    if (spec.analysis.multilevel.active()) {
+      throw InputError(spec.location,
+                       fmt::format("outcome '{}': multilevel models (random) are not part of a "
+                                   "review yet; evident fit --random fits them",
+                                   spec.id));
+    }
     // Where each data file is, before anything is read from it.
     std::vector<std::string> resolved;
     for (const auto& name : spec.data)

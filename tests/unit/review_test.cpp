@@ -235,7 +235,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "test = \"knha\"",
                     "benefit = \"less\"",
                     {"outcome[2].benefit: 'less' is not a direction of benefit"}},
-        BadManifest{"Test", "test = \"knha\"", "test = \"t\"", {"outcome[2].test: unknown test"}},
+        BadManifest{"Test", "test = \"knha\"", "test = \"x\"", {"outcome[2].test: unknown test"}},
         BadManifest{"Level", "test = \"knha\"", "level = 100", {"outcome[2].level:"}},
         BadManifest{"MissingData",
                     "data = \"data.csv\"",

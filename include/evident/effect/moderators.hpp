@@ -84,6 +84,11 @@ struct ModeratedData {
 /// source line.
 [[nodiscard]] std::vector<std::size_t> table_rows(const StudyTable& table, const EffectData& data);
 
+/// The index of the column `name`; throws InputError saying that `option` names a column the
+/// file does not have, with the closest existing name when one is within two edits.
+[[nodiscard]] std::size_t find_column_or_throw(const StudyTable& table, const std::string& name,
+                                               const std::string& option);
+
 /// Keeps the studies of `data` for which `keep[i]` is true (every per-study vector).
 [[nodiscard]] EffectData subset(const EffectData& data, const std::vector<bool>& keep);
 

@@ -15,6 +15,7 @@
 #include "evident/io/table.hpp"
 #include "evident/methods/bias.hpp"
 #include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/multilevel.hpp"
 #include "evident/methods/parameters.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
@@ -60,7 +61,7 @@ using NamedValue = std::pair<std::string, ParamValue>;
 
 /// The result of a request: a pooled analysis, a meta-regression, subgroups, influence or bias.
 using RequestResult = std::variant<Analysis, MetaRegAnalysis, SubgroupAnalysis, InfluenceAnalysis,
-                                   BiasAnalysis, SequentialResult>;
+                                   BiasAnalysis, SequentialResult, MultilevelAnalysis>;
 
 /// Runs the request on the table, as `evident fit|influence|bias|sequential` does: analyse,
 /// analyse_metareg, analyse_subgroups, analyse_influence, analyse_bias or analyse_sequential.

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "evident/effect/diagnostic.hpp"
@@ -15,6 +16,7 @@
 #include "evident/model/bayes.hpp"
 #include "evident/model/fit.hpp"
 #include "evident/model/mantel_haenszel.hpp"
+#include "evident/model/multilevel.hpp"
 
 namespace evident {
 
@@ -54,6 +56,27 @@ struct Analysis {
   std::optional<BayesFit> bayes;
 };
 
+/// A multilevel model (metafor's rma.mv; methods/multilevel.hpp) as a front end asks for it.
+struct MultilevelSpec {
+  /// Random-effects formulas in metafor's syntax, in order: `~ 1 | a/b` (a, and b within a);
+  /// several are crossed or further components. Empty: not a multilevel model.
+  std::vector<std::string> random;
+  /// Sampling covariances: correlation `rho` between the estimates of one `cluster` (column),
+  /// different observations as told by `obs` (column; empty: every estimate its own), as
+  /// metafor's vcalc with one rho.
+  std::optional<double> rho;
+  std::string cluster;
+  std::string obs;
+  /// Cluster-robust inference clustered by this column; empty: none.
+  std::string robust;
+  SmallSample small_sample = SmallSample::CR1;
+  /// Profile-likelihood intervals of the variance components (metafor's confint).
+  bool profile = true;
+
+  [[nodiscard]] bool active() const noexcept { return !random.empty(); }
+  friend bool operator==(const MultilevelSpec&, const MultilevelSpec&) = default;
+};
+
 /// Everything that defines one analysis of a table: how effect sizes are computed and how they
 /// are pooled. Every front end (command line, review manifest, batch) builds one of these.
 struct AnalysisSpec {
@@ -63,6 +86,8 @@ struct AnalysisSpec {
   /// back-transformation. `evident batch` turns them off: its rows do not show them, and for
   /// small analyses they cost as much as the fit.
   bool details = true;
+  /// A multilevel model instead of the univariate one, when active.
+  MultilevelSpec multilevel;
 
   /// Every option equal. FitOptions (model layer) has no operator== of its own, so its fields are
   /// compared here; a field added to it must be added here too.
@@ -72,9 +97,13 @@ struct AnalysisSpec {
     return a.effect == b.effect && f.method == g.method && f.test == g.test && f.level == g.level &&
            f.tau2_tolerance == g.tau2_tolerance && f.max_iterations == g.max_iterations &&
            f.threads == g.threads && f.prior_tau == g.prior_tau && f.prior_mu == g.prior_mu &&
-           a.details == b.details;
+           a.details == b.details && a.multilevel == b.multilevel;
   }
 };
+
+/// Throws InputError (at `random`) when `spec` asks for a multilevel model: `what` (e.g.
+/// "evident bias") works on univariate models only, so far.
+void require_univariate(const AnalysisSpec& spec, std::string_view what);
 
 /// Fits the model to `data` and runs the methods a standard report needs: predict, the Q-profile
 /// intervals, weights, per-study intervals and the back-transformation. MH and PETO pool

@@ -44,6 +44,9 @@ enum class Test {
   z,     ///< Wald-type z test, normal quantiles
   knha,  ///< Hartung-Knapp-Sidik-Jonkman: variance scaled by the weighted residual mean square,
          ///< t(k-1)
+  /// t and F tests with k - p degrees of freedom, no scaling (metafor's test = "t"); multilevel
+  /// models only (fit_multilevel), the analysis parameters refuse it elsewhere.
+  t,
 };
 
 [[nodiscard]] std::string_view method_name(Method m) noexcept;

@@ -17,6 +17,7 @@
 
 #include "evident/methods/bias.hpp"
 #include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/multilevel.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
 #include "evident/methods/trial_sequential.hpp"
@@ -50,6 +51,10 @@ class Renderer {
   /// `evident sequential`: the information size, the cumulative z and the monitoring
   /// boundaries per look, the conclusion and the TSA-adjusted interval (CSV: one row per look).
   virtual void render(const SequentialResult& a, std::ostream& out) const = 0;
+  /// A multilevel model (`evident fit --random`): the variance components, the coefficients or
+  /// the pooled estimate, QE, the fit statistics and the robust tests (CSV: one row per
+  /// coefficient).
+  virtual void render(const MultilevelAnalysis& a, std::ostream& out) const = 0;
 };
 
 /// Every registered format, `text` first (the default).

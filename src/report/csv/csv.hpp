@@ -6,6 +6,7 @@
 
 #include "evident/methods/bias.hpp"
 #include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/multilevel.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
 #include "evident/methods/trial_sequential.hpp"
@@ -18,5 +19,6 @@ void render_csv(const SubgroupAnalysis& a, std::ostream& out);
 void render_csv(const InfluenceAnalysis& a, std::ostream& out);
 void render_csv(const BiasAnalysis& a, std::ostream& out);
 void render_csv(const SequentialResult& a, std::ostream& out);
+void render_csv(const MultilevelAnalysis& a, std::ostream& out);
 
 }  // namespace evident::detail

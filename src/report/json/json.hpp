@@ -11,6 +11,7 @@
 #include "evident/methods/bias.hpp"
 #include "evident/methods/fields.hpp"
 #include "evident/methods/moderator_analysis.hpp"
+#include "evident/methods/multilevel.hpp"
 #include "evident/methods/sensitivity.hpp"
 #include "evident/methods/summary.hpp"
 #include "evident/methods/trial_sequential.hpp"
@@ -74,5 +75,6 @@ void render_json(const SubgroupAnalysis& a, std::ostream& out);
 void render_json(const InfluenceAnalysis& a, std::ostream& out);
 void render_json(const BiasAnalysis& a, std::ostream& out);
 void render_json(const SequentialResult& a, std::ostream& out);
+void render_json(const MultilevelAnalysis& a, std::ostream& out);
 
 }  // namespace evident::detail

@@ -1,0 +1,58 @@
+#pragma once
+/// \file
+/// A multilevel analysis of a study table (`evident fit --random`): the random-effects formulas
+/// read as metafor's rma.mv reads them, the sampling covariances built as its vcalc builds them,
+/// the model fitted by fit_multilevel (model/multilevel.hpp), and cluster-robust inference.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evident/effect/diagnostic.hpp"
+#include "evident/effect/moderators.hpp"
+#include "evident/io/table.hpp"
+#include "evident/methods/summary.hpp"
+#include "evident/model/multilevel.hpp"
+
+namespace evident {
+
+/// A parsed random-effects formula `~ 1 | a/b/c`: the nesting factors, outermost first.
+struct RandomFormula {
+  std::vector<std::string> factors;
+};
+
+/// Parses one formula; throws InputError located at `option` when it is not of the form
+/// `~ 1 | a` or `~ 1 | a/b/...` (an inner term other than 1 is a correlated structure, which
+/// needs a struct, not read yet).
+[[nodiscard]] RandomFormula parse_random_formula(const std::string& text,
+                                                 const std::string& option);
+
+struct MultilevelAnalysis {
+  std::string source;
+  Measure measure = Measure::GEN;
+  MultilevelFit fit;
+  Design design;                          ///< coefficient names: design.columns[j].name
+  std::vector<std::string> sigma2_names;  ///< one per component, metafor's names
+  std::string outer;                      ///< the outermost factor of the first formula
+  std::optional<double> rho;              ///< the sampling correlation used, if any
+  std::optional<RobustFit> robust;
+  std::string robust_cluster;
+  /// Intercept-only models: the pooled estimate's prediction interval, with the sum of the
+  /// variance components as the heterogeneity (metafor's predict on an rma.mv fit).
+  std::optional<Prediction> prediction;
+  std::vector<StudyResult> studies;   ///< weights: 100 (row sums of W) / (sum of W)
+  std::vector<std::string> clusters;  ///< each study's level of the outer factor
+  std::vector<Diagnostic> diagnostics;
+};
+
+/// The multilevel analysis `spec.multilevel` asks for, with moderators `moderators` (empty: an
+/// intercept only). Throws InputError for: an unknown column (with the closest name), a formula
+/// that does not parse, a method other than REML or ML, a sampling covariance matrix that is not
+/// positive definite (naming the block's first study), too few estimates, and too few clusters
+/// for robust inference. Estimates with a missing grouping value are left out with a
+/// row_excluded_missing diagnostic, as metafor leaves them out.
+[[nodiscard]] MultilevelAnalysis analyse_multilevel(const StudyTable& table,
+                                                    const AnalysisSpec& spec,
+                                                    const ModeratorSpec& moderators);
+
+}  // namespace evident

@@ -1,0 +1,97 @@
+// Text for people: multilevel models (`evident fit --random`), in the layout of metafor's
+// rma.mv summary. Formatting only.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+#include <string>
+
+#include "report/format.hpp"
+#include "report/render_util.hpp"
+#include "report/text/text.hpp"
+
+namespace evident::detail {
+
+void render_text(const MultilevelAnalysis& a, std::ostream& out) {
+  const MultilevelFit& f = a.fit;
+  const bool t = f.test == Test::t;
+  const int level = static_cast<int>(std::lround(f.level));
+  out << fmt::format("Multilevel meta-analysis model (k = {}; method: {})\n\n", f.k,
+                     method_name(f.method));
+  out << fmt::format(
+      "  logLik  deviance       AIC       BIC      AICc\n{:>8} {:>9} {:>9} {:>9} "
+      "{:>9}\n\n",
+      fixed(f.logLik, 4), fixed(f.deviance, 4), fixed(f.AIC, 4), fixed(f.BIC, 4), fixed(f.AICc, 4));
+  std::size_t width = 6;
+  for (const std::string& n : a.sigma2_names)
+    width = std::max(width, n.size());
+  const bool ci = !f.sigma2_lb.empty();
+  out << "Variance components:\n";
+  out << fmt::format("{:<11} {:>9} {:>9} {:>6}  {:<{}}{}\n", "", "estim", "sqrt", "nlvls", "factor",
+                     width, ci ? fmt::format("  {}% profile CI", level) : "");
+  for (std::size_t c = 0; c < f.sigma2.size(); ++c) {
+    out << fmt::format("{:<11} {:>9} {:>9} {:>6}  {:<{}}{}\n", fmt::format("sigma^2.{}", c + 1),
+                       fixed(f.sigma2[c], 4), fixed(std::sqrt(f.sigma2[c]), 4), f.levels[c],
+                       a.sigma2_names[c], width,
+                       ci ? "  " + bracket(f.sigma2_lb[c], f.sigma2_ub[c], 4) : std::string());
+  }
+  if (a.rho) {
+    out << fmt::format("Sampling errors correlated {} within each {}\n", fixed(*a.rho, 2),
+                       "cluster");
+  }
+  out << fmt::format("\nTest for residual heterogeneity: QE(df = {}) = {}, p-val {}\n",
+                     static_cast<long>(f.QE_df), fixed(f.QE, 4), p_text(f.QE_p));
+  if (f.p > 1 || !a.prediction) {
+    if (t) {
+      out << fmt::format("Test of moderators: F(df1 = {}, df2 = {}) = {}, p-val {}\n",
+                         static_cast<long>(f.QM_df), static_cast<long>(f.df), fixed(f.QM, 4),
+                         p_text(f.QM_p));
+    } else {
+      out << fmt::format("Test of moderators: QM(df = {}) = {}, p-val {}\n",
+                         static_cast<long>(f.QM_df), fixed(f.QM, 4), p_text(f.QM_p));
+    }
+  }
+  std::size_t cw = 8;
+  for (const auto& c : a.design.columns)
+    cw = std::max(cw, c.name.size());
+  out << fmt::format("\nModel results{}:\n",
+                     t ? fmt::format(" (t with df = {})", static_cast<long>(f.df)) : std::string());
+  out << fmt::format("{:<{}} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "", cw, "estimate", "se",
+                     t ? "tval" : "zval", "pval", "ci.lb", "ci.ub");
+  for (std::size_t c = 0; c < f.p; ++c) {
+    out << fmt::format("{:<{}} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", a.design.columns[c].name, cw,
+                       fixed(f.beta[c], 4), fixed(f.se[c], 4), fixed(f.stat[c], 4),
+                       pvalue(f.pval[c]), fixed(f.ci_lb[c], 4), fixed(f.ci_ub[c], 4));
+  }
+  if (a.prediction) {
+    out << fmt::format("Prediction interval ({}%, the variance components summed): {}\n", level,
+                       bracket(a.prediction->pi_lb, a.prediction->pi_ub, 4));
+  }
+  if (a.robust) {
+    const RobustFit& r = *a.robust;
+    out << fmt::format("\nCluster-robust inference ({}, {} clusters of {}; t with df = {}):\n",
+                       small_sample_name(r.small_sample), r.n_clusters, a.robust_cluster,
+                       static_cast<long>(r.QM_ddf));
+    out << fmt::format("{:<{}} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "", cw, "estimate", "se",
+                       "tval", "pval", "ci.lb", "ci.ub");
+    for (std::size_t c = 0; c < f.p; ++c) {
+      out << fmt::format("{:<{}} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", a.design.columns[c].name,
+                         cw, fixed(f.beta[c], 4), fixed(r.se[c], 4), fixed(r.stat[c], 4),
+                         pvalue(r.pval[c]), fixed(r.ci_lb[c], 4), fixed(r.ci_ub[c], 4));
+    }
+    if (f.p > 1 || !a.prediction) {
+      out << fmt::format("Test of moderators: F(df1 = {}, df2 = {}) = {}, p-val {}\n",
+                         static_cast<long>(r.QM_df), static_cast<long>(r.QM_ddf), fixed(r.QM, 4),
+                         p_text(r.QM_p));
+    }
+  }
+  out << fmt::format(
+      "\n{} independent block{} of estimates (largest {}); {} after {} iteration{}\n", f.blocks,
+      f.blocks == 1 ? "" : "s", f.largest_block, termination_name(f.termination), f.iterations,
+      f.iterations == 1 ? "" : "s");
+  write_diagnostics(a.diagnostics, out);
+}
+
+}  // namespace evident::detail

@@ -1,0 +1,169 @@
+// The multilevel model (model/multilevel.hpp, methods/multilevel.hpp, `evident fit --random`):
+// the optimum against a brute-force scan of the likelihood, boundaries, the block structure, and
+// the errors and refusals of the command line. Its numbers against metafor's rma.mv are in the
+// reference tests (tests/reference/generate_multilevel.R).
+
+#include "evident/model/multilevel.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "support/run_cli.hpp"
+
+namespace {
+
+using evident::test::run_cli;
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+// A three-level data set: `clusters` outer clusters of 1 to 4 estimates.
+struct ThreeLevel {
+  std::vector<double> yi, vi, x;
+  std::vector<evident::VarianceComponent> components;
+
+  evident::MultilevelData data() const {
+    evident::MultilevelData d;
+    d.yi = yi;
+    d.vi = vi;
+    d.x = {x, 1};
+    d.components = components;
+    return d;
+  }
+};
+
+ThreeLevel simulate(std::mt19937_64& rng, int clusters) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::normal_distribution<double> n(0.0, 1.0);
+  // Variance components of several sizes, zero included, so boundaries occur.
+  const double s1 = u(rng) < 0.25 ? 0.0 : u(rng) * 0.3;
+  const double s2 = u(rng) < 0.25 ? 0.0 : u(rng) * 0.3;
+  ThreeLevel t;
+  evident::VarianceComponent outer{"cluster", {}, 0};
+  evident::VarianceComponent inner{"cluster/estimate", {}, 0};
+  for (int c = 0; c < clusters; ++c) {
+    const double uc = std::sqrt(s1) * n(rng);
+    const int m = 1 + static_cast<int>(u(rng) * 4);
+    for (int e = 0; e < m; ++e) {
+      const double v = 0.01 + 0.2 * u(rng);
+      t.vi.push_back(v);
+      t.yi.push_back(0.3 + uc + std::sqrt(s2) * n(rng) + std::sqrt(v) * n(rng));
+      t.x.push_back(1.0);
+      outer.level.push_back(static_cast<std::uint32_t>(c));
+      inner.level.push_back(inner.levels++);
+    }
+  }
+  outer.levels = static_cast<std::uint32_t>(clusters);
+  t.components = {outer, inner};
+  return t;
+}
+
+// Property: on random three-level data sets the REML optimum is at least as high as every point
+// of a grid of the likelihood around it (a brute-force scan that cannot be fooled by a local
+// search), and a component reported at the boundary is one where the likelihood falls into 0.
+TEST(Multilevel, TheOptimumBeatsABruteForceGrid) {
+  std::mt19937_64 rng(20261204);
+  int boundaries = 0;
+  for (int trial = 0; trial < 1000; ++trial) {
+    const ThreeLevel t = simulate(rng, 4 + trial % 12);
+    const evident::MultilevelData d = t.data();
+    evident::MultilevelOptions o;
+    o.method = trial % 3 == 0 ? evident::Method::ML : evident::Method::REML;
+    const evident::MultilevelFit f = evident::fit_multilevel(d, o);
+    ASSERT_EQ(f.status, evident::MultilevelStatus::ok) << trial;
+    ASSERT_NE(f.termination, evident::Termination::max_iterations)
+        << trial << ": " << f.sigma2[0] << ", " << f.sigma2[1] << " after " << f.iterations;
+    const double best = f.logLik;
+    EXPECT_NEAR(evident::multilevel_log_likelihood(d, o, f.sigma2), best, 1e-9) << trial;
+    // A coarse grid over the whole region, and a fine one within 5% of the optimum.
+    const double top = std::max({f.sigma2[0], f.sigma2[1], 0.05}) * 4.0;
+    for (int a = 0; a <= 20; ++a) {
+      for (int b = 0; b <= 20; ++b) {
+        const std::vector<double> s{top * a / 20.0, top * b / 20.0};
+        const double ll = evident::multilevel_log_likelihood(d, o, s);
+        ASSERT_LE(ll, best + 1e-9 * std::abs(best))
+            << trial << " at " << s[0] << ", " << s[1] << "; fit " << f.sigma2[0] << ", "
+            << f.sigma2[1] << " after " << f.iterations << " ("
+            << evident::termination_name(f.termination) << ")";
+      }
+    }
+    for (int a = -5; a <= 5; ++a) {
+      for (int b = -5; b <= 5; ++b) {
+        const std::vector<double> s{std::max(0.0, f.sigma2[0] * (1.0 + 0.01 * a) + 1e-4 * a),
+                                    std::max(0.0, f.sigma2[1] * (1.0 + 0.01 * b) + 1e-4 * b)};
+        const double ll = evident::multilevel_log_likelihood(d, o, s);
+        ASSERT_LE(ll, best + 1e-12 * std::abs(best)) << trial << " near the optimum";
+      }
+    }
+    for (std::size_t j = 0; j < 2; ++j) {
+      if (!f.at_boundary[j]) continue;
+      ++boundaries;
+      std::vector<double> s = f.sigma2;
+      s[j] = 1e-6;
+      EXPECT_LE(evident::multilevel_log_likelihood(d, o, s), best) << trial;
+    }
+  }
+  EXPECT_GT(boundaries, 10);  // the property was tested where it is hardest
+}
+
+TEST(Multilevel, BlocksFollowTheOuterCluster) {
+  std::mt19937_64 rng(7);
+  const ThreeLevel t = simulate(rng, 9);
+  const evident::MultilevelFit f = evident::fit_multilevel(t.data(), {});
+  EXPECT_EQ(f.blocks, 9u);
+  EXPECT_LE(f.largest_block, 4u);
+}
+
+const std::string kData = std::string(EVIDENT_REFERENCE_DIR) + "/data/konstantopoulos2011.csv";
+
+TEST(MultilevelCli, AnUnknownColumnIsNamedWithTheClosest) {
+  const auto r = run_cli({"fit", kData, "--random", "~ 1 | distrct/school"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "'distrct'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "did you mean 'district'")) << r.err;
+}
+
+TEST(MultilevelCli, AMissingGroupingValueLeavesTheEstimateOutAndSaysSo) {
+  const std::string csv =
+      "study,yi,vi,district\n1,0.1,0.02,a\n2,0.3,0.03,a\n3,-0.1,0.02,\n4,0.5,0.04,b\n"
+      "5,0.2,0.02,b\n6,0.0,0.05,c\n";
+  const auto r = run_cli({"fit", "-", "--random", "~ 1 | district", "--format", "json"}, csv);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"k\": 5")) << r.out;
+  EXPECT_TRUE(contains(r.out, "row_excluded_missing")) << r.out;
+  EXPECT_TRUE(contains(r.out, "<stdin>:4: estimate left out")) << r.out;
+}
+
+TEST(MultilevelCli, ANonPositiveDefiniteSamplingCovarianceNamesTheBlock) {
+  // Three estimates correlated -0.6 pairwise: 1 + 2 (-0.6) < 0.
+  const std::string csv =
+      "study,yi,vi,trial\n1,0.1,0.02,a\n2,0.3,0.03,a\n3,-0.1,0.02,a\n4,0.5,0.04,b\n";
+  const auto r =
+      run_cli({"fit", "-", "--random", "~ 1 | study", "--rho", "-0.6", "--cluster", "trial"}, csv);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "not positive definite")) << r.err;
+  EXPECT_TRUE(contains(r.err, "line 2, study 1, 3 estimates")) << r.err;
+}
+
+TEST(MultilevelCli, WhatDoesNotApplyYetIsRefusedBeforeAnyOutput) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"fit", kData, "--random", "~ 1 | district", "--forest", "f.svg"},
+        std::vector<std::string>{"fit", kData, "--random", "~ 1 | district", "--subgroup", "year"},
+        std::vector<std::string>{"bias", kData, "--random", "~ 1 | district"},
+        std::vector<std::string>{"influence", kData, "--random", "~ 1 | district"},
+        std::vector<std::string>{"sequential", kData, "--random", "~ 1 | district"}}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, 2) << args[0] << " " << args.back();
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_FALSE(r.err.empty());
+  }
+}
+
+}  // namespace
