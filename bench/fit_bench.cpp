@@ -3,7 +3,7 @@
 // run times the same fits. Then one fit of a million and ten million studies (REML and DL) on one
 // and two threads: the sums of large fits run in blocks over the threads (model/sums.hpp). Last,
 // a batch of analyses from arrays in memory (batch/arrays.hpp), and meta-regressions with one and
-// two moderators (model/metareg.hpp).
+// two moderators (model/metareg.hpp), and three-level models (model/multilevel.hpp).
 
 #include <benchmark/benchmark.h>
 
@@ -16,6 +16,7 @@
 #include "evident/model/bayes.hpp"
 #include "evident/model/fit.hpp"
 #include "evident/model/metareg.hpp"
+#include "evident/model/multilevel.hpp"
 
 namespace {
 
@@ -182,5 +183,39 @@ void BM_bayes_with_studies(benchmark::State& state) {
 }
 BENCHMARK(BM_bayes)->Arg(3)->Arg(10)->Arg(50)->Arg(200)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_bayes_with_studies)->Arg(3)->Arg(10)->Arg(50)->Unit(benchmark::kMicrosecond);
+
+// A three-level model of N studies x 4 estimates (model/multilevel.hpp), REML, without profile
+// intervals: the fit metafor's rma.mv makes with random = ~ 1 | study/esid.
+void BM_multilevel(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::mt19937_64 engine(n);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> uniform(0.01, 0.1);
+  std::vector<double> yi, vi, x;
+  evident::VarianceComponent study{"study", {}, static_cast<std::uint32_t>(n)};
+  evident::VarianceComponent esid{"study/esid", {}, static_cast<std::uint32_t>(4 * n)};
+  for (std::size_t s = 0; s < n; ++s) {
+    const double u = std::sqrt(0.05) * normal(engine);
+    for (std::uint32_t e = 0; e < 4; ++e) {
+      const double v = uniform(engine);
+      yi.push_back(0.2 + u + std::sqrt(0.03) * normal(engine) + std::sqrt(v) * normal(engine));
+      vi.push_back(v);
+      x.push_back(1.0);
+      study.level.push_back(static_cast<std::uint32_t>(s));
+      esid.level.push_back(static_cast<std::uint32_t>(4 * s + e));
+    }
+  }
+  const std::vector<evident::VarianceComponent> components{study, esid};
+  evident::MultilevelData d;
+  d.yi = yi;
+  d.vi = vi;
+  d.x = {x, 1};
+  d.components = components;
+  for (auto _ : state) {
+    evident::MultilevelFit f = evident::fit_multilevel(d, {});
+    benchmark::DoNotOptimize(f);
+  }
+}
+BENCHMARK(BM_multilevel)->Arg(500)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -450,6 +450,11 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
           "(metafor's robust(); the correction: " +
               param_ref("small_sample") + ") (default: none)",
           [](auto& s) -> auto& { return s.multilevel.robust; })));
+  t.params.push_back(field_param<AnalysisSpec>(
+      "profile", ParamType::boolean,
+      "Multilevel model: profile-likelihood intervals of the variance components (metafor's "
+      "confint; each costs a few dozen refits: false for speed on very large data)",
+      [](auto& s) -> auto& { return s.multilevel.profile; }));
   t.params.push_back(choice_param<AnalysisSpec>(
       "small_sample",
       "Multilevel model, " + param_ref("robust") +
@@ -493,7 +498,7 @@ std::optional<ParamProblem> resolve_analysis(AnalysisSpec& spec, const GivenPara
                                     "not given",
                                     param_ref("small_sample"), param_ref("robust"))};
   }
-  for (const char* ml : {"rho", "cluster", "obs", "robust"}) {
+  for (const char* ml : {"rho", "cluster", "obs", "robust", "profile"}) {
     if (given.contains(ml) && !spec.multilevel.active()) {
       return ParamProblem{ml, fmt::format("{} belongs to a multilevel model, which {} asks for",
                                           param_ref(ml), param_ref("random"))};

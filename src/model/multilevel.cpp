@@ -157,11 +157,140 @@ struct Evaluation {
   MatrixXd observed;  // the observed information, minus the Hessian of ll
 };
 
+// The blocks laid out flat for the likelihood, which evaluates them many times: each block's
+// rows, design, sampling covariances and, per component, the level of each row renumbered within
+// the block. Products with Z_j Z_j' are sums within levels (O(n) or O(n^2) per block), never
+// products with a 0/1 matrix.
+struct FlatBlocks {
+  std::size_t p = 0, m = 0, largest = 0;
+  std::vector<std::size_t> start;     // first row of each block; one more at the end
+  std::vector<std::size_t> square;    // offset of each block's n x n storage; one more at the end
+  std::vector<double> y, X, V;        // X row by row (k x p), V block by block
+  std::vector<std::uint32_t> level;   // level[row * m + j], 0 .. groups - 1 within the block
+  std::vector<std::uint32_t> groups;  // groups[block * m + j]
+
+  FlatBlocks(const std::vector<Block>& blocks, std::size_t p_, std::size_t m_) : p(p_), m(m_) {
+    start.push_back(0);
+    square.push_back(0);
+    for (const Block& b : blocks) {
+      const auto n = static_cast<Eigen::Index>(b.rows.size());
+      largest = std::max(largest, b.rows.size());
+      start.push_back(start.back() + b.rows.size());
+      square.push_back(square.back() + b.rows.size() * b.rows.size());
+      for (Eigen::Index a = 0; a < n; ++a) {
+        y.push_back(b.y(a));
+        for (Eigen::Index c = 0; c < static_cast<Eigen::Index>(p); ++c)
+          X.push_back(b.X(a, c));
+        for (Eigen::Index c = 0; c < n; ++c)
+          V.push_back(b.V(a, c));
+      }
+      // Levels within the block: rows a and c share level j when Z_j Z_j' is 1 at (a, c).
+      std::vector<std::uint32_t> local(b.rows.size() * m);
+      for (std::size_t j = 0; j < m; ++j) {
+        std::uint32_t count = 0;
+        for (Eigen::Index a = 0; a < n; ++a) {
+          std::uint32_t id = count;
+          for (Eigen::Index c = 0; c < a; ++c) {
+            if (b.Z[j](a, c) == 1.0) {
+              id = local[static_cast<std::size_t>(c) * m + j];
+              break;
+            }
+          }
+          if (id == count) ++count;
+          local[static_cast<std::size_t>(a) * m + j] = id;
+        }
+        groups.push_back(count);
+      }
+      level.insert(level.end(), local.begin(), local.end());
+    }
+  }
+  [[nodiscard]] std::size_t blocks() const noexcept { return start.size() - 1; }
+};
+
+// W = M^-1 and log det M for a symmetric n x n block (row by row, overwritten); false when M is
+// not positive definite. Small blocks by plain Cholesky loops (no allocation; the common case of
+// a few estimates per study), large ones by Eigen's blocked factorisation.
+// A sum of log-determinants kept as a product: mantissa and binary exponent, so a likelihood
+// evaluation takes one logarithm, not one per estimate.
+class LogDet {
+ public:
+  void add_log(double x) noexcept { logs_ += x; }
+  void multiply(double x) noexcept {
+    int e = 0;
+    mantissa_ = std::frexp(mantissa_ * x, &e);
+    exponent_ += e;
+  }
+  [[nodiscard]] double value() const noexcept {
+    return logs_ + std::log(mantissa_) + static_cast<double>(exponent_) * std::numbers::ln2;
+  }
+
+ private:
+  double logs_ = 0.0;
+  double mantissa_ = 1.0;
+  long exponent_ = 0;
+};
+
+bool invert_spd(std::size_t n, double* M, double* W, LogDet& log_det) {
+  if (n > 48) {
+    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> mm(
+        M, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> ww(
+        W, static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+    Eigen::LLT<MatrixXd> llt(mm);
+    if (llt.info() != Eigen::Success) return false;
+    log_det.add_log(2.0 * llt.matrixLLT().diagonal().array().log().sum());
+    ww = llt.solve(MatrixXd::Identity(mm.rows(), mm.cols()));
+    return true;
+  }
+  // Cholesky M = L L' in the lower triangle of M; det M is the product of the squared pivots.
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t c = 0; c <= a; ++c) {
+      double s = M[a * n + c];
+      for (std::size_t e = 0; e < c; ++e)
+        s -= M[a * n + e] * M[c * n + e];
+      if (a == c) {
+        if (!(s > 0.0)) return false;
+        M[a * n + a] = std::sqrt(s);
+        log_det.multiply(s);
+      } else {
+        M[a * n + c] = s / M[c * n + c];
+      }
+    }
+  }
+  // L^-1 in the upper triangle of W (transposed: W[c * n + a] holds (L^-1)_ac for c <= a).
+  for (std::size_t c = 0; c < n; ++c) {
+    W[c * n + c] = 1.0 / M[c * n + c];
+    for (std::size_t a = c + 1; a < n; ++a) {
+      double s = 0.0;
+      for (std::size_t e = c; e < a; ++e)
+        s -= M[a * n + e] * W[c * n + e];
+      W[c * n + a] = s / M[a * n + a];
+    }
+  }
+  // M^-1 = L^-T L^-1: (a, c) = sum over e >= max(a, c) of (L^-1)_ea (L^-1)_ec; the lower triangle
+  // of M (L, no longer needed) holds the result first, then W is filled symmetrically.
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t c = 0; c <= a; ++c) {
+      double s = 0.0;
+      for (std::size_t e = a; e < n; ++e)
+        s += W[a * n + e] * W[c * n + e];
+      M[a * n + c] = s;
+    }
+  }
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t c = 0; c <= a; ++c) {
+      W[a * n + c] = M[a * n + c];
+      W[c * n + a] = M[a * n + c];
+    }
+  }
+  return true;
+}
+
 class Likelihood {
  public:
   Likelihood(const std::vector<Block>& blocks, std::size_t k, std::size_t p, std::size_t m,
              bool reml)
-      : blocks_(blocks), k_(k), p_(p), m_(m), reml_(reml), W_(blocks.size()), B_(blocks.size()) {
+      : flat_(blocks, p, m), k_(k), p_(p), m_(m), reml_(reml) {
     // REML's constant includes 1/2 log det X'X, so that the restricted likelihood does not
     // depend on how the design is parametrised (Harville 1974).
     MatrixXd xtx = MatrixXd::Zero(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p));
@@ -170,80 +299,196 @@ class Likelihood {
     Eigen::LLT<MatrixXd> llt(xtx);
     log_det_xtx_ =
         llt.info() == Eigen::Success ? 2.0 * llt.matrixLLT().diagonal().array().log().sum() : kNaN;
+    W_.resize(flat_.square.back());
+    B_.resize(k * p);
+    const std::size_t n = flat_.largest;
+    M_.resize(n * n);
+    r_.resize(n);
+    u_.resize(n);
+    sums_.resize(std::max(n, n * p));
+    zu_.resize(m * n);
+    wzu_.resize(m * n);
+    wa_.resize(m * n * n);
+    zb_.resize(m * n * p);
+    wzb_.resize(n * p);
   }
 
   Evaluation operator()(const VectorXd& theta, bool derivatives) {
     Evaluation e;
-    const auto p = static_cast<Eigen::Index>(p_);
-    const auto m = static_cast<Eigen::Index>(m_);
-    MatrixXd xwx = MatrixXd::Zero(p, p);
-    VectorXd xwy = VectorXd::Zero(p);
-    double log_det_m = 0.0;
-    for (std::size_t bi = 0; bi < blocks_.size(); ++bi) {
-      const Block& b = blocks_[bi];
-      MatrixXd M = b.V;
-      for (Eigen::Index j = 0; j < m; ++j)
-        M.noalias() += theta(j) * b.Z[static_cast<std::size_t>(j)];
-      Eigen::LLT<MatrixXd> llt(M);
-      if (llt.info() != Eigen::Success) return e;
-      log_det_m += 2.0 * llt.matrixLLT().diagonal().array().log().sum();
-      W_[bi] = llt.solve(MatrixXd::Identity(M.rows(), M.cols()));
-      B_[bi].noalias() = W_[bi] * b.X;
-      xwx.noalias() += b.X.transpose() * B_[bi];
-      xwy.noalias() += B_[bi].transpose() * b.y;
+    const std::size_t p = p_;
+    const std::size_t m = m_;
+    const auto pe = static_cast<Eigen::Index>(p);
+    const auto me = static_cast<Eigen::Index>(m);
+    MatrixXd xwx = MatrixXd::Zero(pe, pe);
+    VectorXd xwy = VectorXd::Zero(pe);
+    LogDet log_det;
+    const FlatBlocks& f = flat_;
+    for (std::size_t bi = 0; bi < f.blocks(); ++bi) {
+      const std::size_t s = f.start[bi];
+      const std::size_t n = f.start[bi + 1] - s;
+      const double* V = &f.V[f.square[bi]];
+      const std::uint32_t* lev = &f.level[s * m];
+      for (std::size_t a = 0; a < n; ++a) {
+        for (std::size_t c = 0; c < n; ++c) {
+          double v = V[a * n + c];
+          for (std::size_t j = 0; j < m; ++j) {
+            if (lev[a * m + j] == lev[c * m + j]) v += theta(static_cast<Eigen::Index>(j));
+          }
+          M_[a * n + c] = v;
+        }
+      }
+      double* W = &W_[f.square[bi]];
+      if (!invert_spd(n, M_.data(), W, log_det)) return e;
+      const double* X = &f.X[s * p];
+      double* B = &B_[s * p];
+      for (std::size_t a = 0; a < n; ++a) {
+        for (std::size_t c = 0; c < p; ++c) {
+          double t = 0.0;
+          for (std::size_t d = 0; d < n; ++d)
+            t += W[a * n + d] * X[d * p + c];
+          B[a * p + c] = t;
+        }
+      }
+      for (std::size_t a = 0; a < n; ++a) {
+        for (std::size_t c = 0; c < p; ++c) {
+          xwy(static_cast<Eigen::Index>(c)) += B[a * p + c] * f.y[s + a];
+          for (std::size_t d = 0; d < p; ++d)
+            xwx(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(d)) +=
+                X[a * p + c] * B[a * p + d];
+        }
+      }
     }
     Eigen::LLT<MatrixXd> xllt(xwx);
     if (xllt.info() != Eigen::Success) return e;
     e.log_det_xwx = 2.0 * xllt.matrixLLT().diagonal().array().log().sum();
-    e.vb = xllt.solve(MatrixXd::Identity(p, p));
+    e.vb = xllt.solve(MatrixXd::Identity(pe, pe));
     e.beta = xllt.solve(xwy);
 
     double rwr = 0.0;
-    VectorXd tr_w = VectorXd::Zero(m);
-    VectorXd quad = VectorXd::Zero(m);
-    std::vector<MatrixXd> G(static_cast<std::size_t>(m), MatrixXd::Zero(p, p));
-    MatrixXd tr_wzwz = MatrixXd::Zero(m, m);
-    std::vector<MatrixXd> H(static_cast<std::size_t>(m * m), MatrixXd::Zero(p, p));
-    std::vector<MatrixXd> WZ(static_cast<std::size_t>(m));
-    std::vector<MatrixXd> ZB(static_cast<std::size_t>(m));
-    std::vector<VectorXd> zu(static_cast<std::size_t>(m));  // Z_j Z_j' P y, block by block
-    std::vector<VectorXd> wzu(static_cast<std::size_t>(m));
-    MatrixXd zwz = MatrixXd::Zero(m, m);   // sum over blocks of (Z_j Z_j' Py)' W (Z_l Z_l' Py)
-    MatrixXd xwzu = MatrixXd::Zero(p, m);  // X'W Z_j Z_j' P y
-    for (std::size_t bi = 0; bi < blocks_.size(); ++bi) {
-      const Block& b = blocks_[bi];
-      const VectorXd r = b.y - b.X * e.beta;
-      const VectorXd u = W_[bi] * r;  // the block of P y
-      rwr += r.dot(u);
-      if (!derivatives) continue;
-      for (Eigen::Index j = 0; j < m; ++j) {
-        const MatrixXd& Z = b.Z[static_cast<std::size_t>(j)];
-        WZ[static_cast<std::size_t>(j)].noalias() = W_[bi] * Z;
-        ZB[static_cast<std::size_t>(j)].noalias() = Z * B_[bi];
-        tr_w(j) += WZ[static_cast<std::size_t>(j)].trace();
-        zu[static_cast<std::size_t>(j)].noalias() = Z * u;
-        wzu[static_cast<std::size_t>(j)].noalias() = W_[bi] * zu[static_cast<std::size_t>(j)];
-        xwzu.col(j).noalias() += B_[bi].transpose() * zu[static_cast<std::size_t>(j)];
-        quad(j) += u.dot(zu[static_cast<std::size_t>(j)]);
-        G[static_cast<std::size_t>(j)].noalias() +=
-            B_[bi].transpose() * ZB[static_cast<std::size_t>(j)];
+    VectorXd tr_w = VectorXd::Zero(me);
+    VectorXd quad = VectorXd::Zero(me);
+    std::vector<MatrixXd> G(m, MatrixXd::Zero(pe, pe));
+    MatrixXd tr_wzwz = MatrixXd::Zero(me, me);
+    std::vector<MatrixXd> H(m * m, MatrixXd::Zero(pe, pe));
+    MatrixXd zwz = MatrixXd::Zero(me, me);   // sum over blocks of (A_j P y)' W (A_l P y)
+    MatrixXd xwzu = MatrixXd::Zero(pe, me);  // X'W A_j P y
+    for (std::size_t bi = 0; bi < f.blocks(); ++bi) {
+      const std::size_t s = f.start[bi];
+      const std::size_t n = f.start[bi + 1] - s;
+      const double* W = &W_[f.square[bi]];
+      const double* X = &f.X[s * p];
+      const double* B = &B_[s * p];
+      const std::uint32_t* lev = &f.level[s * m];
+      for (std::size_t a = 0; a < n; ++a) {
+        double fit = 0.0;
+        for (std::size_t c = 0; c < p; ++c)
+          fit += X[a * p + c] * e.beta(static_cast<Eigen::Index>(c));
+        r_[a] = f.y[s + a] - fit;
       }
-      for (Eigen::Index j = 0; j < m; ++j) {
-        for (Eigen::Index l = 0; l <= j; ++l) {
-          // tr(W Z_j W Z_l) = sum over (a, c) of (W Z_j)_ac (W Z_l)_ca.
-          tr_wzwz(j, l) += WZ[static_cast<std::size_t>(j)]
-                               .cwiseProduct(WZ[static_cast<std::size_t>(l)].transpose())
-                               .sum();
-          zwz(j, l) += zu[static_cast<std::size_t>(j)].dot(wzu[static_cast<std::size_t>(l)]);
-          H[static_cast<std::size_t>(j * m + l)].noalias() +=
-              ZB[static_cast<std::size_t>(j)].transpose() * W_[bi] *
-              ZB[static_cast<std::size_t>(l)];
+      for (std::size_t a = 0; a < n; ++a) {
+        double t = 0.0;
+        for (std::size_t c = 0; c < n; ++c)
+          t += W[a * n + c] * r_[c];
+        u_[a] = t;  // the block of P y
+        rwr += r_[a] * t;
+      }
+      if (!derivatives) continue;
+      for (std::size_t j = 0; j < m; ++j) {
+        const std::size_t g = f.groups[bi * m + j];
+        auto level_of = [&](std::size_t a) { return lev[a * m + j]; };
+        // A_j u: the sum of u within each row's level.
+        std::fill(sums_.begin(), sums_.begin() + static_cast<std::ptrdiff_t>(g), 0.0);
+        for (std::size_t a = 0; a < n; ++a)
+          sums_[level_of(a)] += u_[a];
+        double* zu = &zu_[j * n];
+        for (std::size_t a = 0; a < n; ++a)
+          zu[a] = sums_[level_of(a)];
+        for (std::size_t q = 0; q < g; ++q)
+          quad(static_cast<Eigen::Index>(j)) += sums_[q] * sums_[q];
+        double* wzu = &wzu_[j * n];
+        for (std::size_t a = 0; a < n; ++a) {
+          double t = 0.0;
+          for (std::size_t c = 0; c < n; ++c)
+            t += W[a * n + c] * zu[c];
+          wzu[a] = t;
+        }
+        for (std::size_t a = 0; a < n; ++a) {
+          for (std::size_t c = 0; c < p; ++c)
+            xwzu(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(j)) +=
+                B[a * p + c] * zu[a];
+        }
+        // W A_j: row a's sums of W within each level, spread back over the level's columns.
+        double* wa = &wa_[j * n * n];
+        for (std::size_t a = 0; a < n; ++a) {
+          std::fill(sums_.begin(), sums_.begin() + static_cast<std::ptrdiff_t>(g), 0.0);
+          for (std::size_t c = 0; c < n; ++c)
+            sums_[level_of(c)] += W[a * n + c];
+          for (std::size_t c = 0; c < n; ++c)
+            wa[a * n + c] = sums_[level_of(c)];
+          tr_w(static_cast<Eigen::Index>(j)) += wa[a * n + a];
+        }
+        // A_j B: the sum of B's rows within each row's level.
+        double* zb = &zb_[j * n * p];
+        std::fill(sums_.begin(), sums_.begin() + static_cast<std::ptrdiff_t>(g * p), 0.0);
+        for (std::size_t a = 0; a < n; ++a) {
+          for (std::size_t c = 0; c < p; ++c)
+            sums_[level_of(a) * p + c] += B[a * p + c];
+        }
+        for (std::size_t a = 0; a < n; ++a) {
+          for (std::size_t c = 0; c < p; ++c)
+            zb[a * p + c] = sums_[level_of(a) * p + c];
+        }
+        MatrixXd& gj = G[j];
+        for (std::size_t a = 0; a < n; ++a) {
+          for (std::size_t c = 0; c < p; ++c) {
+            for (std::size_t d = 0; d < p; ++d)
+              gj(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(d)) +=
+                  B[a * p + c] * zb[a * p + d];
+          }
+        }
+      }
+      for (std::size_t l = 0; l < m; ++l) {
+        // W A_l B, shared by every pair (j, l).
+        const double* zbl = &zb_[l * n * p];
+        for (std::size_t a = 0; a < n; ++a) {
+          for (std::size_t c = 0; c < p; ++c) {
+            double t = 0.0;
+            for (std::size_t d = 0; d < n; ++d)
+              t += W[a * n + d] * zbl[d * p + c];
+            wzb_[a * p + c] = t;
+          }
+        }
+        for (std::size_t j = l; j < m; ++j) {
+          const double* waj = &wa_[j * n * n];
+          const double* wal = &wa_[l * n * n];
+          double t = 0.0;
+          for (std::size_t a = 0; a < n; ++a) {
+            for (std::size_t c = 0; c < n; ++c)
+              t += waj[a * n + c] * wal[c * n + a];
+          }
+          tr_wzwz(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(l)) += t;
+          const double* zuj = &zu_[j * n];
+          const double* wzul = &wzu_[l * n];
+          double z = 0.0;
+          for (std::size_t a = 0; a < n; ++a)
+            z += zuj[a] * wzul[a];
+          zwz(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(l)) += z;
+          const double* zbj = &zb_[j * n * p];
+          MatrixXd& h = H[j * m + l];
+          for (std::size_t a = 0; a < n; ++a) {
+            for (std::size_t c = 0; c < p; ++c) {
+              for (std::size_t d = 0; d < p; ++d)
+                h(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(d)) +=
+                    zbj[a * p + c] * wzb_[a * p + d];
+            }
+          }
         }
       }
     }
     const double two_pi = std::log(2.0 * std::numbers::pi);
     const double kk = static_cast<double>(k_);
     const double pp = static_cast<double>(p_);
+    const double log_det_m = log_det.value();
     e.ll = reml_
                ? -0.5 * ((kk - pp) * two_pi + log_det_m + e.log_det_xwx + rwr) + 0.5 * log_det_xtx_
                : -0.5 * (kk * two_pi + log_det_m + rwr);
@@ -251,49 +496,48 @@ class Likelihood {
     if (!derivatives) return e;
 
     // Scores and expected information of the (restricted) likelihood (Harville 1977, eqs. 4.3
-    // and 4.4; Searle, Casella & McCulloch 1992, sections 6.3 and 6.6), with P = W - WX vb X'W:
-    //   REML: s_j = -1/2 tr(P Z_j Z_j') + 1/2 y'P Z_j Z_j' P y,  I_jl = 1/2 tr(P Z_j Z_j' P Z_l
-    //   Z_l') ML:   s_j = -1/2 tr(W Z_j Z_j') + 1/2 y'P Z_j Z_j' P y,  I_jl = 1/2 tr(W Z_j Z_j' W
-    //   Z_l Z_l')
+    // and 4.4; Searle, Casella & McCulloch 1992, sections 6.3 and 6.6), with A_j = Z_j Z_j' and
+    // P = W - WX vb X'W:
+    //   REML: s_j = -1/2 tr(P A_j) + 1/2 y'P A_j P y,  I_jl = 1/2 tr(P A_j P A_l)
+    //   ML:   s_j = -1/2 tr(W A_j) + 1/2 y'P A_j P y,  I_jl = 1/2 tr(W A_j W A_l)
     // The traces of P are sums over blocks with p x p corrections:
     //   tr(P A) = tr(W A) - tr(vb X'W A W X),
     //   tr(P A P B) = tr(W A W B) - 2 tr(vb X'W A W B W X) + tr(vb X'W A W X vb X'W B W X).
-    // The observed information (minus the Hessian): with A_j = Z_j Z_j' and u = P y,
-    //   -d2 ll / dsigma2_j dsigma2_l = u'A_j P A_l u - I_jl
-    // for REML and for ML alike (Searle, Casella & McCulloch 1992, eqs. 6.62 and 6.74), where
-    // u'A_j P A_l u = sum over blocks of (A_j u)'W(A_l u) - (X'W A_j u)' vb (X'W A_l u).
+    // The observed information (minus the Hessian), for REML and ML alike (Searle, Casella &
+    // McCulloch 1992, eqs. 6.62 and 6.74): u'A_j P A_l u - I_jl with u = P y, where
+    //   u'A_j P A_l u = sum over blocks of (A_j u)'W(A_l u) - (X'W A_j u)' vb (X'W A_l u).
     const MatrixXd quad2 = zwz - xwzu.transpose() * e.vb * xwzu;
-    e.score.resize(m);
-    e.info.resize(m, m);
-    e.observed.resize(m, m);
-    for (Eigen::Index j = 0; j < m; ++j) {
-      const MatrixXd& gj = G[static_cast<std::size_t>(j)];
-      const double trace = reml_ ? tr_w(j) - (e.vb * gj).trace() : tr_w(j);
-      e.score(j) = -0.5 * trace + 0.5 * quad(j);
-      for (Eigen::Index l = 0; l <= j; ++l) {
-        double t = tr_wzwz(j, l);
+    e.score.resize(me);
+    e.info.resize(me, me);
+    e.observed.resize(me, me);
+    for (std::size_t j = 0; j < m; ++j) {
+      const auto je = static_cast<Eigen::Index>(j);
+      const MatrixXd& gj = G[j];
+      const double trace = reml_ ? tr_w(je) - (e.vb * gj).trace() : tr_w(je);
+      e.score(je) = -0.5 * trace + 0.5 * quad(je);
+      for (std::size_t l = 0; l <= j; ++l) {
+        const auto le = static_cast<Eigen::Index>(l);
+        double t = tr_wzwz(je, le);
         if (reml_) {
-          const MatrixXd& gl = G[static_cast<std::size_t>(l)];
-          t += -2.0 * (e.vb * H[static_cast<std::size_t>(j * m + l)]).trace() +
-               (e.vb * gj * e.vb * gl).trace();
+          const MatrixXd& gl = G[l];
+          t += -2.0 * (e.vb * H[j * m + l]).trace() + (e.vb * gj * e.vb * gl).trace();
         }
-        e.info(j, l) = 0.5 * t;
-        e.info(l, j) = 0.5 * t;
-        e.observed(j, l) = quad2(j, l) - 0.5 * t;
-        e.observed(l, j) = e.observed(j, l);
+        e.info(je, le) = 0.5 * t;
+        e.info(le, je) = 0.5 * t;
+        e.observed(je, le) = quad2(je, le) - 0.5 * t;
+        e.observed(le, je) = e.observed(je, le);
       }
     }
     return e;
   }
 
-  [[nodiscard]] double log_det_xtx() const noexcept { return log_det_xtx_; }
-
  private:
-  const std::vector<Block>& blocks_;
+  FlatBlocks flat_;
   std::size_t k_, p_, m_;
   bool reml_;
   double log_det_xtx_ = 0.0;
-  std::vector<MatrixXd> W_, B_;
+  std::vector<double> W_, B_;  // per block: W = M^-1 and W X, reused by the second pass
+  std::vector<double> M_, r_, u_, sums_, zu_, wzu_, wa_, zb_, wzb_;  // scratch
 };
 
 struct Optimum {
@@ -546,7 +790,10 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
   // of the scan is higher.
   const double reach =
       std::max({total, 0.1 * scale, best.theta.size() ? best.theta.maxCoeff() : 0.0});
-  for (int round = 0; best.at.ok && round < 8; ++round) {
+  // With many independent blocks the likelihood is close to its quadratic approximation and the
+  // scan is skipped unless a component is at the boundary, where local maxima were seen.
+  const bool scan = blocks.blocks.size() < 1000 || (best.theta.array() == 0.0).any();
+  for (int round = 0; scan && best.at.ok && round < 8; ++round) {
     VectorXd better;
     double ll_better = best.at.ll + 1e-10 * std::max(1.0, std::abs(best.at.ll));
     for (Eigen::Index j = 0; j < best.theta.size(); ++j) {

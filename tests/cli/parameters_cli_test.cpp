@@ -128,10 +128,11 @@ const std::vector<SameAnalysis> kSame = {
      "measure = \"OR\"\nmethod = \"BAYES\"\nprior_tau = \"halfcauchy:1\"\n"
      "prior_mu = \"normal:0,4\""},
     {{"--measure", "RR", "--random", "~ 1 | district/school", "--test", "t", "--rho", "0.6",
-      "--cluster", "district", "--obs", "school", "--robust", "district", "--small-sample", "CR2"},
+      "--cluster", "district", "--obs", "school", "--robust", "district", "--small-sample", "CR2",
+      "--profile", "false"},
      "measure = \"RR\"\nrandom = \"~ 1 | district/school\"\ntest = \"t\"\nrho = 0.6\ncluster = "
      "\"district\"\n"
-     "obs = \"school\"\nrobust = \"district\"\nsmall_sample = \"CR2\""},
+     "obs = \"school\"\nrobust = \"district\"\nsmall_sample = \"CR2\"\nprofile = false"},
     {{"--measure", "RR", "--random", "~ 1 | a", "--random", "~ 1 | b"},
      "measure = \"RR\"\nrandom = [\"~ 1 | a\", \"~ 1 | b\"]"},
     {{"--measure", "IRR", "--method", "ML", "--test", "knha", "--level", "99", "--add", "0.1",
@@ -236,6 +237,11 @@ const std::vector<BadValue> kBad = {
      "robust = \"a\"",
      "--robust belongs to a multilevel model, which --random asks for",
      "robust belongs to a multilevel model, which random asks for"},
+    {"profile",
+     {"--profile", "false"},
+     "profile = false",
+     "--profile belongs to a multilevel model, which --random asks for",
+     "profile belongs to a multilevel model, which random asks for"},
     {"small_sample",
      {"--random", "~ 1 | a", "--small-sample", "CR2"},
      "random = \"~ 1 | a\"\nsmall_sample = \"CR2\"",
