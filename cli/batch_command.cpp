@@ -22,7 +22,6 @@ struct Args {
 };
 
 int run_batch_command(const Args& args, Streams& io) {
-  require_univariate(args.batch.options.spec, "evident batch");
   refuse_output_over_input("--out", args.batch.out, {args.file});
   Progress progress(io.err, io.err_is_terminal);
   const BatchSummary summary =

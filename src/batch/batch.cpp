@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,6 +31,7 @@
 #include "batch/fast_reader.hpp"
 #include "effect/rows.hpp"
 #include "evident/methods/fields.hpp"
+#include "evident/methods/multilevel.hpp"
 #include "io/csv_stream.hpp"
 #include "io/input_file.hpp"
 #include "io/number_text.hpp"
@@ -215,7 +217,11 @@ class GroupReader {
     // Columns the measure needs, and options that do not fit together, are problems of the whole
     // file: found here, on the header alone, before any analysis.
     try {
-      (void)analyse(StudyTable(source_, table_names_), options_.spec);
+      if (options_.spec.multilevel.active()) {
+        (void)analyse_multilevel(StudyTable(source_, table_names_), options_.spec, {});
+      } else {
+        (void)analyse(StudyTable(source_, table_names_), options_.spec);
+      }
     } catch (const detail::NoDataRows&) {
       // The header is fine: only rows are missing.
     }
@@ -227,8 +233,8 @@ class GroupReader {
     // Effect sizes given with their variances, and nothing that could stand in for a missing
     // variance: read straight into numbers, without a table of text cells.
     fast_ = spec.effect.measure == Measure::GEN && spec.effect.transf == EstimateTransform::none &&
-            !works_on_counts(spec.fit.method) && spec.fit.method != Method::BAYES && has("yi") &&
-            has("vi");
+            !works_on_counts(spec.fit.method) && spec.fit.method != Method::BAYES &&
+            !spec.multilevel.active() && has("yi") && has("vi");
     for (const char* other : {"sei", "ci_lb", "ci.lb", "ci_ub", "ci.ub", "zval", "pval"}) {
       if (has(other)) fast_ = false;
     }
@@ -296,7 +302,8 @@ class GroupReader {
 
 // What one row shows: the fit's numbers, or an error.
 struct RowValues {
-  const Fit* fit = nullptr;  // null for an error row
+  const Fit* fit = nullptr;  // null for an error row (and for a multilevel row)
+  const MultilevelAnalysis* multilevel = nullptr;  // a multilevel model's row; null otherwise
   Prediction prediction;
   std::vector<std::string_view> codes;  // diagnostic codes, each once, in order
   std::string error;
@@ -306,9 +313,37 @@ struct RowValues {
 // the definitions `evident fit` writes its JSON and CSV from) and the row's diagnostic codes and
 // error.
 struct RowLayout {
-  std::vector<std::string_view> names;  // every column, for the CSV header and the JSON keys
-  std::vector<const Field*> fields;     // names[1 .. fields.size()]
+  std::vector<std::string> names;    // every column, for the CSV header and the JSON keys
+  std::vector<const Field*> fields;  // names[1 .. fields.size()]; empty for multilevel rows
+  bool multilevel = false;           // names[1 ..] are multilevel_numbers' columns
 };
+
+// The variance components a multilevel analysis has: one per factor of each formula.
+std::size_t component_count(const MultilevelSpec& ml) {
+  std::size_t n = 0;
+  for (const std::string& text : ml.random)
+    n += parse_random_formula(text, "--random").factors.size();
+  return n;
+}
+
+// The numbers of a multilevel row after its id, in column order; empty for an error row.
+std::vector<double> multilevel_numbers(const MultilevelAnalysis& a) {
+  const MultilevelFit& f = a.fit;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Prediction p = a.prediction.value_or(Prediction{nan, nan, nan, nan, nan, nan});
+  std::vector<double> v{static_cast<double>(f.k),
+                        f.beta[0],
+                        f.se[0],
+                        f.stat[0],
+                        f.pval[0],
+                        f.ci_lb[0],
+                        f.ci_ub[0],
+                        p.pi_lb,
+                        p.pi_ub};
+  v.insert(v.end(), f.sigma2.begin(), f.sigma2.end());
+  v.insert(v.end(), {f.QE, f.QE_df, f.QE_p, f.logLik, static_cast<double>(f.iterations)});
+  return v;
+}
 
 // The shortest text that reads back to the same double (as std::to_chars without a format).
 void append_number(std::string& out, double x, bool json) {
@@ -344,10 +379,24 @@ void append_json_text(std::string& out, std::string_view s) {
 
 RowLayout row_layout(const BatchOptions& options) {
   RowLayout layout;
+  if (options.spec.multilevel.active()) {
+    // The first coefficient (the pooled estimate of an intercept-only model), the variance
+    // components, QE and the log-likelihood.
+    layout.multilevel = true;
+    const char* stat = options.spec.fit.test == Test::t ? "tval" : "zval";
+    layout.names = {"id", "k", "estimate", "se", stat, "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub"};
+    for (std::size_t j = 1; j <= component_count(options.spec.multilevel); ++j)
+      layout.names.push_back(fmt::format("sigma2_{}", j));
+    for (const char* name :
+         {"QE", "QE_df", "QE_p", "logLik", "iterations", "termination", "diagnostics", "error"}) {
+      layout.names.emplace_back(name);
+    }
+    return layout;
+  }
   layout.fields = detail::batch_fields(options.spec.fit.test);
   layout.names.push_back("id");
   for (const Field* f : layout.fields)
-    layout.names.push_back(f->name);
+    layout.names.emplace_back(f->name);
   layout.names.push_back("diagnostics");
   layout.names.push_back("error");
   return layout;
@@ -382,6 +431,62 @@ void append_field(std::string& out, const Field& field, const PooledView* v, boo
 void append_row(std::string& out, std::string_view id, const RowValues& r, BatchFormat format,
                 const RowLayout& layout) {
   const bool json = format == BatchFormat::jsonl;
+  if (layout.multilevel) {
+    const std::vector<double> numbers =
+        r.multilevel != nullptr ? multilevel_numbers(*r.multilevel) : std::vector<double>{};
+    const std::size_t n_numbers = layout.names.size() - 4;  // id, termination, diagnostics, error
+    if (json) {
+      out += "{\"id\":";
+      append_json_text(out, id);
+    } else {
+      out += detail::quote(id);
+    }
+    for (std::size_t i = 0; i < n_numbers; ++i) {
+      if (json) {
+        out += ",\"";
+        out += layout.names[i + 1];
+        out += "\":";
+      } else {
+        out += ',';
+      }
+      if (numbers.empty()) {
+        out += json ? "null" : "NA";
+      } else {
+        append_number(out, numbers[i], json);
+      }
+    }
+    out += json ? ",\"termination\":" : ",";
+    if (r.multilevel == nullptr) {
+      out += json ? "null" : "NA";
+    } else if (json) {
+      append_json_text(out, termination_name(r.multilevel->fit.termination));
+    } else {
+      out += termination_name(r.multilevel->fit.termination);
+    }
+    out += json ? ",\"diagnostics\":[" : ",";
+    for (std::size_t i = 0; i < r.codes.size(); ++i) {
+      if (i > 0) out += json ? "," : ";";
+      if (json) {
+        append_json_text(out, r.codes[i]);
+      } else {
+        out += r.codes[i];
+      }
+    }
+    if (json) {
+      out += "],\"error\":";
+      if (r.multilevel != nullptr) {
+        out += "null";
+      } else {
+        append_json_text(out, r.error);
+      }
+      out += "}\n";
+    } else {
+      out += ',';
+      out += detail::quote(r.error);
+      out += '\n';
+    }
+    return;
+  }
   PooledView view;
   view.fit = r.fit;
   view.prediction = &r.prediction;
@@ -435,8 +540,9 @@ std::string join_problems(const std::vector<InputProblem>& problems) {
 
 // Per-thread scratch space, reused from analysis to analysis.
 struct Workspace {
-  Analysis analysis;  // the table reader's result
-  Fit fit;            // the fast path's
+  Analysis analysis;              // the table reader's result
+  MultilevelAnalysis multilevel;  // or its multilevel model's
+  Fit fit;                        // the fast path's
   std::vector<Diagnostic> diagnostics;
   RowValues row;
 };
@@ -453,20 +559,24 @@ bool compute_row(std::string_view id, Workspace& ws, const BatchOptions& options
                  const RowLayout& columns, std::string& out, Body&& body) {
   RowValues& r = ws.row;
   r.fit = nullptr;
+  r.multilevel = nullptr;
   r.codes.clear();
   r.error.clear();
   try {
     body(r);
   } catch (const InputError& e) {
     r.fit = nullptr;
+    r.multilevel = nullptr;
     r.error = join_problems(e.problems());
   } catch (const std::exception& e) {
     r.fit = nullptr;
+    r.multilevel = nullptr;
     r.error = fmt::format("internal error: {}", e.what());
   }
-  if (r.fit == nullptr) r.codes.clear();
+  const bool failed = r.fit == nullptr && r.multilevel == nullptr;
+  if (failed) r.codes.clear();
   append_row(out, id, r, options.format, columns);
-  return r.fit == nullptr;
+  return failed;
 }
 
 // Computes group `g` of chunk `c` (the table reader's path) into `out`; true if it failed.
@@ -483,6 +593,12 @@ bool compute_group(const Chunk& c, const Group& g, const GroupReader& reader,
       for (std::size_t col = 0; col < width; ++col)
         cells[col] = c.cells[row * width + col];
       table.add_row(cells, c.lines[row]);
+    }
+    if (options.spec.multilevel.active()) {
+      ws.multilevel = analyse_multilevel(table, options.spec, {});
+      r.multilevel = &ws.multilevel;
+      set_codes(r, ws.multilevel.diagnostics);
+      return;
     }
     ws.analysis = analyse(table, options.spec);
     r.fit = &ws.analysis.fit;

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -163,6 +164,76 @@ TEST(MultilevelCli, WhatDoesNotApplyYetIsRefusedBeforeAnyOutput) {
     EXPECT_EQ(r.code, 2) << args[0] << " " << args.back();
     EXPECT_TRUE(r.out.empty()) << r.out;
     EXPECT_FALSE(r.err.empty());
+  }
+}
+
+}  // namespace
+
+namespace {
+
+std::vector<std::string> split(const std::string& line, char sep) {
+  std::vector<std::string> out;
+  std::string cell;
+  for (char ch : line) {
+    if (ch == sep) {
+      out.push_back(cell);
+      cell.clear();
+    } else {
+      cell += ch;
+    }
+  }
+  out.push_back(cell);
+  return out;
+}
+
+// A batch of multilevel analyses gives each the numbers `evident fit --random` gives it alone.
+TEST(MultilevelCli, BatchRowsAreTheFitsOfEachAnalysis) {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> n(0.0, 1.0);
+  std::string all = "id,study,esid,yi,vi\n";
+  std::vector<std::string> alone(3, "study,esid,yi,vi\n");
+  for (int a = 0; a < 3; ++a) {
+    for (int s = 0; s < 6; ++s) {
+      const double u = 0.3 * n(rng);
+      for (int e = 0; e < 1 + (s + a) % 3; ++e) {
+        std::ostringstream row;
+        row << s << ',' << s * 10 + e << ',' << 0.2 + u + 0.2 * n(rng) << ',' << 0.02 + 0.01 * e
+            << '\n';
+        all += 'a';
+        all += std::to_string(a);
+        all += ',';
+        all += row.str();
+        alone[static_cast<std::size_t>(a)] += row.str();
+      }
+    }
+  }
+  const auto batch =
+      run_cli({"batch", "-", "--by", "id", "--random", "~ 1 | study/esid", "--out", "-"}, all);
+  ASSERT_EQ(batch.code, 0) << batch.err;
+  std::vector<std::string> lines = split(batch.out, '\n');
+  ASSERT_GE(lines.size(), 4u);
+  const std::vector<std::string> header = split(lines[0], ',');
+  auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  for (std::size_t a = 0; a < 3; ++a) {
+    const std::vector<std::string> row = split(lines[a + 1], ',');
+    const auto fit = run_cli(
+        {"fit", "-", "--random", "~ 1 | study/esid", "--format", "csv", "--profile", "false"},
+        alone[a]);
+    ASSERT_EQ(fit.code, 0) << fit.err;
+    const std::vector<std::string> fit_lines = split(fit.out, '\n');
+    const std::vector<std::string> fh = split(fit_lines[0], ',');
+    const std::vector<std::string> fr = split(fit_lines[1], ',');
+    auto fit_value = [&](const std::string& name) {
+      return fr[static_cast<std::size_t>(std::find(fh.begin(), fh.end(), name) - fh.begin())];
+    };
+    EXPECT_EQ(row[column("estimate")], fit_value("estimate")) << a;
+    EXPECT_EQ(row[column("se")], fit_value("se")) << a;
+    EXPECT_EQ(row[column("sigma2_1")], fit_value("sigma2.1")) << a;
+    EXPECT_EQ(row[column("sigma2_2")], fit_value("sigma2.2")) << a;
+    EXPECT_EQ(row[column("logLik")], fit_value("logLik")) << a;
+    EXPECT_EQ(row[column("error")], "") << a;
   }
 }
 
