@@ -28,18 +28,24 @@ struct FitArgs {
 int run_multilevel(const FitArgs& args, const StudyTable& table, const Renderer& format,
                    Streams& io) {
   const ModeratorSettings& m = args.moderators;
-  const char* refused = !m.subgroup.empty()          ? "--subgroup"
-                        : !m.predict.empty()         ? "--predict"
-                        : m.permutations > 0         ? "--permutations"
-                        : !args.plots.forest.empty() ? "--forest"
-                        : !args.plots.funnel.empty() ? "--funnel"
-                                                     : nullptr;
+  const char* refused = !m.subgroup.empty()  ? "--subgroup"
+                        : !m.predict.empty() ? "--predict"
+                        : m.permutations > 0 ? "--permutations"
+                                             : nullptr;
   if (refused != nullptr) {
     throw InputError(
         {refused, 0, 0},
         fmt::format("{} is not available for multilevel models (--random) yet", refused));
   }
-  format.render(analyse_multilevel(table, args.analysis, m.moderators), io.out);
+  const MultilevelAnalysis analysis = analyse_multilevel(table, args.analysis, m.moderators);
+  if (!args.plots.funnel.empty() && !analysis.prediction) {
+    // Refused before anything is written: no result without the plot it was asked for.
+    throw InputError({"--funnel", 0, 0},
+                     "a funnel plot of a multilevel model with moderators is not drawn yet (it "
+                     "would plot residuals)");
+  }
+  format.render(analysis, io.out);
+  write_plots(args.plots, analysis);
   return kExitOk;
 }
 

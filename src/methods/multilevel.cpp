@@ -294,7 +294,7 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
   const double z = stats::critical_value(spec.fit.level, kNaN);
   for (std::size_t i = 0; i < k; ++i) {
     const double half = z * std::sqrt(data.vi[i]);
-    a.studies.push_back({data.labels[i], data.lines[i], data.yi[i], data.vi[i], kNaN,
+    a.studies.push_back({data.labels[i], data.lines[i], data.yi[i], data.vi[i], a.fit.weight[i],
                          data.yi[i] - half, data.yi[i] + half});
   }
   a.diagnostics = data.diagnostics;

@@ -843,6 +843,24 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
   }
   wald(best.at.beta, best.at.vb, has_intercept(d) && f.p > 1 ? 1 : 0, f.df, f.QM, f.QM_df, f.QM_p);
 
+  // Weights: the diagonal of W at the estimates.
+  f.weight.assign(f.k, 0.0);
+  {
+    double sum = 0.0;
+    for (const Block& b : blocks.blocks) {
+      MatrixXd M = b.V;
+      for (std::size_t j = 0; j < m; ++j)
+        M.noalias() += f.sigma2[j] * b.Z[j];
+      const MatrixXd W = M.llt().solve(MatrixXd::Identity(M.rows(), M.cols()));
+      for (std::size_t a = 0; a < b.rows.size(); ++a) {
+        f.weight[b.rows[a]] = W(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(a));
+        sum += f.weight[b.rows[a]];
+      }
+    }
+    for (double& w : f.weight)
+      w *= 100.0 / sum;
+  }
+
   // QE: the generalised least squares fit under V alone (every sigma2 = 0).
   f.QE_df = static_cast<double>(f.k - f.p);
   {

@@ -329,6 +329,8 @@ expected_files <- list(
       fit <- m("REML", "z")
       r <- expected_of(fit)
       r$expected$sigma2_ci <- sigma2_ci_of(fit)
+      # Each estimate's share of the weight (weights() of an rma.mv fit: the diagonal of W).
+      r$expected$studies <- lapply(unname(weights(fit)), function(w) list(weight = num(w)))
       for (i in 0:1) for (j in 0:1) {
         r$tolerance[[sprintf("sigma2_ci[%d][%d]", i, j)]] <- ci_tolerance
       }

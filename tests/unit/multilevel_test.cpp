@@ -3,18 +3,23 @@
 // the errors and refusals of the command line. Its numbers against metafor's rma.mv are in the
 // reference tests (tests/reference/generate_multilevel.R).
 
-#include "evident/model/multilevel.hpp"
+#include "evident/methods/multilevel.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "evident/io/csv.hpp"
+#include "evident/model/multilevel.hpp"
+#include "evident/report/plot.hpp"
 #include "support/run_cli.hpp"
 
 namespace {
@@ -153,9 +158,40 @@ TEST(MultilevelCli, ANonPositiveDefiniteSamplingCovarianceNamesTheBlock) {
   EXPECT_TRUE(contains(r.err, "line 2, study 1, 3 estimates")) << r.err;
 }
 
+TEST(MultilevelCli, TheForestPlotGroupsTheEstimatesByTheOuterFactor) {
+  const std::string path = ::testing::TempDir() + "multilevel_forest.svg";
+  const auto r = run_cli(
+      {"fit", kData, "--random", "~ 1 | district/school", "--forest", path, "--profile", "false"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream in(path);
+  const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(svg, "<svg")) << svg.substr(0, 200);
+  // Its rows: a heading per district, the estimates with weights summing to 100%, the diamond.
+  const evident::StudyTable table = evident::read_csv_file(kData);
+  evident::AnalysisSpec spec;
+  spec.multilevel.random = {"~ 1 | district/school"};
+  spec.multilevel.profile = false;
+  const evident::MultilevelAnalysis a = evident::analyse_multilevel(table, spec, {});
+  const evident::ForestPlot plot = evident::forest_plot(a, {});
+  ASSERT_FALSE(plot.rows.empty());
+  EXPECT_EQ(plot.rows.front().kind, evident::ForestRowKind::heading);
+  EXPECT_EQ(plot.rows.front().label, "district 11");
+  std::size_t headings = 0;
+  double weights = 0.0;
+  for (const evident::ForestRow& row : plot.rows) {
+    headings += row.kind == evident::ForestRowKind::heading ? 1 : 0;
+    if (row.kind == evident::ForestRowKind::study) weights += row.weight;
+  }
+  EXPECT_EQ(headings, 11u);
+  EXPECT_NEAR(weights, 100.0, 1e-9);
+  EXPECT_EQ(plot.rows[plot.rows.size() - 2].kind, evident::ForestRowKind::summary);
+  EXPECT_EQ(plot.rows.back().kind, evident::ForestRowKind::prediction);
+}
+
 TEST(MultilevelCli, WhatDoesNotApplyYetIsRefusedBeforeAnyOutput) {
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"fit", kData, "--random", "~ 1 | district", "--forest", "f.svg"},
+       {std::vector<std::string>{"fit", kData, "--random", "~ 1 | district", "--mods", "year",
+                                 "--funnel", "never-written.svg"},
         std::vector<std::string>{"fit", kData, "--random", "~ 1 | district", "--subgroup", "year"},
         std::vector<std::string>{"bias", kData, "--random", "~ 1 | district"},
         std::vector<std::string>{"influence", kData, "--random", "~ 1 | district"},

@@ -105,6 +105,9 @@ struct MultilevelFit {
   double QE = 0.0, QE_df = 0.0, QE_p = 0.0;
   double logLik = 0.0, deviance = 0.0, AIC = 0.0, BIC = 0.0, AICc = 0.0;
 
+  /// Each estimate's share of the weight in percent, 100 W_ii / tr(W) with W = M^-1 at the
+  /// estimates (metafor's weights() of an rma.mv fit, type "diagonal").
+  std::vector<double> weight;
   std::size_t blocks = 0;         ///< independent blocks of the marginal covariance
   std::size_t largest_block = 0;  ///< estimates in the largest
   Termination termination = Termination::converged;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "evident/io/table.hpp"
+#include "evident/methods/multilevel.hpp"
 #include "evident/methods/summary.hpp"
 #include "evident/review/findings.hpp"
 
@@ -122,6 +123,12 @@ struct ForestOptions {
 [[nodiscard]] ForestPlot forest_plot(const Analysis& analysis, const ForestOptions& options,
                                      std::span<const StudyTable* const> tables,
                                      std::span<const std::size_t> rows);
+
+/// A forest plot of a multilevel model: the estimates grouped under the levels of the outer
+/// factor (a heading per level), the pooled diamond and prediction interval of an intercept-only
+/// model (or one diamond per coefficient), the variance components, QE and the overall test.
+[[nodiscard]] ForestPlot forest_plot(const MultilevelAnalysis& analysis,
+                                     const ForestOptions& options);
 
 // ---- funnel plot -------------------------------------------------------------------------------
 

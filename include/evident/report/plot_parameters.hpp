@@ -47,5 +47,9 @@ struct SequentialPlotSettings {
 /// data the analysis was computed from (its per-arm columns are shown in the forest plot).
 /// Throws InputError naming a file that cannot be written.
 void write_plots(const PlotSettings& settings, const Analysis& analysis, const StudyTable& table);
+/// The same for a multilevel model: the forest plot grouped by the outer factor, and the funnel
+/// plot of its estimates around the pooled one (an intercept-only model; throws InputError at
+/// --funnel for a model with moderators, whose residuals a funnel plot would need).
+void write_plots(const PlotSettings& settings, const MultilevelAnalysis& analysis);
 
 }  // namespace evident

@@ -113,6 +113,7 @@ void render_json(const MultilevelAnalysis& a, std::ostream& out) {
                        {"cluster", a.clusters[i]},
                        {"yi", num(s.yi)},
                        {"vi", num(s.vi)},
+                       {"weight", num(s.weight)},
                        {"ci_lb", num(s.ci_lb)},
                        {"ci_ub", num(s.ci_ub)}});
   }

@@ -182,4 +182,29 @@ void write_plots(const PlotSettings& settings, const Analysis& analysis, const S
   }
 }
 
+void write_plots(const PlotSettings& settings, const MultilevelAnalysis& analysis) {
+  if (!settings.funnel.empty() && !analysis.prediction) {
+    throw InputError({"--funnel", 0, 0},
+                     "a funnel plot of a multilevel model with moderators is not drawn yet (it "
+                     "would plot residuals)");
+  }
+  if (!settings.forest.empty()) {
+    write_plot(forest_plot(analysis, settings.forest_options()), settings.forest);
+  }
+  if (!settings.funnel.empty()) {
+    FunnelPlot f;
+    const Analysis as_pooled = [&] {
+      Analysis a;
+      a.measure = analysis.measure;
+      a.fit.estimate = analysis.prediction->pred;
+      a.fit.level = analysis.fit.level;
+      a.studies = analysis.studies;
+      return a;
+    }();
+    f = funnel_plot(as_pooled, settings.contours);
+    f.title = settings.title;
+    write_plot(f, settings.funnel);
+  }
+}
+
 }  // namespace evident

@@ -316,20 +316,16 @@ std::string plot_extensions_text() {
 
 namespace {
 
-ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
-                        const std::vector<StudySource>* sources) {
-  ForestPlot p;
-  const Fit& f = a.fit;
-  const EffectNames names = effect_names(a.measure);
-  const int level = static_cast<int>(std::lround(f.level));
+// The parts of a forest plot every model shares: title, effect names and axis, favours labels.
+void forest_frame(ForestPlot& p, Measure measure, int level, const ForestOptions& o) {
+  const EffectNames names = effect_names(measure);
   p.title = o.title;
   p.effect_name = names.name;
-  p.model_text = model_text(f);
   p.estimate_header = fmt::format("{} [{}% CI]", names.abbrev, level);
-  p.log_scale = is_log_ratio(a.measure);
+  p.log_scale = is_log_ratio(measure);
   p.null_value = 0.0;
   // Proportions and correlations describe one group: nothing is favoured unless the caller says.
-  const InputShape shape = measure_shape(a.measure);
+  const InputShape shape = measure_shape(measure);
   const bool comparison = shape != InputShape::proportion && shape != InputShape::correlation;
   const std::string fav1 = comparison ? "Favours " + o.group1 : "";
   const std::string fav2 = comparison ? "Favours " + o.group2 : "";
@@ -337,6 +333,36 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
       !o.favours_left.empty() ? o.favours_left : (o.benefit == Benefit::lower ? fav1 : fav2);
   p.favours_right =
       !o.favours_right.empty() ? o.favours_right : (o.benefit == Benefit::lower ? fav2 : fav1);
+}
+
+// The minimal clinically important difference as dashed lines either side of no effect.
+void add_mcid(ForestPlot& p, Measure measure, const ForestOptions& o) {
+  if (!o.mcid || !(*o.mcid > 0)) return;
+  const EffectNames names = effect_names(measure);
+  double m = *o.mcid;
+  if (p.log_scale) {
+    m = std::fabs(std::log(m));
+    p.references.push_back({-m, "MCID"});
+    p.references.push_back({m, "MCID"});
+    p.footnotes.push_back(
+        fmt::format("Dashed lines: minimal clinically important difference ({} "
+                    "{:.2f} and {:.2f})",
+                    names.abbrev, std::exp(-m), std::exp(m)));
+  } else {
+    p.references.push_back({-m, "MCID"});
+    p.references.push_back({m, "MCID"});
+    p.footnotes.push_back(
+        fmt::format("Dashed lines: minimal clinically important difference (\u00b1{:g})", m));
+  }
+}
+
+ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
+                        const std::vector<StudySource>* sources) {
+  ForestPlot p;
+  const Fit& f = a.fit;
+  const int level = static_cast<int>(std::lround(f.level));
+  forest_frame(p, a.measure, level, o);
+  p.model_text = model_text(f);
 
   ArmColumns arms;
   if (sources) {
@@ -457,27 +483,96 @@ ForestPlot build_forest(const Analysis& a, const ForestOptions& o,
     p.footnotes.push_back("Experimental arms combined against their shared control: " +
                           join_names(combined_arms));
   }
-  if (o.mcid && *o.mcid > 0) {
-    double m = *o.mcid;
-    if (p.log_scale) {
-      m = std::fabs(std::log(m));
-      p.references.push_back({-m, "MCID"});
-      p.references.push_back({m, "MCID"});
-      p.footnotes.push_back(
-          fmt::format("Dashed lines: minimal clinically important difference ({} "
-                      "{:.2f} and {:.2f})",
-                      names.abbrev, std::exp(-m), std::exp(m)));
-    } else {
-      p.references.push_back({-m, "MCID"});
-      p.references.push_back({m, "MCID"});
-      p.footnotes.push_back(
-          fmt::format("Dashed lines: minimal clinically important difference (\u00b1{:g})", m));
-    }
-  }
+  add_mcid(p, a.measure, o);
   return p;
 }
 
 }  // namespace
+
+ForestPlot forest_plot(const MultilevelAnalysis& a, const ForestOptions& o) {
+  // The estimates grouped by the outer factor of the first formula (a heading per level, in
+  // order of first appearance), each with its interval and its share of the model's weight
+  // (metafor's weights for rma.mv: the diagonal of W), then the pooled estimate of an
+  // intercept-only model with its prediction interval, or each coefficient's interval.
+  ForestPlot p;
+  const MultilevelFit& f = a.fit;
+  const int level = static_cast<int>(std::lround(f.level));
+  forest_frame(p, a.measure, level, o);
+  p.model_text = fmt::format("IV, multilevel ({}), {}% CI", method_name(f.method), level);
+  p.study_header = "Estimate";
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::size_t>> members;
+  for (std::size_t i = 0; i < a.studies.size(); ++i) {
+    auto [it, added] = members.try_emplace(a.clusters[i]);
+    if (added) order.push_back(a.clusters[i]);
+    it->second.push_back(i);
+  }
+  const double nan = std::nan("");
+  for (const std::string& cluster : order) {
+    ForestRow heading;
+    heading.kind = ForestRowKind::heading;
+    heading.label = a.outer + " " + cluster;
+    heading.estimate = heading.ci_lb = heading.ci_ub = heading.weight = nan;
+    p.rows.push_back(std::move(heading));
+    for (std::size_t i : members[cluster]) {
+      const StudyResult& s = a.studies[i];
+      ForestRow r;
+      r.label = s.study;
+      r.estimate = s.yi;
+      r.ci_lb = s.ci_lb;
+      r.ci_ub = s.ci_ub;
+      r.weight = s.weight;
+      p.rows.push_back(std::move(r));
+    }
+  }
+  if (a.prediction) {
+    ForestRow total;
+    total.kind = ForestRowKind::summary;
+    total.label = fmt::format("Total ({}% CI)", level);
+    total.estimate = a.prediction->pred;
+    total.ci_lb = a.prediction->ci_lb;
+    total.ci_ub = a.prediction->ci_ub;
+    total.weight = 100.0;
+    p.rows.push_back(std::move(total));
+    ForestRow pi;
+    pi.kind = ForestRowKind::prediction;
+    pi.label = "Prediction interval";
+    pi.estimate = pi.weight = nan;
+    pi.ci_lb = a.prediction->pi_lb;
+    pi.ci_ub = a.prediction->pi_ub;
+    p.rows.push_back(std::move(pi));
+  } else {
+    for (std::size_t c = 0; c < f.p; ++c) {
+      ForestRow r;
+      r.kind = ForestRowKind::summary;
+      r.label = a.design.columns[c].name;
+      r.estimate = f.beta[c];
+      r.ci_lb = f.ci_lb[c];
+      r.ci_ub = f.ci_ub[c];
+      r.weight = nan;
+      p.rows.push_back(std::move(r));
+    }
+  }
+  std::string components;
+  for (std::size_t j = 0; j < f.sigma2.size(); ++j) {
+    components += fmt::format("{}\u03c3\u00b2 {}{}={}{} ({} levels)", j == 0 ? "" : "; ",
+                              a.sigma2_names[j], kNbsp, kNbsp, tau2_text(f.sigma2[j]), f.levels[j]);
+  }
+  p.footnotes.push_back("Variance components: " + components);
+  p.footnotes.push_back(fmt::format("Heterogeneity: QE{0}={0}{1:.2f}, df{0}={0}{2} ({3})", kNbsp,
+                                    f.QE, static_cast<long>(f.QE_df), p_text(f.QE_p)));
+  if (a.prediction) {
+    const char* stat = f.test == Test::t ? "t" : "z";
+    p.footnotes.push_back(
+        f.test == Test::t
+            ? fmt::format("Test for overall effect: {0}{1}={1}{2:.2f}, df{1}={1}{3} ({4})", stat,
+                          kNbsp, f.stat[0], static_cast<long>(f.df), p_text(f.pval[0]))
+            : fmt::format("Test for overall effect: {0}{1}={1}{2:.2f} ({3})", stat, kNbsp,
+                          f.stat[0], p_text(f.pval[0])));
+  }
+  add_mcid(p, a.measure, o);
+  return p;
+}
 
 ForestPlot forest_plot(const Analysis& a, const ForestOptions& o, const StudyTable* table) {
   if (!table) return build_forest(a, o, nullptr);
