@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "command_options.hpp"
@@ -37,7 +38,15 @@ int run_multilevel(const FitArgs& args, const StudyTable& table, const Renderer&
         {refused, 0, 0},
         fmt::format("{} is not available for multilevel models (--random) yet", refused));
   }
-  const MultilevelAnalysis analysis = analyse_multilevel(table, args.analysis, m.moderators);
+  std::optional<StudyTable> v_table;
+  if (!args.analysis.multilevel.V.empty()) {
+    if (args.analysis.multilevel.V == "-" && args.file == "-") {
+      throw InputError({"--V", 0, 0}, "FILE and --V cannot both be standard input");
+    }
+    v_table = read_table(args.analysis.multilevel.V, io.in);
+  }
+  const MultilevelAnalysis analysis =
+      analyse_multilevel(table, args.analysis, m.moderators, v_table ? &*v_table : nullptr);
   if (!args.plots.funnel.empty() && !analysis.prediction) {
     // Refused before anything is written: no result without the plot it was asked for.
     throw InputError({"--funnel", 0, 0},

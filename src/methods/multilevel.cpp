@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -86,7 +87,8 @@ RandomFormula parse_random_formula(const std::string& text, const std::string& o
 }
 
 MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpec& spec,
-                                      const ModeratorSpec& moderators) {
+                                      const ModeratorSpec& moderators,
+                                      const StudyTable* sampling_covariances) {
   const MultilevelSpec& ml = spec.multilevel;
   if (spec.fit.method != Method::REML && spec.fit.method != Method::ML) {
     throw InputError({"--method", 0, 0},
@@ -132,6 +134,12 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
                      "given");
   }
   if (!ml.robust.empty()) robust_column = need("--robust", ml.robust);
+  if (!ml.V.empty() && ml.rho) {
+    throw InputError({"--V", 0, 0}, "give the sampling covariances either as --V or as --rho");
+  }
+  if (!ml.V.empty() && sampling_covariances == nullptr) {
+    throw InputError({"--V", 0, 0}, "the table of --V was not read");
+  }
 
   ModeratedData md = build_design(table, compute_effects(table, spec.effect), moderators);
   EffectData data = std::move(md.data);
@@ -230,6 +238,69 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
         }
       }
     }
+  }
+
+  if (!ml.V.empty()) {
+    // The sampling covariance file: positions are data rows of the table, mapped to estimates
+    // (rows left out have none, and their entries are dropped with them).
+    const StudyTable& vt = *sampling_covariances;
+    const std::size_t rc = find_column_or_throw(vt, "row", "--V");
+    const std::size_t cc = find_column_or_throw(vt, "col", "--V");
+    const std::size_t vc = find_column_or_throw(vt, "value", "--V");
+    std::vector<std::size_t> estimate_of(table.rows(), k);
+    for (std::size_t i = 0; i < k; ++i)
+      estimate_of[rows[i]] = i;
+    std::vector<InputProblem> problems;
+    std::unordered_map<std::uint64_t, std::pair<double, std::size_t>> seen;  // value, line
+    auto position = [&](std::size_t r, std::size_t c) -> std::optional<std::size_t> {
+      const CellValue v = parse_number(vt.cell(r, c));
+      if (v.kind != CellKind::number || v.value < 1 || v.value != std::floor(v.value) ||
+          v.value > static_cast<double>(table.rows())) {
+        problems.push_back(
+            {vt.where(r, c), fmt::format("'{}' is not a data row of {} (1 to {})", vt.cell(r, c),
+                                         table.source(), table.rows())});
+        return std::nullopt;
+      }
+      return static_cast<std::size_t>(v.value) - 1;
+    };
+    for (std::size_t r = 0; r < vt.rows(); ++r) {
+      const auto first = position(r, rc);
+      const auto second = position(r, cc);
+      const CellValue v = parse_number(vt.cell(r, vc));
+      if (v.kind != CellKind::number) {
+        problems.push_back({vt.where(r, vc),
+                            fmt::format("'{}' is not a number (column 'value')", vt.cell(r, vc))});
+        continue;
+      }
+      if (!first || !second) continue;
+      const std::uint64_t key =
+          std::min(*first, *second) * table.rows() + std::max(*first, *second);
+      auto [it, added] = seen.try_emplace(key, v.value, vt.line(r));
+      if (!added) {
+        if (it->second.first != v.value) {
+          problems.push_back(
+              {vt.where(r, vc),
+               fmt::format("rows {} and {} were given {} on line {}; {} here", *first + 1,
+                           *second + 1, it->second.first, it->second.second, v.value)});
+        }
+        continue;
+      }
+      if (*first == *second && !(v.value > 0.0)) {
+        problems.push_back(
+            {vt.where(r, vc),
+             fmt::format("the variance of row {} must be positive, not {}", *first + 1, v.value)});
+        continue;
+      }
+      const std::size_t i = estimate_of[*first];
+      const std::size_t j = estimate_of[*second];
+      if (i == k || j == k) continue;  // a row left out of the analysis
+      if (i == j) {
+        data.vi[i] = v.value;
+      } else if (v.value != 0.0) {
+        covariances.push_back({i, j, v.value});
+      }
+    }
+    if (!problems.empty()) throw InputError(std::move(problems));
   }
 
   MultilevelData d;

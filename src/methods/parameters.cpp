@@ -442,6 +442,15 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
           "Multilevel model: the column telling the observations of a cluster apart (rows with the "
           "same value are the same observation, correlated 1) (default: every row its own)",
           [](auto& s) -> auto& { return s.multilevel.obs; })));
+  Param<AnalysisSpec> v_file = field_param<AnalysisSpec>(
+      "V", ParamType::text,
+      "Multilevel model: the sampling covariance matrix from a CSV file with columns row, col, "
+      "value (1-based data rows of FILE, either triangle; a pair absent is 0, a diagonal entry "
+      "replaces vi) (default: none)",
+      [](auto& s) -> auto& { return s.multilevel.V; });
+  v_file.check_note = "PATH";
+  v_file.default_note = "none";
+  t.params.push_back(std::move(v_file));
   t.params.push_back(with_default_note(
       "none",
       field_param<AnalysisSpec>(
@@ -498,7 +507,7 @@ std::optional<ParamProblem> resolve_analysis(AnalysisSpec& spec, const GivenPara
                                     "not given",
                                     param_ref("small_sample"), param_ref("robust"))};
   }
-  for (const char* ml : {"rho", "cluster", "obs", "robust", "profile"}) {
+  for (const char* ml : {"rho", "cluster", "obs", "V", "robust", "profile"}) {
     if (given.contains(ml) && !spec.multilevel.active()) {
       return ParamProblem{ml, fmt::format("{} belongs to a multilevel model, which {} asks for",
                                           param_ref(ml), param_ref("random"))};

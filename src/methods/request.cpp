@@ -77,6 +77,11 @@ std::optional<ParamProblem> set_request(Request& request, RequestKind kind,
   }
   if (request.analysis.multilevel.active()) {
     const ModeratorSettings& m = request.moderators;
+    if (!request.analysis.multilevel.V.empty()) {
+      return ParamProblem{"V",
+                          "a sampling covariance file is read by the command line (evident "
+                          "fit --V) only, so far"};
+    }
     const char* refused = kind != RequestKind::fit ? "random"
                           : !m.subgroup.empty()    ? "subgroup"
                           : !m.predict.empty()     ? "predict"

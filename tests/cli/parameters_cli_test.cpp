@@ -133,6 +133,8 @@ const std::vector<SameAnalysis> kSame = {
      "measure = \"RR\"\nrandom = \"~ 1 | district/school\"\ntest = \"t\"\nrho = 0.6\ncluster = "
      "\"district\"\n"
      "obs = \"school\"\nrobust = \"district\"\nsmall_sample = \"CR2\"\nprofile = false"},
+    {{"--measure", "RR", "--random", "~ 1 | a", "--V", "v.csv"},
+     "measure = \"RR\"\nrandom = \"~ 1 | a\"\nV = \"v.csv\""},
     {{"--measure", "RR", "--random", "~ 1 | a", "--random", "~ 1 | b"},
      "measure = \"RR\"\nrandom = [\"~ 1 | a\", \"~ 1 | b\"]"},
     {{"--measure", "IRR", "--method", "ML", "--test", "knha", "--level", "99", "--add", "0.1",
@@ -237,6 +239,11 @@ const std::vector<BadValue> kBad = {
      "robust = \"a\"",
      "--robust belongs to a multilevel model, which --random asks for",
      "robust belongs to a multilevel model, which random asks for"},
+    {"V",
+     {"--V", "v.csv"},
+     "V = \"v.csv\"",
+     "--V belongs to a multilevel model, which --random asks for",
+     "V belongs to a multilevel model, which random asks for"},
     {"profile",
      {"--profile", "false"},
      "profile = false",

@@ -274,3 +274,57 @@ TEST(MultilevelCli, BatchRowsAreTheFitsOfEachAnalysis) {
 }
 
 }  // namespace
+
+namespace {
+
+// --V with the covariances vcalc would build gives the fit of --rho --cluster --obs, to the bit;
+// a bad entry is named by file, line and column.
+TEST(MultilevelCli, ASamplingCovarianceFileGivesTheFitOfTheSameMatrix) {
+  const std::string data = std::string(EVIDENT_REFERENCE_DIR) + "/data/multilevel_assink2016.csv";
+  const evident::StudyTable t = evident::read_csv_file(data);
+  const std::size_t study = *t.find_column("study");
+  const std::size_t esid = *t.find_column("esid");
+  const std::size_t vi = *t.find_column("vi");
+  const std::string path = ::testing::TempDir() + "multilevel_v.csv";
+  {
+    std::ofstream v(path);
+    v << "row,col,value\n";
+    v.precision(17);
+    for (std::size_t i = 0; i < t.rows(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (t.cell(i, study) != t.cell(j, study) || t.cell(i, esid) == t.cell(j, esid)) continue;
+        const double a = evident::parse_number(t.cell(i, vi)).value;
+        const double b = evident::parse_number(t.cell(j, vi)).value;
+        v << i + 1 << ',' << j + 1 << ',' << 0.6 * std::sqrt(a * b) << '\n';
+      }
+    }
+  }
+  const std::vector<std::string> base{"fit",      data,   "--random",  "~ 1 | study/esid",
+                                      "--format", "json", "--profile", "false"};
+  std::vector<std::string> with_file = base;
+  with_file.insert(with_file.end(), {"--V", path});
+  std::vector<std::string> with_rho = base;
+  with_rho.insert(with_rho.end(), {"--rho", "0.6", "--cluster", "study", "--obs", "esid"});
+  const auto a = run_cli(with_file);
+  const auto b = run_cli(with_rho);
+  ASSERT_EQ(a.code, 0) << a.err;
+  ASSERT_EQ(b.code, 0) << b.err;
+  auto sigma2 = [](const std::string& json) {
+    const auto at = json.find("\"sigma2\"");
+    return json.substr(at, json.find(']', at) - at);
+  };
+  EXPECT_EQ(sigma2(a.out), sigma2(b.out));
+
+  {
+    std::ofstream bad(path);
+    bad << "row,col,value\n1,2,x\n0,1,0.1\n2,3,0.01\n3,2,0.02\n";
+  }
+  const auto e = run_cli(with_file);
+  EXPECT_EQ(e.code, 2);
+  EXPECT_TRUE(contains(e.err, path + ":2:3: 'x' is not a number")) << e.err;
+  EXPECT_TRUE(contains(e.err, path + ":3:1: '0' is not a data row")) << e.err;
+  EXPECT_TRUE(contains(e.err, path + ":5:3: rows 3 and 2 were given 0.01 on line 4")) << e.err;
+  EXPECT_TRUE(a.err.empty());
+}
+
+}  // namespace

@@ -51,8 +51,14 @@ struct MultilevelAnalysis {
 /// positive definite (naming the block's first study), too few estimates, and too few clusters
 /// for robust inference. Estimates with a missing grouping value are left out with a
 /// row_excluded_missing diagnostic, as metafor leaves them out.
-[[nodiscard]] MultilevelAnalysis analyse_multilevel(const StudyTable& table,
-                                                    const AnalysisSpec& spec,
-                                                    const ModeratorSpec& moderators);
+///
+/// `sampling_covariances`: the table of `spec.multilevel.V` (columns row, col, value: 1-based data
+/// rows of `table`, either triangle or both, a pair absent is 0; a diagonal entry replaces that
+/// row's vi), read by the front end; required when V is set. Its errors name its file, line and
+/// column: a position outside the data, a value that is not a finite number, a pair given twice
+/// with different values, a negative variance.
+[[nodiscard]] MultilevelAnalysis analyse_multilevel(
+    const StudyTable& table, const AnalysisSpec& spec, const ModeratorSpec& moderators,
+    const StudyTable* sampling_covariances = nullptr);
 
 }  // namespace evident

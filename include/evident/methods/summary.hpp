@@ -67,6 +67,9 @@ struct MultilevelSpec {
   std::optional<double> rho;
   std::string cluster;
   std::string obs;
+  /// Or the sampling covariances read from this file (CSV `row,col,value`, 1-based data rows of
+  /// the analysed file); the front end reads it and passes the table to analyse_multilevel.
+  std::string V;
   /// Cluster-robust inference clustered by this column; empty: none.
   std::string robust;
   SmallSample small_sample = SmallSample::CR1;
