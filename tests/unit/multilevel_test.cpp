@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "evident/io/csv.hpp"
+#include "evident/model/fit.hpp"
 #include "evident/model/multilevel.hpp"
 #include "evident/report/plot.hpp"
 #include "support/run_cli.hpp"
@@ -325,6 +326,33 @@ TEST(MultilevelCli, ASamplingCovarianceFileGivesTheFitOfTheSameMatrix) {
   EXPECT_TRUE(contains(e.err, path + ":3:1: '0' is not a data row")) << e.err;
   EXPECT_TRUE(contains(e.err, path + ":5:3: rows 3 and 2 were given 0.01 on line 4")) << e.err;
   EXPECT_TRUE(a.err.empty());
+}
+
+}  // namespace
+
+namespace {
+
+// With one component whose levels are the estimates themselves and V diagonal, the multilevel
+// model is the univariate random-effects model: its REML and ML fits are fit()'s.
+TEST(Multilevel, OneComponentPerEstimateIsTheUnivariateModel) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 50; ++trial) {
+    const ThreeLevel t = simulate(rng, 3 + trial % 20);
+    evident::MultilevelData d = t.data();
+    const std::vector<evident::VarianceComponent> one{t.components[1]};
+    d.components = one;
+    for (evident::Method method : {evident::Method::REML, evident::Method::ML}) {
+      evident::MultilevelOptions o;
+      o.method = method;
+      const evident::MultilevelFit m = evident::fit_multilevel(d, o);
+      evident::FitOptions u;
+      u.method = method;
+      const evident::Fit f = evident::fit(t.yi, t.vi, u);
+      EXPECT_NEAR(m.sigma2[0], f.tau2, 1e-9 * std::max(1.0, f.tau2)) << trial;
+      EXPECT_NEAR(m.beta[0], f.estimate, 1e-9) << trial;
+      EXPECT_NEAR(m.se[0], f.se, 1e-9) << trial;
+    }
+  }
 }
 
 }  // namespace
