@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <boost/math/tools/toms748_solve.hpp>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -687,32 +688,29 @@ std::pair<double, double> profile_interval(Likelihood& lik, const Optimum& best,
     const Optimum o = maximise(lik, start, fixed, scale, tol, 1000);
     return o.at.ok ? o.at.ll - target : kNaN;
   };
-  auto bisect = [&](double lo, double hi, double f_lo) {
-    // f(lo) and f(hi) of opposite signs; plain bisection on the profile (monotone on each side
-    // of the maximum), to an interval of 1e-10 relative.
-    for (int it = 0; it < 200 && hi - lo > 1e-10 * std::max(std::abs(hi), scale); ++it) {
-      const double mid = 0.5 * (lo + hi);
-      const double f = profile(mid);
-      if ((f > 0.0) == (f_lo > 0.0)) {
-        lo = mid;
-        f_lo = f;
-      } else {
-        hi = mid;
-      }
-    }
-    return 0.5 * (lo + hi);
+  auto bisect = [&](double lo, double hi, double f_lo, double f_hi) {
+    // f(lo) and f(hi) of opposite signs; the profile is monotone on each side of the maximum.
+    // TOMS 748 (Alefeld, Potra & Shi 1995, ACM Trans Math Softw 21:327-344) brackets the root
+    // like bisection but converges superlinearly: about ten refits instead of forty.
+    std::uintmax_t iterations = 200;
+    const auto close = [&](double a, double b) {
+      return std::abs(b - a) <= 1e-10 * std::max(std::abs(b), scale);
+    };
+    const auto [a, b] =
+        boost::math::tools::toms748_solve(profile, lo, hi, f_lo, f_hi, close, iterations);
+    return 0.5 * (a + b);
   };
   const double est = best.theta(j);
   double lower = 0.0;
   const double at_zero = profile(0.0);
-  if (at_zero < 0.0 && est > 0.0) lower = bisect(0.0, est, at_zero);
+  if (at_zero < 0.0 && est > 0.0) lower = bisect(0.0, est, at_zero, best.at.ll - target);
   double hi = std::max(est, scale) * 2.0;
   double f_hi = profile(hi);
   for (int it = 0; it < 200 && f_hi > 0.0; ++it) {
     hi *= 2.0;
     f_hi = profile(hi);
   }
-  const double upper = f_hi <= 0.0 ? bisect(est, hi, best.at.ll - target) : kNaN;
+  const double upper = f_hi <= 0.0 ? bisect(est, hi, best.at.ll - target, f_hi) : kNaN;
   return {lower, upper};
 }
 
