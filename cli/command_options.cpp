@@ -83,7 +83,8 @@ CLI::Option* add_one(CLI::App& command, const ParamInfo& info, const std::string
     o = command.add_flag(name, w.flag, help);
   } else if (info.type == ParamType::text_list || info.type == ParamType::number_list) {
     o = command.add_option(name, alias ? w.alias_words : w.words, help);
-    if (info.delimiter != 0) o->delimiter(info.delimiter);
+    // Items are split at the delimiter by value_from_text, not by CLI11, which drops empty
+    // items (`--mods ,` would be "1 required TEXT missing").
     if (!info.greedy) o->allow_extra_args(false);
   } else {
     o = command.add_option(name, w.word, help);

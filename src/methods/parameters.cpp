@@ -119,13 +119,19 @@ std::optional<std::string> value_from_text(const ParamInfo& info, std::string_vi
       if (text != "true" && text != "false") return fmt::format("{} not in {{true,false}}", text);
       out = text == "true";
       break;
+    // A list's word holds one item, or several at the delimiter; empty items are kept, so that
+    // the check or the analysis can say so (`--mods a,,b` is an empty term, not `a,b`).
     case ParamType::text_list:
-      out = std::vector<std::string>{std::string(text)};
+      out = split_items(info, text);
       break;
     case ParamType::number_list: {
-      const auto v = number_from_text(text);
-      if (!v) return not_a_number(text);
-      out = std::vector<double>{*v};
+      std::vector<double> numbers;
+      for (const std::string& item : split_items(info, text)) {
+        const auto v = number_from_text(item);
+        if (!v) return not_a_number(item);
+        numbers.push_back(*v);
+      }
+      out = std::move(numbers);
       break;
     }
   }

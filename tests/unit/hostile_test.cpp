@@ -324,3 +324,18 @@ TEST(Hostile, MetaRegressionOfOneStudyIsAUsageError) {
   const Result r = fit("study,yi,vi,x\nA,0.3,0.02,1\n", {"--mods", "x"});
   expect_error(r, "1 study is too few for a model with 1 coefficient and tau^2");
 }
+
+namespace {
+
+// An empty item of a comma-separated list is an error, wherever it is: `--mods ,` used to get
+// CLI11's "1 required TEXT missing", and `--mods a,,b` silently became `a,b`.
+TEST(Hostile, EmptyItemsOfAListAreNamed) {
+  const std::string csv = "yi,vi,a,b\n0.1,0.01,1,2\n0.2,0.02,2,1\n0.3,0.01,3,5\n0.1,0.03,4,4\n";
+  for (const char* mods : {",", "a,,b", "a,", ",a"}) {
+    const Result r = fit(csv, {"--mods", mods});
+    EXPECT_EQ(r.code, 2) << mods;
+    EXPECT_TRUE(contains(r.err, "--mods: empty term in --mods")) << mods << ": " << r.err;
+  }
+}
+
+}  // namespace

@@ -109,8 +109,8 @@ struct ParamInfo {
   std::function<std::optional<std::string>(const ParamValue&)> check;
 };
 
-/// Converts one command-line word to the parameter's type (for a list, one item: a list of one)
-/// and checks it. Empty if accepted, else the problem; `out` holds the value when accepted.
+/// Converts one command-line word to the parameter's type (for a list, its items split at the
+/// delimiter, empty items kept) and checks it. Empty if accepted, else the problem; `out` holds the value when accepted.
 [[nodiscard]] std::optional<std::string> value_from_text(const ParamInfo& info,
                                                          std::string_view text, ParamValue& out);
 /// Converts a typed value (a number, boolean, string or list from TOML or Python) to the
