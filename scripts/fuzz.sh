@@ -14,10 +14,10 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DEVIDENT_FUZZ=ON -DEVIDENT_SANITIZE=address,undefined -DEVIDENT_BUILD_TESTS=OFF >/dev/null
 fi
-cmake --build "$build" -j "${EVIDENT_JOBS:-2}" --target csv_fuzzer fit_fuzzer
+cmake --build "$build" -j "${EVIDENT_JOBS:-2}" --target csv_fuzzer fit_fuzzer manifest_fuzzer
 
 status=0
-for target in csv fit; do
+for target in csv fit manifest; do
   work=$build/corpus-$target
   crashes=$build/crashes-$target
   mkdir -p "$work" "$crashes"

@@ -1,8 +1,12 @@
 #include "fuzz_targets.hpp"
 
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -13,6 +17,7 @@
 #include "evident/batch/batch.hpp"
 #include "evident/io/csv.hpp"
 #include "evident/io/error.hpp"
+#include "evident/review/manifest.hpp"
 
 namespace evident::fuzz {
 
@@ -149,6 +154,29 @@ void fit_target(const std::uint8_t* data, std::size_t size) {
         (j.contains("diagnostics") && !j["diagnostics"].empty()) ||
         (j.contains("convergence") && j["convergence"].value("termination", "") == "not_estimable");
     if (!explained) fail("a null estimate without a diagnostic saying why");
+  }
+}
+
+void manifest_target(const std::uint8_t* data, std::size_t size) {
+  // One folder per process, made once: the manifest is rewritten for every input.
+  static const std::filesystem::path dir = [] {
+    std::filesystem::path d = std::filesystem::temp_directory_path() /
+                              ("evident-manifest-fuzz-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    std::ofstream(d / "d.csv") << "study,ai,n1i,ci,n2i,yi,vi\nA,1,10,2,10,0.1,0.02\n";
+    return d;
+  }();
+  {
+    std::ofstream out(dir / "review.toml", std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
+  try {
+    (void)read_manifest(dir.string());
+  } catch (const InputError& e) {
+    if (e.problems().empty()) fail("InputError without problems");
+    for (const InputProblem& p : e.problems()) {
+      if (p.message.empty()) fail("a manifest problem without a message");
+    }
   }
 }
 

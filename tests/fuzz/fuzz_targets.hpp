@@ -19,4 +19,9 @@ void csv_target(const std::uint8_t* data, std::size_t size);
 /// with a diagnostic or a termination saying why.
 void fit_target(const std::uint8_t* data, std::size_t size);
 
+/// Reads the bytes as a review manifest (review.toml, in a folder with one small data file
+/// `d.csv`). Invariants: read_manifest returns or throws InputError with at least one problem
+/// (file, line, column and message), never another exception.
+void manifest_target(const std::uint8_t* data, std::size_t size);
+
 }  // namespace evident::fuzz

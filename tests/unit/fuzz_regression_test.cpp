@@ -53,4 +53,8 @@ TEST(FuzzRegression, FitCorpusAndCrashesReplay) {
   replay("fit", evident::fuzz::fit_target);
 }
 
+TEST(FuzzRegression, ManifestCorpusAndCrashesReplay) {
+  replay("manifest", evident::fuzz::manifest_target);
+}
+
 }  // namespace
