@@ -12,6 +12,8 @@ from . import _columns, _core
 # The analysis options that change how effect sizes are computed: with any of them (or without
 # yi and vi columns) a batch goes through the command line's own reader.
 _EFFECT_OPTIONS = {"measure", "add", "to", "drop00", "multiarm", "transf"}
+# A multilevel model needs its grouping columns: it goes through the command line's reader.
+_MULTILEVEL_OPTIONS = {"random", "rho", "cluster", "obs", "V", "robust", "small_sample", "profile"}
 _TEXT_COLUMNS = ("termination", "diagnostics", "error")
 
 
@@ -74,7 +76,7 @@ def batch(data: pd.DataFrame, by: str = "id", *, threads: int = 0, **options) ->
     fast = (
         "yi" in data.columns
         and "vi" in data.columns
-        and not (_EFFECT_OPTIONS & set(opts))
+        and not ((_EFFECT_OPTIONS | _MULTILEVEL_OPTIONS) & set(opts))
         and pd.Series(run_ids).is_unique
         and pd.api.types.is_float_dtype(data["yi"].dtype)
         and pd.api.types.is_float_dtype(data["vi"].dtype)
@@ -90,6 +92,8 @@ def batch(data: pd.DataFrame, by: str = "id", *, threads: int = 0, **options) ->
                         na_values=["NA"], dtype={by: object})
     if len(frame) == len(run_ids):
         frame[by] = run_ids
+    if _MULTILEVEL_OPTIONS & set(opts):
+        return frame  # its own columns (sigma2_1, ...), as `evident batch --random` writes them
     # The column types of the arrays path (the core's: counts are int64, -1 when missing).
     empty = _frame(_core.batch_arrays(_NO_STUDIES, _NO_STUDIES, _NO_OFFSETS, _fit_options(opts)))
     for name, dtype in empty.dtypes.items():

@@ -341,6 +341,11 @@ py::dict batch_arrays_py(const py::array& yi, const py::array& vi, const py::arr
   if (spec.effect.measure != Measure::GEN) {
     throw py::value_error("measure: batch_arrays pools yi and vi as given (no measure)");
   }
+  if (spec.multilevel.active()) {
+    throw py::value_error(
+        "random: batch_arrays fits univariate models; a multilevel batch needs its grouping "
+        "columns: evident.batch(data, by=..., random=...)");
+  }
   BatchArrays r;
   {
     py::gil_scoped_release release;

@@ -4,8 +4,12 @@ where multilevel models do not apply yet."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -58,3 +62,25 @@ def test_what_does_not_apply_yet_is_refused():
         evident.rma(yi="yi", vi="vi", data=frame, random="~ 1 | district", method="DL")
     with pytest.raises(ValueError, match="multilevel"):
         evident.rma(yi="yi", vi="vi", data=frame, test="t")
+
+
+def test_batch_fits_each_analysis_as_the_command_line(tmp_path):
+    frame = pd.read_csv(KONSTANTOPOULOS)
+    two = pd.concat([frame.assign(id="a"), frame.assign(id="b", yi=frame.yi * 0.5)])
+    res = evident.batch(two, by="id", random="~ 1 | district/school")
+    assert list(res["id"]) == ["a", "b"]
+    assert "sigma2_2" in res.columns and "tau2" not in res.columns
+    path = tmp_path / "two.csv"
+    two.to_csv(path, index=False)
+    rows = subprocess.run([os.environ.get("EVIDENT_CLI", "evident"), "batch", str(path), "--by",
+                           "id", "--random", "~ 1 | district/school", "--out", "-"],
+                          capture_output=True, text=True, check=True).stdout
+    want = pd.read_csv(io.StringIO(rows), float_precision="round_trip")
+    for column in ("estimate", "se", "sigma2_1", "sigma2_2", "logLik"):
+        assert list(res[column]) == list(want[column])
+
+
+def test_batch_arrays_refuses_a_multilevel_model():
+    with pytest.raises(ValueError, match="random"):
+        evident.batch_arrays(np.array([0.1, 0.2]), np.array([0.01, 0.02]),
+                             np.array([0, 2], dtype=np.int64), random="~ 1 | study")
