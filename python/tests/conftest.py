@@ -21,6 +21,16 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(cli_path()), *map(str, args)], capture_output=True, text=True)
 
 
+def without_source(doc: dict) -> dict:
+    """A result document without what differs between a file and a data frame: the source name
+    and the lines of diagnostics."""
+    doc = dict(doc)
+    doc.pop("source", None)
+    doc["diagnostics"] = [{k: v for k, v in d.items() if k not in ("line", "source")}
+                          for d in doc.get("diagnostics", [])]
+    return doc
+
+
 def cli_json(*args: str) -> dict:
     r = run_cli(*args, "--format", "json")
     assert r.returncode == 0, r.stderr

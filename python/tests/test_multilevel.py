@@ -14,17 +14,9 @@ import pandas as pd
 import pytest
 
 import evident
-from conftest import REFERENCE, cli_json
+from conftest import REFERENCE, cli_json, without_source
 
 KONSTANTOPOULOS = REFERENCE / "data" / "multilevel_konstantopoulos2011.csv"
-
-
-def _without_source(doc: dict) -> dict:
-    doc = dict(doc)
-    doc.pop("source", None)
-    doc["diagnostics"] = [{k: v for k, v in d.items() if k not in ("line", "source")}
-                          for d in doc.get("diagnostics", [])]
-    return doc
 
 
 @pytest.mark.parametrize("options", [
@@ -40,7 +32,7 @@ def test_equals_the_command_line(options):
     for k, v in options.items():
         args += ["--" + k.replace("_", "-"), str(v)]
     want = cli_json("fit", KONSTANTOPOULOS, *args)
-    assert _without_source(res.to_dict()) == _without_source(want)
+    assert without_source(res.to_dict()) == without_source(want)
 
 
 def test_equals_metafor():

@@ -7,15 +7,7 @@ import pandas as pd
 import pytest
 
 import evident
-from conftest import REFERENCE, cli_json
-
-
-def _without_source(doc: dict) -> dict:
-    doc = dict(doc)
-    doc.pop("source", None)
-    doc["diagnostics"] = [{k: v for k, v in d.items() if k not in ("line", "source")}
-                          for d in doc.get("diagnostics", [])]
-    return doc
+from conftest import REFERENCE, cli_json, without_source
 
 
 BCG = REFERENCE / "data" / "bcg.csv"
@@ -34,7 +26,7 @@ def test_equals_the_command_line(options):
     for k, v in options.items():
         args += ["--" + k.replace("_", "-"), str(v)]
     want = cli_json("sequential", BCG, *args)
-    assert _without_source(res.to_dict()) == _without_source(want)
+    assert without_source(res.to_dict()) == without_source(want)
     assert res.conclusion == want["conclusion"]
     assert len(res.looks) == 13
 

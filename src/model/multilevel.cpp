@@ -287,6 +287,18 @@ bool invert_spd(std::size_t n, double* M, double* W, LogDet& log_det) {
   return true;
 }
 
+// out = W X for an n x n block W and an n x q matrix X, both row by row.
+void multiply(const double* W, const double* X, double* out, std::size_t n, std::size_t q) {
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t c = 0; c < q; ++c) {
+      double t = 0.0;
+      for (std::size_t d = 0; d < n; ++d)
+        t += W[a * n + d] * X[d * q + c];
+      out[a * q + c] = t;
+    }
+  }
+}
+
 class Likelihood {
  public:
   Likelihood(const std::vector<Block>& blocks, std::size_t k, std::size_t p, std::size_t m,
@@ -342,14 +354,7 @@ class Likelihood {
       if (!invert_spd(n, M_.data(), W, log_det)) return e;
       const double* X = &f.X[s * p];
       double* B = &B_[s * p];
-      for (std::size_t a = 0; a < n; ++a) {
-        for (std::size_t c = 0; c < p; ++c) {
-          double t = 0.0;
-          for (std::size_t d = 0; d < n; ++d)
-            t += W[a * n + d] * X[d * p + c];
-          B[a * p + c] = t;
-        }
-      }
+      multiply(W, X, B, n, p);
       for (std::size_t a = 0; a < n; ++a) {
         for (std::size_t c = 0; c < p; ++c) {
           xwy(static_cast<Eigen::Index>(c)) += B[a * p + c] * f.y[s + a];
@@ -386,13 +391,9 @@ class Likelihood {
           fit += X[a * p + c] * e.beta(static_cast<Eigen::Index>(c));
         r_[a] = f.y[s + a] - fit;
       }
-      for (std::size_t a = 0; a < n; ++a) {
-        double t = 0.0;
-        for (std::size_t c = 0; c < n; ++c)
-          t += W[a * n + c] * r_[c];
-        u_[a] = t;  // the block of P y
-        rwr += r_[a] * t;
-      }
+      multiply(W, r_.data(), u_.data(), n, 1);  // the block of P y
+      for (std::size_t a = 0; a < n; ++a)
+        rwr += r_[a] * u_[a];
       if (!derivatives) continue;
       for (std::size_t j = 0; j < m; ++j) {
         const std::size_t g = f.groups[bi * m + j];
@@ -406,13 +407,7 @@ class Likelihood {
           zu[a] = sums_[level_of(a)];
         for (std::size_t q = 0; q < g; ++q)
           quad(static_cast<Eigen::Index>(j)) += sums_[q] * sums_[q];
-        double* wzu = &wzu_[j * n];
-        for (std::size_t a = 0; a < n; ++a) {
-          double t = 0.0;
-          for (std::size_t c = 0; c < n; ++c)
-            t += W[a * n + c] * zu[c];
-          wzu[a] = t;
-        }
+        multiply(W, zu, &wzu_[j * n], n, 1);
         for (std::size_t a = 0; a < n; ++a) {
           for (std::size_t c = 0; c < p; ++c)
             xwzu(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(j)) +=
@@ -450,15 +445,7 @@ class Likelihood {
       }
       for (std::size_t l = 0; l < m; ++l) {
         // W A_l B, shared by every pair (j, l).
-        const double* zbl = &zb_[l * n * p];
-        for (std::size_t a = 0; a < n; ++a) {
-          for (std::size_t c = 0; c < p; ++c) {
-            double t = 0.0;
-            for (std::size_t d = 0; d < n; ++d)
-              t += W[a * n + d] * zbl[d * p + c];
-            wzb_[a * p + c] = t;
-          }
-        }
+        multiply(W, &zb_[l * n * p], wzb_.data(), n, p);
         for (std::size_t j = l; j < m; ++j) {
           const double* waj = &wa_[j * n * n];
           const double* wal = &wa_[l * n * n];
