@@ -369,6 +369,15 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
                          data.yi[i] - half, data.yi[i] + half});
   }
   a.diagnostics = data.diagnostics;
+  for (std::size_t j = 0; j < a.fit.held.size(); ++j) {
+    if (!a.fit.held[j]) continue;
+    a.diagnostics.push_back({DiagnosticCode::method_not_applicable,
+                             fmt::format("the factor {} has a single level: its variance "
+                                         "component cannot be estimated and is fixed at 0 (as "
+                                         "metafor fixes it)",
+                                         a.sigma2_names[j]),
+                             ""});
+  }
   if (a.fit.termination == Termination::max_iterations) {
     a.diagnostics.push_back({DiagnosticCode::not_converged,
                              fmt::format("the variance components did not converge in {} "

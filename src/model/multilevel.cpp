@@ -665,9 +665,10 @@ void wald(const VectorXd& beta, const MatrixXd& vb, Eigen::Index from, double dd
 // values where 2 (ll_max - ll_profile) equals the chi2(1) quantile of the level, the others
 // re-maximised at each value; the lower end is 0 when the profile at 0 stays above it.
 std::pair<double, double> profile_interval(Likelihood& lik, const Optimum& best, Eigen::Index j,
-                                           double level, double scale, double tol) {
+                                           double level, double scale, double tol,
+                                           const std::vector<bool>& held) {
   const double target = best.at.ll - 0.5 * stats::chisq_quantile(level / 100.0, 1.0);
-  std::vector<bool> fixed(static_cast<std::size_t>(best.theta.size()), false);
+  std::vector<bool> fixed = held;  // components held at 0 stay there
   fixed[static_cast<std::size_t>(j)] = true;
   auto profile = [&](double value) {
     VectorXd start = best.theta;
@@ -766,8 +767,17 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
   const double total = rss / static_cast<double>(f.k - f.p) - scale;
   VectorXd theta = VectorXd::Constant(static_cast<Eigen::Index>(m),
                                       std::max(total, 0.1 * scale) / static_cast<double>(m));
-  std::vector<bool> none(m, false);
-  Optimum best = maximise(lik, theta, none, scale, options.tolerance, options.max_iterations);
+  // A factor with a single level cannot be told apart from the intercept (or from the other
+  // components when there is none): its component is held at 0, as metafor holds it, and says so.
+  std::vector<bool> held(m, false);
+  for (std::size_t j = 0; j < m; ++j) {
+    if (d.components[j].levels <= 1) {
+      held[j] = true;
+      theta(static_cast<Eigen::Index>(j)) = 0.0;
+    }
+  }
+  f.held = held;
+  Optimum best = maximise(lik, theta, held, scale, options.tolerance, options.max_iterations);
   // The likelihood of several variance components need not be concave: with few clusters a
   // component can have a local maximum at 0 and a higher one inside. A scan along each
   // component's axis through the optimum (0, and 2^-10 .. 2^3 times the variance beyond the
@@ -782,6 +792,7 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
     VectorXd better;
     double ll_better = best.at.ll + 1e-10 * std::max(1.0, std::abs(best.at.ll));
     for (Eigen::Index j = 0; j < best.theta.size(); ++j) {
+      if (held[static_cast<std::size_t>(j)]) continue;
       for (int e = -11; e <= 3; ++e) {
         VectorXd t = best.theta;
         t(j) = e < -10 ? 0.0 : std::ldexp(reach, e);
@@ -793,7 +804,7 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
       }
     }
     if (better.size() == 0) break;
-    Optimum again = maximise(lik, better, none, scale, options.tolerance, options.max_iterations);
+    Optimum again = maximise(lik, better, held, scale, options.tolerance, options.max_iterations);
     again.iterations += best.iterations;
     if (!again.at.ok || !(again.at.ll > best.at.ll)) break;
     best = std::move(again);
@@ -867,7 +878,8 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
 
   // Fit statistics as metafor's fitstats: the coefficients and the variance components count as
   // parameters; REML's BIC and AICc use the k - p residual degrees of freedom.
-  const double parms = static_cast<double>(f.p + m);
+  const double parms = static_cast<double>(
+      f.p + static_cast<std::size_t>(std::count(held.begin(), held.end(), false)));
   const double n = reml ? static_cast<double>(f.k - f.p) : static_cast<double>(f.k);
   f.logLik = best.at.ll;
   double ll_saturated = 0.0;  // ML deviance: against the saturated model, y = mu exactly
@@ -885,8 +897,13 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
 
   if (options.profile) {
     for (std::size_t j = 0; j < m; ++j) {
+      if (held[j]) {
+        f.sigma2_lb.push_back(kNaN);
+        f.sigma2_ub.push_back(kNaN);
+        continue;
+      }
       const auto [lo, hi] = profile_interval(lik, best, static_cast<Eigen::Index>(j), options.level,
-                                             scale, options.tolerance);
+                                             scale, options.tolerance, held);
       f.sigma2_lb.push_back(lo);
       f.sigma2_ub.push_back(hi);
     }

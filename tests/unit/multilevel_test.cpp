@@ -356,3 +356,30 @@ TEST(Multilevel, OneComponentPerEstimateIsTheUnivariateModel) {
 }
 
 }  // namespace
+
+namespace {
+
+// A factor with a single level is held at 0 (metafor: "Single-level factor(s) found in 'random'
+// argument. Corresponding 'sigma2' value(s) fixed to 0."): the fit is the fit without it, and it
+// is not counted as a parameter.
+TEST(Multilevel, ASingleLevelFactorIsHeldAtZero) {
+  std::mt19937_64 rng(3);
+  const ThreeLevel t = simulate(rng, 12);
+  evident::VarianceComponent one{"one", std::vector<std::uint32_t>(t.yi.size(), 0), 1};
+  const std::vector<evident::VarianceComponent> with{one, t.components[0]};
+  const std::vector<evident::VarianceComponent> without{t.components[0]};
+  evident::MultilevelData d = t.data();
+  d.components = with;
+  const evident::MultilevelFit a = evident::fit_multilevel(d, {});
+  d.components = without;
+  const evident::MultilevelFit b = evident::fit_multilevel(d, {});
+  ASSERT_EQ(a.status, evident::MultilevelStatus::ok);
+  EXPECT_TRUE(a.held[0]);
+  EXPECT_FALSE(a.held[1]);
+  EXPECT_EQ(a.sigma2[0], 0.0);
+  EXPECT_NEAR(a.sigma2[1], b.sigma2[0], 1e-12 * b.sigma2[0]);
+  EXPECT_NEAR(a.logLik, b.logLik, 1e-10);
+  EXPECT_NEAR(a.AIC, b.AIC, 1e-10);
+}
+
+}  // namespace

@@ -92,8 +92,10 @@ struct MultilevelFit {
   std::vector<double> vb;  ///< (X'WX)^-1, p x p row by row
   double df = 0.0;         ///< k - p with Test::t; NaN for z
 
-  std::vector<double> sigma2;                ///< one per component
-  std::vector<bool> at_boundary;             ///< sigma2_j held at 0
+  std::vector<double> sigma2;     ///< one per component
+  std::vector<bool> at_boundary;  ///< sigma2_j at 0 (estimated there, or held)
+  /// sigma2_j held at 0 without estimation: its factor has a single level (metafor does the same)
+  std::vector<bool> held;
   std::vector<std::uint32_t> levels;         ///< levels of each component
   std::vector<double> sigma2_lb, sigma2_ub;  ///< profile intervals (MultilevelOptions::profile)
 
