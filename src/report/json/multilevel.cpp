@@ -69,7 +69,10 @@ void render_json(const MultilevelAnalysis& a, std::ostream& out) {
     j["sigma2_ci"] = std::move(ci);
   }
   j["tau2"] = nullptr;  // a correlated structure's variance (--struct); none in these models
-  j["rho"] = a.rho ? num(*a.rho) : Json(nullptr);
+  // tau2 and rho are a correlated structure's (--struct); the sampling correlation of --rho has
+  // its own key.
+  j["rho"] = nullptr;
+  j["sampling_rho"] = a.rho ? num(*a.rho) : Json(nullptr);
   j["QE"] = num(f.QE);
   j["QE_df"] = num(f.QE_df);
   j["QE_p"] = num(f.QE_p);
