@@ -186,12 +186,18 @@ class Result {
   }
 
   void plots(const py::dict& options) const {
-    const auto* analysis = std::get_if<Analysis>(&result_);
-    if (analysis == nullptr) {
-      throw py::value_error("plots are drawn for a pooled analysis (no mods, no subgroup)");
-    }
     PlotSettings settings;
     set_table(plot_parameters(), settings, options);
+    if (const auto* multilevel = std::get_if<MultilevelAnalysis>(&result_)) {
+      py::gil_scoped_release release;
+      write_plots(settings, *multilevel);
+      return;
+    }
+    const auto* analysis = std::get_if<Analysis>(&result_);
+    if (analysis == nullptr) {
+      throw py::value_error(
+          "plots are drawn for a pooled analysis (no mods, no subgroup) or a multilevel model");
+    }
     py::gil_scoped_release release;
     write_plots(settings, *analysis, *table_);
   }

@@ -76,3 +76,18 @@ def test_batch_arrays_refuses_a_multilevel_model():
     with pytest.raises(ValueError, match="random"):
         evident.batch_arrays(np.array([0.1, 0.2]), np.array([0.01, 0.02]),
                              np.array([0, 2], dtype=np.int64), random="~ 1 | study")
+
+
+def test_forest_and_funnel_plots(tmp_path):
+    frame = pd.read_csv(KONSTANTOPOULOS)
+    res = evident.rma(yi="yi", vi="vi", data=frame, random="~ 1 | district/school",
+                      profile=False)
+    forest = res.forest(str(tmp_path / "forest.svg"))
+    funnel = res.funnel(str(tmp_path / "funnel.svg"))
+    for path in (forest, funnel):
+        text = open(path).read()
+        assert text.startswith("<?xml") and "<svg" in text
+    with_mods = evident.rma(yi="yi", vi="vi", data=frame, random="~ 1 | district/school",
+                            mods="year_c", profile=False)
+    with pytest.raises(evident.InputError, match="funnel"):
+        with_mods.funnel(str(tmp_path / "never.svg"))
