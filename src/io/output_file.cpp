@@ -1,5 +1,6 @@
 #include "io/output_file.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <vector>
 
 #include "evident/io/error.hpp"
@@ -90,23 +92,39 @@ OutputFile::OutputFile(const std::string& given) : path_(followed(given)) {
   const std::size_t slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  temp_ = dir;
-  temp_ += '.';
-  temp_ += base;
-  temp_ += ".partial-XXXXXX";
-  std::vector<char> name(temp_.begin(), temp_.end());
-  name.push_back('\0');
-  const int fd = ::mkstemp(name.data());
-  if (fd < 0) {
-    throw InputError({path, 0, 0}, fmt::format("cannot create a file in the output directory: {}",
-                                               std::strerror(errno)));
+  // The name is registered for the signal handler before the file exists (mkstemp would create
+  // it first, and a signal in between would leave it behind), then created exclusively; a name
+  // taken already is given back and another drawn. Mode 0666 less the umask, as any new file.
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static thread_local std::mt19937_64 draw(std::random_device{}() ^
+                                           static_cast<std::uint64_t>(::getpid()));
+  int fd = -1;
+  for (int attempt = 0; attempt < 1000 && fd < 0; ++attempt) {
+    temp_ = dir;
+    temp_ += '.';
+    temp_ += base;
+    temp_ += ".partial-";
+    for (int c = 0; c < 6; ++c)
+      temp_ += kAlphabet[draw() % (sizeof kAlphabet - 1)];
+    slot_ = register_partial(temp_);
+    fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      const int error = errno;
+      unregister_partial(slot_);
+      slot_ = -1;
+      if (error != EEXIST) {
+        throw InputError(
+            {path, 0, 0},
+            fmt::format("cannot create a file in the output directory: {}", std::strerror(error)));
+      }
+    }
   }
-  temp_.assign(name.data());
-  slot_ = register_partial(temp_);
-  // mkstemp makes the file private; results get the permissions of any new file.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
+  if (fd < 0) {
+    throw InputError({path, 0, 0},
+                     "cannot create a file in the output directory: every "
+                     "temporary name tried exists");
+  }
   ::close(fd);
   stream_.open(temp_, std::ios::binary | std::ios::trunc);
   if (!stream_) {
