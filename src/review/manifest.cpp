@@ -22,6 +22,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Whether `p` names a regular file, without throwing: the throwing overloads of
+// std::filesystem raise on a name too long or a component that is not a folder, and a manifest
+// may name anything (found by the manifest fuzzer: a 300-character data name aborted the run).
+// `why` gets the system's reason when the file could not be looked at.
+bool regular_file(const fs::path& p, std::string* why = nullptr) {
+  std::error_code ec;
+  const bool ok = fs::is_regular_file(p, ec);
+  if (ec && why && ec != std::errc::no_such_file_or_directory) *why = ec.message();
+  return ok;
+}
+
+bool directory(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
+}
+
 // Keys an outcome may have besides its analysis keys (the analysis parameters, read through their
 // table); all but `id` and `name` may also be given once under [defaults].
 constexpr std::string_view kOutcomeKeysBefore[] = {"id",      "name",    "group", "data",  "where",
@@ -366,9 +382,12 @@ void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpe
   }
   if (const toml::node* n = s.get("data")) {
     for (const auto& file : o.data) {
-      if (!fs::is_regular_file(fs::path(dir) / file)) {
-        r.problem(r.at(*n),
-                  fmt::format("{}: data file '{}' not found in {}", s.name("data"), file, dir));
+      std::string why;
+      if (!regular_file(fs::path(dir) / file, &why)) {
+        r.problem(r.at(*n), why.empty() ? fmt::format("{}: data file '{}' not found in {}",
+                                                      s.name("data"), file, dir)
+                                        : fmt::format("{}: data file '{}': {}", s.name("data"),
+                                                      file, why));
       }
     }
   }
@@ -497,9 +516,11 @@ Manifest read_manifest(const std::string& dir_or_file) {
   Manifest m;
   const fs::path given(dir_or_file);
   fs::path file = given;
-  if (fs::is_directory(given)) file = given / kManifestName;
-  if (!fs::is_regular_file(file)) {
-    if (fs::is_directory(given)) {
+  if (directory(given)) file = given / kManifestName;
+  std::string why;
+  if (!regular_file(file, &why)) {
+    if (!why.empty()) throw InputError({dir_or_file, 0, 0}, why);
+    if (directory(given)) {
       throw InputError({dir_or_file, 0, 0},
                        fmt::format("no {} in this folder: a review folder holds a manifest "
                                    "naming the question and the outcomes (see docs/review.md)",
@@ -586,9 +607,12 @@ Manifest read_manifest(const std::string& dir_or_file) {
       ps.location = r.at(*p);
       if (auto v = r.string(t->get("data"), "published.data")) {
         ps.data = *v;
-        if (!fs::is_regular_file(fs::path(m.dir) / ps.data)) {
+        std::string unreadable;
+        if (!regular_file(fs::path(m.dir) / ps.data, &unreadable)) {
           r.problem(r.at(*t->get("data")),
-                    fmt::format("published.data: file '{}' not found in {}", ps.data, m.dir));
+                    unreadable.empty()
+                        ? fmt::format("published.data: file '{}' not found in {}", ps.data, m.dir)
+                        : fmt::format("published.data: file '{}': {}", ps.data, unreadable));
         }
       } else if (!t->get("data")) {
         r.problem(r.at(*p), "published: 'data' is required (a CSV file of published results)");

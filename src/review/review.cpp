@@ -83,7 +83,7 @@ class Files {
                                             key, name, path.string()));
       }
     }
-    if (fs::is_directory(path)) {
+    if (fs::is_directory(path, ec)) {
       throw InputError(where, fmt::format("{}: '{}' is a folder, not a CSV file", key, name));
     }
     return path.string();
