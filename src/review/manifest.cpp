@@ -25,12 +25,22 @@ namespace fs = std::filesystem;
 // Whether `p` names a regular file, without throwing: the throwing overloads of
 // std::filesystem raise on a name too long or a component that is not a folder, and a manifest
 // may name anything (found by the manifest fuzzer: a 300-character data name aborted the run).
-// `why` gets the system's reason when the file could not be looked at.
-bool regular_file(const fs::path& p, std::string* why = nullptr) {
+// `why` gets the system's reason when the file could not be looked at (empty: it is not there).
+bool regular_file(const fs::path& p, std::string& why) {
   std::error_code ec;
   const bool ok = fs::is_regular_file(p, ec);
-  if (ec && why && ec != std::errc::no_such_file_or_directory) *why = ec.message();
+  if (ec && ec != std::errc::no_such_file_or_directory) why = ec.message();
   return ok;
+}
+
+// The problem with a data file `file` that key `key` names in folder `dir` (`noun` says what
+// it is), or empty when it is a regular file.
+std::string file_problem(std::string_view key, std::string_view noun, const std::string& dir,
+                         const std::string& file) {
+  std::string why;
+  if (regular_file(fs::path(dir) / file, why)) return {};
+  return why.empty() ? fmt::format("{}: {} '{}' not found in {}", key, noun, file, dir)
+                     : fmt::format("{}: {} '{}': {}", key, noun, file, why);
 }
 
 bool directory(const fs::path& p) {
@@ -382,12 +392,9 @@ void read_outcome(Reader& r, const Scoped& s, const std::string& dir, OutcomeSpe
   }
   if (const toml::node* n = s.get("data")) {
     for (const auto& file : o.data) {
-      std::string why;
-      if (!regular_file(fs::path(dir) / file, &why)) {
-        r.problem(r.at(*n), why.empty() ? fmt::format("{}: data file '{}' not found in {}",
-                                                      s.name("data"), file, dir)
-                                        : fmt::format("{}: data file '{}': {}", s.name("data"),
-                                                      file, why));
+      if (std::string problem = file_problem(s.name("data"), "data file", dir, file);
+          !problem.empty()) {
+        r.problem(r.at(*n), std::move(problem));
       }
     }
   }
@@ -518,7 +525,7 @@ Manifest read_manifest(const std::string& dir_or_file) {
   fs::path file = given;
   if (directory(given)) file = given / kManifestName;
   std::string why;
-  if (!regular_file(file, &why)) {
+  if (!regular_file(file, why)) {
     if (!why.empty()) throw InputError({dir_or_file, 0, 0}, why);
     if (directory(given)) {
       throw InputError({dir_or_file, 0, 0},
@@ -607,12 +614,9 @@ Manifest read_manifest(const std::string& dir_or_file) {
       ps.location = r.at(*p);
       if (auto v = r.string(t->get("data"), "published.data")) {
         ps.data = *v;
-        std::string unreadable;
-        if (!regular_file(fs::path(m.dir) / ps.data, &unreadable)) {
-          r.problem(r.at(*t->get("data")),
-                    unreadable.empty()
-                        ? fmt::format("published.data: file '{}' not found in {}", ps.data, m.dir)
-                        : fmt::format("published.data: file '{}': {}", ps.data, unreadable));
+        if (std::string problem = file_problem("published.data", "file", m.dir, ps.data);
+            !problem.empty()) {
+          r.problem(r.at(*t->get("data")), std::move(problem));
         }
       } else if (!t->get("data")) {
         r.problem(r.at(*p), "published: 'data' is required (a CSV file of published results)");
