@@ -13,7 +13,9 @@ from . import _columns, _core
 # yi and vi columns) a batch goes through the command line's own reader.
 _EFFECT_OPTIONS = {"measure", "add", "to", "drop00", "multiarm", "transf"}
 # A multilevel model needs its grouping columns: it goes through the command line's reader.
-_MULTILEVEL_OPTIONS = {"random", "rho", "cluster", "obs", "V", "robust", "small_sample", "profile"}
+_MULTILEVEL_OPTIONS = {
+    "random", "rho", "cluster", "obs", "V", "robust", "small_sample", "profile", "struct"
+}
 _TEXT_COLUMNS = ("termination", "diagnostics", "error")
 
 

@@ -91,3 +91,32 @@ def test_forest_and_funnel_plots(tmp_path):
                             mods="year_c", profile=False)
     with pytest.raises(evident.InputError, match="funnel"):
         with_mods.funnel(str(tmp_path / "never.svg"))
+
+
+BERKEY = REFERENCE / "data" / "multilevel_berkey1998.csv"
+
+
+@pytest.mark.parametrize("struct", ["UN", "HCS", "CS", "AR", "DIAG"])
+def test_a_struct_equals_the_command_line_and_metafor(struct):
+    # A correlated random effect (random="~ inner | outer", struct=...), as `evident fit
+    # --random "~ outcome | trial" --struct ...`; UN's rho is the full correlation matrix.
+    frame = pd.read_csv(BERKEY)
+    options = {"random": "~ outcome | trial", "struct": struct, "mods": "outcome"}
+    res = evident.rma(yi="yi", vi="vi", data=frame, **options)
+    want = cli_json("fit", BERKEY, "--random", "~ outcome | trial", "--struct", struct,
+                    "--mods", "outcome")
+    assert without_source(res.to_dict()) == without_source(want)
+    assert res.to_dict()["struct"]["levels"] == ["AL", "PD"]
+    cases = json.loads((REFERENCE / "expected" / "multilevel_berkey1998.json").read_text())
+    case = next((c for c in cases["cases"] if c["name"] == f"struct_{struct}_outcome_REML_outcome"),
+                None)
+    if case is not None:
+        assert res.tau2 == pytest.approx(case["expected"]["tau2"], rel=1e-6)
+        assert np.array(res.rho, dtype=float) == pytest.approx(
+            np.array(case["expected"]["rho"], dtype=float), rel=1e-6)
+
+
+def test_batch_refuses_a_struct():
+    frame = pd.read_csv(BERKEY).assign(id=1)
+    with pytest.raises(ValueError, match="struct"):
+        evident.batch(frame, by="id", random="~ outcome | trial", struct="UN")

@@ -321,8 +321,18 @@ struct RowLayout {
 // The variance components a multilevel analysis has: one per factor of each formula.
 std::size_t component_count(const MultilevelSpec& ml) {
   std::size_t n = 0;
-  for (const std::string& text : ml.random)
-    n += parse_random_formula(text, "--random").factors.size();
+  for (const std::string& text : ml.random) {
+    const RandomFormula f = parse_random_formula(text, "--random");
+    if (f.structured()) {
+      // A row has sigma2 columns only; tau2 and rho of a struct would need columns of their own
+      // per structure and inner level.
+      throw InputError({"--random", 0, 0},
+                       fmt::format("'{}' is a correlated random effect (a struct); evident batch "
+                                   "fits '~ 1 | ...' formulas, evident fit fits structs",
+                                   text));
+    }
+    n += f.factors.size();
+  }
   return n;
 }
 
@@ -721,9 +731,9 @@ BatchSummary run_batch(std::istream& in, const std::string& source, std::ostream
   options.spec.fit.threads = batch_options.threads;
   options.spec.details = false;  // a result row shows the fit, the prediction and diagnostics
   if (auto problem = options.spec.fit.validate()) throw InputError({"--level", 0, 0}, *problem);
+  const RowLayout columns = row_layout(options);  // first: it refuses formulas batch cannot fit
   GroupReader reader(in, source, options);
   const unsigned threads = detail::resolve_threads(options.threads);
-  const RowLayout columns = row_layout(options);
   // Written with the first rows, so a file rejected while reading its first chunk leaves `out`
   // untouched.
   std::string header;

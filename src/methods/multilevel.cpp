@@ -49,13 +49,53 @@ std::string describe(MultilevelStatus s) {
   return "?";
 }
 
+// A level's sort key: numbers before text, numbers by value (as R orders a numeric factor),
+// text by its bytes.
+bool level_before(const std::string& a, const std::string& b) {
+  const CellValue x = parse_number(a);
+  const CellValue y = parse_number(b);
+  const bool xn = x.kind == CellKind::number;
+  const bool yn = y.kind == CellKind::number;
+  if (xn != yn) return xn;
+  if (xn && x.value != y.value) return x.value < y.value;
+  return a < b;
+}
+
+// The correlated random effect of the inner factor's levels within the outer one. The inner
+// levels are sorted (for AR and HAR the order is time's: numbers by value), so G's rows and
+// metafor's agree; `names` gets them in that order.
+StructuredComponent structured_component(const StudyTable& table,
+                                         const std::vector<std::size_t>& rows,
+                                         std::size_t inner_column, std::size_t outer_column,
+                                         Structure structure, std::vector<std::string>& names) {
+  StructuredComponent sc;
+  sc.structure = structure;
+  names.clear();
+  for (std::size_t r : rows)
+    names.emplace_back(table.cell(r, inner_column));
+  std::sort(names.begin(), names.end(), level_before);
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::unordered_map<std::string, std::uint32_t> position;
+  for (std::size_t l = 0; l < names.size(); ++l)
+    position.emplace(names[l], static_cast<std::uint32_t>(l));
+  LevelIndex outer;
+  for (std::size_t r : rows) {
+    sc.inner.push_back(position.at(std::string(table.cell(r, inner_column))));
+    sc.outer.push_back(outer(std::string(table.cell(r, outer_column))));
+  }
+  sc.inner_levels = static_cast<std::uint32_t>(names.size());
+  sc.outer_levels = outer.size();
+  return sc;
+}
+
 }  // namespace
 
 RandomFormula parse_random_formula(const std::string& text, const std::string& option) {
   auto fail = [&](std::string_view why) {
     throw InputError({option, 0, 0},
                      fmt::format("'{}' is not a random-effects formula: {} (expected '~ 1 | "
-                                 "cluster' or '~ 1 | outer/inner', as metafor's random)",
+                                 "cluster', '~ 1 | outer/inner' or '~ inner | outer', as "
+                                 "metafor's random)",
                                  text, why));
   };
   std::string_view s = trim_spaces(text);
@@ -64,14 +104,22 @@ RandomFormula parse_random_formula(const std::string& text, const std::string& o
   const auto bar = s.find('|');
   if (bar == std::string_view::npos) fail("it has no |");
   const std::string_view inner = trim_spaces(s.substr(0, bar));
-  if (inner != "1") {
-    fail(
-        fmt::format("the inner term '{}' asks for correlated random effects (a struct), which "
-                    "evident does not fit yet; only '1' is read",
-                    inner));
-  }
+  if (inner.empty()) fail("the term before | is empty (1, or the inner factor of a struct)");
   std::string_view rest = trim_spaces(s.substr(bar + 1));
   RandomFormula f;
+  if (inner != "1") {
+    // `~ inner | outer`: correlated random effects of inner's levels within outer (a struct).
+    if (inner.find_first_of("|~+*:()/ ") != std::string_view::npos) {
+      fail(fmt::format("the inner term '{}' is neither 1 nor a column name", inner));
+    }
+    if (rest.find('/') != std::string_view::npos) {
+      fail(
+          fmt::format("'~ {} | {}': a correlated random effect has one outer factor, not a "
+                      "nesting",
+                      inner, rest));
+    }
+    f.inner = inner;
+  }
   while (true) {
     const auto slash = rest.find('/');
     const std::string_view factor = trim_spaces(rest.substr(0, slash));
@@ -113,11 +161,22 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
     return c;
   };
   std::vector<std::vector<std::size_t>> factor_columns;
-  for (const RandomFormula& f : formulas) {
+  std::optional<std::size_t> structured;  // the formula `~ inner | outer`
+  std::size_t inner_column = 0;
+  for (std::size_t f = 0; f < formulas.size(); ++f) {
     std::vector<std::size_t> cols;
-    for (const std::string& factor : f.factors)
+    for (const std::string& factor : formulas[f].factors)
       cols.push_back(need("--random", factor));
     factor_columns.push_back(std::move(cols));
+    if (!formulas[f].structured()) continue;
+    if (structured) {
+      throw InputError({"--random", 0, 0},
+                       fmt::format("'{}' and '{}' are both correlated random effects; evident "
+                                   "fits one struct per model",
+                                   ml.random[*structured], ml.random[f]));
+    }
+    structured = f;
+    inner_column = need("--random", formulas[f].inner);
   }
   std::optional<std::size_t> cluster_column, obs_column, robust_column;
   if (ml.rho) {
@@ -190,6 +249,7 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
   MultilevelAnalysis a;
   std::vector<VarianceComponent> components;
   for (std::size_t f = 0; f < formulas.size(); ++f) {
+    if (formulas[f].structured()) continue;
     std::string name;
     std::vector<std::string> keys(k);
     for (std::size_t depth = 0; depth < formulas[f].factors.size(); ++depth) {
@@ -208,6 +268,43 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
   }
   for (const VarianceComponent& c : components)
     a.sigma2_names.push_back(c.name);
+  StructuredComponent sc;
+  if (structured) {
+    sc = structured_component(table, rows, inner_column, factor_columns[*structured].front(),
+                              ml.structure, a.inner_levels);
+    sc.name =
+        fmt::format("{} | {}", formulas[*structured].inner, formulas[*structured].factors.front());
+    a.structure = ml.structure;
+    a.inner = formulas[*structured].inner;
+    a.structured_outer = formulas[*structured].factors.front();
+    a.structured_outer_levels = sc.outer_levels;
+    // The fit holds G (inner levels squared) and the information of every parameter (their
+    // number squared) densely: limits that keep both small, far beyond what a struct in a
+    // meta-analysis has, and refuse input that would exhaust the memory.
+    constexpr std::size_t kMaxInnerLevels = 2000;
+    constexpr std::size_t kMaxParameters = 100;
+    const std::size_t parameters = structure_tau2_count(ml.structure, sc.inner_levels) +
+                                   structure_rho_count(ml.structure, sc.inner_levels);
+    if (sc.inner_levels > kMaxInnerLevels || parameters > kMaxParameters) {
+      throw InputError(
+          {"--random", 0, 0},
+          fmt::format("'{}' with --struct {}: the inner factor {} has {} levels, which makes {} "
+                      "variances and correlations (at most {} levels and {} parameters)",
+                      ml.random[*structured], structure_name(ml.structure), a.inner,
+                      sc.inner_levels, parameters, kMaxInnerLevels, kMaxParameters));
+    }
+    if (sc.inner_levels < 2) {
+      throw InputError({"--random", 0, 0},
+                       fmt::format("'{}': the inner factor {} has a single level, so there is "
+                                   "nothing to correlate; use '~ 1 | {}'",
+                                   ml.random[*structured], a.inner, a.structured_outer));
+    }
+  } else if (ml.structure != Structure::CS) {
+    throw InputError({"--struct", 0, 0},
+                     fmt::format("--struct {} is the structure of a correlated random effect "
+                                 "'~ inner | outer', which no --random formula has",
+                                 structure_name(ml.structure)));
+  }
   a.outer = formulas.front().factors.front();
   for (std::size_t i = 0; i < k; ++i)
     a.clusters.emplace_back(table.cell(rows[i], factor_columns.front().front()));
@@ -309,6 +406,7 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
   d.covariances = covariances;
   d.x = md.design.view();
   d.components = components;
+  if (structured) d.structured = &sc;
   MultilevelOptions options;
   options.method = spec.fit.method;
   options.test = spec.fit.test;
@@ -345,7 +443,9 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
     a.robust_cluster = ml.robust;
   }
 
-  // Intercept only: the prediction interval with the summed components (metafor's predict).
+  // Intercept only: the prediction interval with the summed components (metafor's predict),
+  // a structure's one tau2 among them; with a tau2 per level it depends on the level, and is
+  // left out (NaN; metafor's predict gives one per level then).
   if (a.fit.p == 1 && a.design.columns.front().factors.empty()) {
     Prediction p;
     p.pred = a.fit.beta[0];
@@ -355,10 +455,12 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
     double total = 0.0;
     for (double s : a.fit.sigma2)
       total += s;
+    for (double t : a.fit.tau2)
+      total += t;
     const double crit = stats::critical_value(spec.fit.level, a.fit.df);
     const double half = crit * std::sqrt(p.se * p.se + total);
-    p.pi_lb = p.pred - half;
-    p.pi_ub = p.pred + half;
+    p.pi_lb = a.fit.tau2.size() > 1 ? kNaN : p.pred - half;
+    p.pi_ub = a.fit.tau2.size() > 1 ? kNaN : p.pred + half;
     a.prediction = p;
   }
 

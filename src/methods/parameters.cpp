@@ -404,12 +404,15 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
   Param<AnalysisSpec> random = field_param<AnalysisSpec>(
       "random", ParamType::text_list,
       "Multilevel model: random effects as metafor's formulas, '~ 1 | outer/inner' (outer, and "
-      "inner within outer); repeat for further components (crossed or nested), in order. Fitted "
-      "by REML or ML (default: none, the univariate model)",
+      "inner within outer), or '~ inner | outer' (correlated effects of inner's levels within "
+      "outer, see " +
+          param_ref("struct") +
+          "); repeat for further components (crossed or "
+          "nested), in order. Fitted by REML or ML (default: none, the univariate model)",
       [](auto& s) -> auto& { return s.multilevel.random; });
   random.greedy = false;
   random.default_note = "none: the univariate model";
-  random.check_note = "'~ 1 | a/b'";
+  random.check_note = "'~ 1 | a/b' or '~ inner | outer'";
   random.check = [](const ParamValue& v) -> std::optional<std::string> {
     for (const std::string& text : std::get<std::vector<std::string>>(v)) {
       try {
@@ -421,6 +424,16 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
     return std::nullopt;
   };
   t.params.push_back(std::move(random));
+  t.params.push_back(choice_param<AnalysisSpec>(
+      "struct",
+      "Multilevel model: the covariance of a correlated random effect '~ inner | outer' "
+      "(metafor's struct): CS (one tau2, one rho), HCS (a tau2 per inner level, one rho), UN (a "
+      "tau2 per level, a rho per pair), ID (one tau2, uncorrelated), DIAG (a tau2 per level, "
+      "uncorrelated), AR (one tau2, rho^|lag| between the sorted levels, as times), HAR (AR with "
+      "a tau2 per level)",
+      std::vector<Structure>{Structure::CS, Structure::HCS, Structure::UN, Structure::ID,
+                             Structure::DIAG, Structure::AR, Structure::HAR},
+      structure_name, [](auto& s) -> auto& { return s.multilevel.structure; }));
 
   Param<AnalysisSpec> rho = field_param<AnalysisSpec>(
       "rho", ParamType::number,
@@ -513,7 +526,7 @@ std::optional<ParamProblem> resolve_analysis(AnalysisSpec& spec, const GivenPara
                                     "not given",
                                     param_ref("small_sample"), param_ref("robust"))};
   }
-  for (const char* ml : {"rho", "cluster", "obs", "V", "robust", "profile"}) {
+  for (const char* ml : {"rho", "cluster", "obs", "V", "robust", "profile", "struct"}) {
     if (given.contains(ml) && !spec.multilevel.active()) {
       return ParamProblem{ml, fmt::format("{} belongs to a multilevel model, which {} asks for",
                                           param_ref(ml), param_ref("random"))};

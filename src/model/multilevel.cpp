@@ -33,6 +33,9 @@ struct Block {
   MatrixXd X;
   VectorXd y;
   std::vector<MatrixXd> Z;  // Z_j Z_j' within the block: 1 where two rows share the level of j
+  // With a structured component: each row's inner level and whether two rows share the outer.
+  std::vector<std::uint32_t> inner;
+  MatrixXd same_outer;
 };
 
 // Union-find over the estimates (path halving; union by index keeps it deterministic).
@@ -71,6 +74,17 @@ Blocks make_blocks(const MultilevelData& d, std::size_t max_block) {
     std::vector<std::size_t> first(c.levels, k);
     for (std::size_t i = 0; i < k; ++i) {
       std::size_t& f = first[c.level[i]];
+      if (f == k) {
+        f = i;
+      } else {
+        uf.join(f, i);
+      }
+    }
+  }
+  if (d.structured) {
+    std::vector<std::size_t> first(d.structured->outer_levels, k);
+    for (std::size_t i = 0; i < k; ++i) {
+      std::size_t& f = first[d.structured->outer[i]];
       if (f == k) {
         f = i;
       } else {
@@ -125,6 +139,15 @@ Blocks make_blocks(const MultilevelData& d, std::size_t max_block) {
         }
       }
       b.Z.push_back(std::move(z));
+    }
+    if (const StructuredComponent* sc = d.structured) {
+      b.same_outer.resize(n, n);
+      for (Eigen::Index a = 0; a < n; ++a) {
+        const std::size_t i = b.rows[static_cast<std::size_t>(a)];
+        b.inner.push_back(sc->inner[i]);
+        for (Eigen::Index e = 0; e < n; ++e)
+          b.same_outer(a, e) = sc->outer[i] == sc->outer[b.rows[static_cast<std::size_t>(e)]];
+      }
     }
   }
   for (const SamplingCovariance& s : d.covariances) {
@@ -299,6 +322,15 @@ void multiply(const double* W, const double* X, double* out, std::size_t n, std:
   }
 }
 
+// log det X'X over the blocks (REML's constant), NaN when X is rank deficient.
+double log_det_xtx(const std::vector<Block>& blocks, std::size_t p) {
+  MatrixXd xtx = MatrixXd::Zero(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p));
+  for (const Block& b : blocks)
+    xtx.noalias() += b.X.transpose() * b.X;
+  Eigen::LLT<MatrixXd> llt(xtx);
+  return llt.info() == Eigen::Success ? 2.0 * llt.matrixLLT().diagonal().array().log().sum() : kNaN;
+}
+
 class Likelihood {
  public:
   Likelihood(const std::vector<Block>& blocks, std::size_t k, std::size_t p, std::size_t m,
@@ -306,12 +338,7 @@ class Likelihood {
       : flat_(blocks, p, m), k_(k), p_(p), m_(m), reml_(reml) {
     // REML's constant includes 1/2 log det X'X, so that the restricted likelihood does not
     // depend on how the design is parametrised (Harville 1974).
-    MatrixXd xtx = MatrixXd::Zero(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p));
-    for (const Block& b : blocks)
-      xtx.noalias() += b.X.transpose() * b.X;
-    Eigen::LLT<MatrixXd> llt(xtx);
-    log_det_xtx_ =
-        llt.info() == Eigen::Success ? 2.0 * llt.matrixLLT().diagonal().array().log().sum() : kNaN;
+    log_det_xtx_ = log_det_xtx(blocks, p);
     W_.resize(flat_.square.back());
     B_.resize(k * p);
     const std::size_t n = flat_.largest;
@@ -528,6 +555,561 @@ class Likelihood {
   std::vector<double> M_, r_, u_, sums_, zu_, wzu_, wa_, zb_, wzb_;  // scratch
 };
 
+// The covariance G of a structured component's inner levels (see Structure) and its derivatives
+// with respect to log tau2 and atanh rho, the scales on which it is fitted: there every value of
+// the parameters is allowed, a variance stays positive and a correlation inside (-1, 1), as
+// metafor's rma.mv parametrises them.
+class StructuredCovariance {
+ public:
+  StructuredCovariance(Structure s, std::size_t levels)
+      : s_(s),
+        levels_(levels),
+        n_tau2_(structure_tau2_count(s, levels)),
+        n_rho_(structure_rho_count(s, levels)) {}
+
+  [[nodiscard]] std::size_t n_tau2() const noexcept { return n_tau2_; }
+  [[nodiscard]] std::size_t n_rho() const noexcept { return n_rho_; }
+  [[nodiscard]] std::size_t levels() const noexcept { return levels_; }
+  [[nodiscard]] std::size_t size() const noexcept { return n_tau2_ + n_rho_; }
+
+  // UN is fitted on the Cholesky factor of G (G = L L', phi the entries of L's lower triangle,
+  // column by column), as metafor's rma.mv fits it: every phi is then a positive semi-definite G,
+  // where tau2 and one rho per pair, each in (-1, 1), need not be (an indefinite G can still give
+  // a positive definite marginal covariance and a higher, meaningless, likelihood). The others
+  // are fitted on log tau2 and atanh rho.
+  [[nodiscard]] bool cholesky() const noexcept { return s_ == Structure::UN; }
+
+  // The natural parameters at phi (size()).
+  void natural(const double* phi, std::vector<double>& tau2, std::vector<double>& rho) const {
+    tau2.clear();
+    rho.clear();
+    if (!cholesky()) {
+      for (std::size_t t = 0; t < n_tau2_; ++t)
+        tau2.push_back(std::exp(phi[t]));
+      for (std::size_t r = 0; r < n_rho_; ++r)
+        rho.push_back(std::tanh(phi[n_tau2_ + r]));
+      return;
+    }
+    const MatrixXd g = G_phi(phi);
+    const auto L = static_cast<Eigen::Index>(levels_);
+    for (Eigen::Index l = 0; l < L; ++l)
+      tau2.push_back(g(l, l));
+    for (Eigen::Index a = 0; a < L; ++a) {
+      for (Eigen::Index b = a + 1; b < L; ++b) {
+        const double den = std::sqrt(g(a, a) * g(b, b));
+        rho.push_back(den > 0.0 ? std::clamp(g(a, b) / den, -1.0, 1.0) : 0.0);
+      }
+    }
+  }
+
+  // phi at the natural parameters; false when there is none (UN: G not positive definite).
+  [[nodiscard]] bool phi_of(const double* tau2, const double* rho, double* phi) const {
+    if (!cholesky()) {
+      for (std::size_t t = 0; t < n_tau2_; ++t)
+        phi[t] = std::log(tau2[t]);
+      for (std::size_t r = 0; r < n_rho_; ++r)
+        phi[n_tau2_ + r] = std::atanh(rho[r]);
+      return true;
+    }
+    Eigen::LLT<MatrixXd> llt(G(tau2, rho));
+    if (llt.info() != Eigen::Success) return false;
+    const MatrixXd l = llt.matrixL();
+    std::size_t i = 0;
+    const auto L = static_cast<Eigen::Index>(levels_);
+    for (Eigen::Index c = 0; c < L; ++c) {
+      for (Eigen::Index r = c; r < L; ++r)
+        phi[i++] = l(r, c);
+    }
+    return true;
+  }
+
+  [[nodiscard]] MatrixXd G_phi(const double* phi) const {
+    if (!cholesky()) {
+      std::vector<double> tau2, rho;
+      natural(phi, tau2, rho);
+      return G(tau2.data(), rho.data());
+    }
+    const MatrixXd l = lower(phi);
+    return l * l.transpose();
+  }
+
+  // dG / dphi_t for each t.
+  [[nodiscard]] std::vector<MatrixXd> derivatives_phi(const double* phi) const {
+    if (!cholesky()) {
+      std::vector<double> tau2, rho;
+      natural(phi, tau2, rho);
+      return derivatives(tau2.data(), rho.data());
+    }
+    // G = L L': dG / dL_rc = E_rc L' + L E_cr.
+    const MatrixXd l = lower(phi);
+    const auto L = static_cast<Eigen::Index>(levels_);
+    std::vector<MatrixXd> out;
+    for (Eigen::Index c = 0; c < L; ++c) {
+      for (Eigen::Index r = c; r < L; ++r) {
+        // (E_rc L')_ij = [i = r] L_jc and (L E_cr)_ij = L_ic [j = r].
+        MatrixXd e = MatrixXd::Zero(L, L);
+        e.row(r) = l.col(c).transpose();
+        e.col(r) += l.col(c);
+        out.push_back(std::move(e));
+      }
+    }
+    return out;
+  }
+
+  // G at tau2 (n_tau2) and rho (n_rho).
+  [[nodiscard]] MatrixXd G(const double* tau2, const double* rho) const {
+    const auto L = static_cast<Eigen::Index>(levels_);
+    MatrixXd g(L, L);
+    for (Eigen::Index l = 0; l < L; ++l) {
+      for (Eigen::Index c = 0; c < L; ++c)
+        g(l, c) = tau(tau2, l) * tau(tau2, c) * corr(rho, l, c);
+    }
+    return g;
+  }
+
+  // dG / d log tau2_t for t < n_tau2, then dG / d atanh rho_r.
+  [[nodiscard]] std::vector<MatrixXd> derivatives(const double* tau2, const double* rho) const {
+    const auto L = static_cast<Eigen::Index>(levels_);
+    const MatrixXd g = G(tau2, rho);
+    std::vector<MatrixXd> out;
+    for (std::size_t t = 0; t < n_tau2_; ++t) {
+      MatrixXd d = g;
+      if (n_tau2_ > 1) {
+        // tau_l tau_c = sqrt(tau2_l tau2_c): each factor that is tau_t contributes one half.
+        const auto te = static_cast<Eigen::Index>(t);
+        for (Eigen::Index l = 0; l < L; ++l) {
+          for (Eigen::Index c = 0; c < L; ++c)
+            d(l, c) *= 0.5 * ((l == te ? 1.0 : 0.0) + (c == te ? 1.0 : 0.0));
+        }
+      }
+      out.push_back(std::move(d));
+    }
+    for (std::size_t r = 0; r < n_rho_; ++r) {
+      MatrixXd d = MatrixXd::Zero(L, L);
+      const double jac = 1.0 - rho[r] * rho[r];  // d rho / d atanh rho
+      for (Eigen::Index l = 0; l < L; ++l) {
+        for (Eigen::Index c = 0; c < L; ++c) {
+          if (l == c) continue;
+          double dc = 0.0;
+          const auto lag = static_cast<int>(std::abs(l - c));
+          switch (s_) {
+            case Structure::CS:
+            case Structure::HCS:
+              dc = 1.0;
+              break;
+            case Structure::UN:
+              dc = pair(l, c) == r ? 1.0 : 0.0;
+              break;
+            case Structure::AR:
+            case Structure::HAR:
+              dc = lag * std::pow(rho[0], lag - 1);
+              break;
+            case Structure::ID:
+            case Structure::DIAG:
+              break;
+          }
+          d(l, c) = tau(tau2, l) * tau(tau2, c) * dc * jac;
+        }
+      }
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
+ private:
+  [[nodiscard]] MatrixXd lower(const double* phi) const {
+    const auto L = static_cast<Eigen::Index>(levels_);
+    MatrixXd l = MatrixXd::Zero(L, L);
+    std::size_t i = 0;
+    for (Eigen::Index c = 0; c < L; ++c) {
+      for (Eigen::Index r = c; r < L; ++r)
+        l(r, c) = phi[i++];
+    }
+    return l;
+  }
+  [[nodiscard]] double tau(const double* tau2, Eigen::Index l) const {
+    return std::sqrt(tau2[n_tau2_ > 1 ? static_cast<std::size_t>(l) : 0]);
+  }
+  // The position of the pair (l, c), l != c, in UN's list (1,2), (1,3), ..., (2,3), ...
+  [[nodiscard]] std::size_t pair(Eigen::Index l, Eigen::Index c) const {
+    const auto a = static_cast<std::size_t>(std::min(l, c));
+    const auto b = static_cast<std::size_t>(std::max(l, c));
+    return a * levels_ - a * (a + 1) / 2 + (b - a - 1);
+  }
+  [[nodiscard]] double corr(const double* rho, Eigen::Index l, Eigen::Index c) const {
+    if (l == c) return 1.0;
+    switch (s_) {
+      case Structure::CS:
+      case Structure::HCS:
+        return rho[0];
+      case Structure::UN:
+        return rho[pair(l, c)];
+      case Structure::AR:
+      case Structure::HAR:
+        return std::pow(rho[0], static_cast<int>(std::abs(l - c)));
+      case Structure::ID:
+      case Structure::DIAG:
+        return 0.0;
+    }
+    return 0.0;
+  }
+
+  Structure s_;
+  std::size_t levels_, n_tau2_, n_rho_;
+};
+
+// The natural values of a model's variance parameters: sigma2 per component (held ones at 0),
+// then a structured component's tau2 and rho.
+struct Variances {
+  std::vector<double> sigma2, tau2, rho;
+};
+
+// M for one block at the given variances: V + sum_j sigma2_j Z_j Z_j' + the structured part.
+MatrixXd marginal(const Block& b, const Variances& v, const MatrixXd* g) {
+  MatrixXd M = b.V;
+  for (std::size_t j = 0; j < v.sigma2.size(); ++j)
+    M.noalias() += v.sigma2[j] * b.Z[j];
+  if (g) {
+    const auto n = static_cast<Eigen::Index>(b.rows.size());
+    for (Eigen::Index a = 0; a < n; ++a) {
+      for (Eigen::Index c = 0; c < n; ++c) {
+        if (b.same_outer(a, c) != 0.0) {
+          M(a, c) += (*g)(static_cast<Eigen::Index>(b.inner[static_cast<std::size_t>(a)]),
+                          static_cast<Eigen::Index>(b.inner[static_cast<std::size_t>(c)]));
+        }
+      }
+    }
+  }
+  return M;
+}
+
+// The (restricted) likelihood of a model with a structured component, its score and expected
+// information on the unconstrained scale phi: log sigma2_j for the free components, then log
+// tau2_t and atanh rho_r. The same formulas as Likelihood (Harville 1977, eqs. 4.3 and 4.4) with
+// D_t = dM / dphi_t in place of A_j:
+//   s_t = -1/2 tr(P D_t) + 1/2 u'D_t u,  I_st = 1/2 tr(P D_s P D_t),  u = P y,
+// computed with dense blocks (the structured part is not a sum within levels), which costs the
+// sum over blocks of n^3 per parameter: still linear in the number of blocks.
+class DenseLikelihood {
+ public:
+  DenseLikelihood(const std::vector<Block>& blocks, std::size_t k, std::size_t p,
+                  std::vector<std::size_t> free_components, std::size_t m,
+                  const StructuredCovariance& g, bool reml)
+      : blocks_(blocks),
+        k_(k),
+        p_(p),
+        m_(m),
+        free_(std::move(free_components)),
+        g_(g),
+        reml_(reml) {
+    log_det_xtx_ = log_det_xtx(blocks, p);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return free_.size() + g_.size(); }
+
+  [[nodiscard]] Variances variances(const VectorXd& phi) const {
+    Variances v;
+    v.sigma2.assign(m_, 0.0);
+    Eigen::Index i = 0;
+    for (std::size_t j : free_)
+      v.sigma2[j] = std::exp(phi(i++));
+    g_.natural(phi.data() + i, v.tau2, v.rho);
+    return v;
+  }
+
+  Evaluation operator()(const VectorXd& phi, bool derivatives) {
+    const auto offset = static_cast<Eigen::Index>(free_.size());
+    return evaluate(variances(phi), g_.G_phi(phi.data() + offset),
+                    derivatives ? g_.derivatives_phi(phi.data() + offset) : std::vector<MatrixXd>{},
+                    derivatives);
+  }
+
+  // The likelihood at the natural parameters `v` with the structure's G = `g` (and, for the
+  // score and information, dG / dphi = `dg`).
+  Evaluation evaluate(const Variances& v, const MatrixXd& g, const std::vector<MatrixXd>& dg,
+                      bool derivatives) {
+    Evaluation e;
+    const auto pe = static_cast<Eigen::Index>(p_);
+    MatrixXd xwx = MatrixXd::Zero(pe, pe);
+    VectorXd xwy = VectorXd::Zero(pe);
+    double log_det_m = 0.0;
+    W_.resize(blocks_.size());
+    for (std::size_t bi = 0; bi < blocks_.size(); ++bi) {
+      const Block& b = blocks_[bi];
+      Eigen::LLT<MatrixXd> llt(marginal(b, v, &g));
+      if (llt.info() != Eigen::Success) return e;
+      log_det_m += 2.0 * llt.matrixLLT().diagonal().array().log().sum();
+      W_[bi] = llt.solve(MatrixXd::Identity(b.V.rows(), b.V.cols()));
+      const MatrixXd wx = W_[bi] * b.X;
+      xwx.noalias() += b.X.transpose() * wx;
+      xwy.noalias() += wx.transpose() * b.y;
+    }
+    Eigen::LLT<MatrixXd> xllt(xwx);
+    if (xllt.info() != Eigen::Success) return e;
+    e.log_det_xwx = 2.0 * xllt.matrixLLT().diagonal().array().log().sum();
+    e.vb = xllt.solve(MatrixXd::Identity(pe, pe));
+    e.beta = xllt.solve(xwy);
+
+    const std::size_t T = size();
+    const auto te = static_cast<Eigen::Index>(T);
+    double rwr = 0.0;
+    VectorXd tr_w = VectorXd::Zero(te);
+    VectorXd quad = VectorXd::Zero(te);
+    std::vector<MatrixXd> G(T, MatrixXd::Zero(pe, pe));      // X'W D_t W X
+    MatrixXd tr_pp = MatrixXd::Zero(te, te);                 // tr(W D_s W D_t)
+    std::vector<MatrixXd> H(T * T, MatrixXd::Zero(pe, pe));  // X'W D_s W D_t W X
+    for (std::size_t bi = 0; bi < blocks_.size(); ++bi) {
+      const Block& b = blocks_[bi];
+      const MatrixXd& W = W_[bi];
+      const VectorXd u = W * (b.y - b.X * e.beta);
+      rwr += (b.y - b.X * e.beta).dot(u);
+      if (!derivatives) continue;
+      const MatrixXd wx = W * b.X;
+      std::vector<MatrixXd> wd(T), dwx(T);
+      for (std::size_t t = 0; t < T; ++t) {
+        const MatrixXd D = derivative(b, v, dg, t);
+        const auto ti = static_cast<Eigen::Index>(t);
+        wd[t] = W * D;
+        dwx[t] = D * wx;
+        tr_w(ti) += wd[t].trace();
+        quad(ti) += u.dot(D * u);
+        G[t].noalias() += wx.transpose() * dwx[t];
+      }
+      for (std::size_t s = 0; s < T; ++s) {
+        for (std::size_t t = s; t < T; ++t) {
+          tr_pp(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t)) +=
+              wd[s].cwiseProduct(wd[t].transpose()).sum();
+          H[s * T + t].noalias() += dwx[s].transpose() * (W * dwx[t]);
+        }
+      }
+    }
+    const double two_pi = std::log(2.0 * std::numbers::pi);
+    const double kk = static_cast<double>(k_);
+    const double pp = static_cast<double>(p_);
+    e.ll = reml_
+               ? -0.5 * ((kk - pp) * two_pi + log_det_m + e.log_det_xwx + rwr) + 0.5 * log_det_xtx_
+               : -0.5 * (kk * two_pi + log_det_m + rwr);
+    e.ok = std::isfinite(e.ll);
+    if (!derivatives) return e;
+    e.score.resize(te);
+    e.info.resize(te, te);
+    for (std::size_t s = 0; s < T; ++s) {
+      const auto si = static_cast<Eigen::Index>(s);
+      const double trace = reml_ ? tr_w(si) - (e.vb * G[s]).trace() : tr_w(si);
+      e.score(si) = -0.5 * trace + 0.5 * quad(si);
+      for (std::size_t t = s; t < T; ++t) {
+        const auto ti = static_cast<Eigen::Index>(t);
+        double x = tr_pp(si, ti);
+        if (reml_) x += -2.0 * (e.vb * H[s * T + t]).trace() + (e.vb * G[s] * e.vb * G[t]).trace();
+        e.info(si, ti) = 0.5 * x;
+        e.info(ti, si) = 0.5 * x;
+      }
+    }
+    return e;
+  }
+
+  // W of each block at the last evaluation.
+  [[nodiscard]] const std::vector<MatrixXd>& W() const noexcept { return W_; }
+
+ private:
+  // D_t within block b.
+  [[nodiscard]] MatrixXd derivative(const Block& b, const Variances& v,
+                                    const std::vector<MatrixXd>& dg, std::size_t t) const {
+    if (t < free_.size()) return v.sigma2[free_[t]] * b.Z[free_[t]];
+    const MatrixXd& d = dg[t - free_.size()];
+    const auto n = static_cast<Eigen::Index>(b.rows.size());
+    MatrixXd D = MatrixXd::Zero(n, n);
+    for (Eigen::Index a = 0; a < n; ++a) {
+      for (Eigen::Index c = 0; c < n; ++c) {
+        if (b.same_outer(a, c) != 0.0) {
+          D(a, c) = d(static_cast<Eigen::Index>(b.inner[static_cast<std::size_t>(a)]),
+                      static_cast<Eigen::Index>(b.inner[static_cast<std::size_t>(c)]));
+        }
+      }
+    }
+    return D;
+  }
+
+  const std::vector<Block>& blocks_;
+  std::size_t k_, p_, m_;
+  std::vector<std::size_t> free_;
+  const StructuredCovariance& g_;
+  bool reml_;
+  double log_det_xtx_ = 0.0;
+  std::vector<MatrixXd> W_;
+};
+
+// Fisher scoring on phi (unconstrained), every step checked to raise the likelihood (halved
+// until it does), stopped when no natural parameter moves by more than `tol` (variances relative
+// to max(value, scale), correlations absolutely). A variance whose maximum is at 0 drifts towards
+// it on the log scale until its steps are below the tolerance.
+struct DenseOptimum {
+  VectorXd phi;
+  Evaluation at;
+  Termination termination = Termination::converged;
+  int iterations = 0;
+};
+
+DenseOptimum maximise_dense(DenseLikelihood& lik, VectorXd phi, const std::vector<bool>& fixed,
+                            double scale, double tol, int max_iterations) {
+  DenseOptimum o;
+  Evaluation ev = lik(phi, true);
+  // The free coordinates: a fixed one (a parameter held at its boundary, phi = +-inf) takes no
+  // step, and its row of the information, zero there, is left out of the solve.
+  std::vector<Eigen::Index> open;
+  for (Eigen::Index i = 0; i < phi.size(); ++i) {
+    if (!fixed[static_cast<std::size_t>(i)]) open.push_back(i);
+  }
+  const auto n_open = static_cast<Eigen::Index>(open.size());
+  auto change = [&](const VectorXd& a, const VectorXd& b) {
+    const Variances va = lik.variances(a);
+    const Variances vb = lik.variances(b);
+    double c = 0.0;
+    for (std::size_t j = 0; j < va.sigma2.size(); ++j)
+      c = std::max(c, std::abs(va.sigma2[j] - vb.sigma2[j]) / std::max(vb.sigma2[j], scale));
+    for (std::size_t j = 0; j < va.tau2.size(); ++j)
+      c = std::max(c, std::abs(va.tau2[j] - vb.tau2[j]) / std::max(vb.tau2[j], scale));
+    for (std::size_t j = 0; j < va.rho.size(); ++j)
+      c = std::max(c, std::abs(va.rho[j] - vb.rho[j]));
+    return c;
+  };
+  // The observed information on the open coordinates at phi: central differences of the exact
+  // score. False when the likelihood cannot be evaluated next to phi.
+  auto observed_information = [&](const VectorXd& at, MatrixXd& observed) {
+    observed.resize(n_open, n_open);
+    for (Eigen::Index a = 0; a < n_open; ++a) {
+      const Eigen::Index i = open[static_cast<std::size_t>(a)];
+      const double h = 1e-5 * std::max(1.0, std::abs(at(i)));
+      VectorXd up = at;
+      VectorXd down = at;
+      up(i) += h;
+      down(i) -= h;
+      const Evaluation eu = lik(up, true);
+      const Evaluation ed = lik(down, true);
+      if (!eu.ok || !ed.ok) return false;
+      for (Eigen::Index c = 0; c < n_open; ++c) {
+        const Eigen::Index j = open[static_cast<std::size_t>(c)];
+        observed(c, a) = -(eu.score(j) - ed.score(j)) / (2.0 * h);
+      }
+    }
+    observed = 0.5 * (observed + observed.transpose()).eval();
+    return observed.allFinite();
+  };
+  auto open_score = [&](const Evaluation& e) {
+    VectorXd g(n_open);
+    for (Eigen::Index a = 0; a < n_open; ++a)
+      g(a) = e.score(open[static_cast<std::size_t>(a)]);
+    return g;
+  };
+  bool stopped = false;  // by the stop rule, at a maximum
+  for (int it = 1; it <= max_iterations; ++it) {
+    o.iterations = it;
+    if (!ev.ok) break;
+    if (n_open == 0) break;
+    VectorXd score(n_open);
+    MatrixXd info(n_open, n_open);
+    for (Eigen::Index a = 0; a < n_open; ++a) {
+      score(a) = ev.score(open[static_cast<std::size_t>(a)]);
+      for (Eigen::Index c = 0; c < n_open; ++c)
+        info(a, c) = ev.info(open[static_cast<std::size_t>(a)], open[static_cast<std::size_t>(c)]);
+    }
+    Eigen::LDLT<MatrixXd> ldlt(info);
+    VectorXd reduced = ldlt.solve(score);
+    if (ldlt.info() != Eigen::Success || !reduced.allFinite()) {
+      reduced = score.cwiseQuotient(info.diagonal().cwiseMax(1e-300));
+    }
+    VectorXd step = VectorXd::Zero(phi.size());
+    for (Eigen::Index a = 0; a < n_open; ++a)
+      step(open[static_cast<std::size_t>(a)]) = reduced(a);
+    // On the log and atanh scales a step of a few units is already a factor of e^5 in a
+    // variance or a correlation at 0.9999: longer ones are shortened before the line search.
+    const double longest = step.cwiseAbs().maxCoeff();
+    if (longest > 5.0) step *= 5.0 / longest;
+    auto raises = [&](const Evaluation& at) {
+      return at.ok && at.ll >= ev.ll - 1e-12 * std::abs(ev.ll);
+    };
+    VectorXd next = phi + step;
+    Evaluation at_next = lik(next, true);
+    bool accepted = raises(at_next) && at_next.ll > ev.ll;
+    if (!accepted) {
+      // The expected information can be a poor model of the likelihood far from a maximum and
+      // near a singular G (UN's Cholesky factor with a zero on its diagonal): Fisher steps then
+      // need halving many times and crawl. Newton on the observed information (central
+      // differences of the exact score), damped as Levenberg-Marquardt until a step raises the
+      // likelihood (Nocedal & Wright 2006, Numerical Optimization, sec. 10.3), does not.
+      MatrixXd observed;
+      if (observed_information(phi, observed)) {
+        const double size = std::max(observed.diagonal().cwiseAbs().maxCoeff(), 1e-12);
+        for (double lambda : {0.0, 1e-6, 1e-4, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e4, 1e6}) {
+          MatrixXd A = observed;
+          A.diagonal().array() += lambda * size;
+          Eigen::LLT<MatrixXd> llt(A);
+          if (llt.info() != Eigen::Success) continue;
+          const VectorXd r = llt.solve(score);
+          VectorXd s2 = VectorXd::Zero(phi.size());
+          for (Eigen::Index a = 0; a < n_open; ++a)
+            s2(open[static_cast<std::size_t>(a)]) = r(a);
+          const double l2 = s2.cwiseAbs().maxCoeff();
+          if (l2 > 5.0) s2 *= 5.0 / l2;
+          VectorXd candidate = phi + s2;
+          Evaluation at = lik(candidate, true);
+          if (at.ok && at.ll > ev.ll) {
+            next = std::move(candidate);
+            at_next = std::move(at);
+            accepted = true;
+            break;
+          }
+        }
+      }
+    }
+    for (double length = 0.5; !accepted && length > 1e-18; length *= 0.5) {
+      next = phi + length * step;
+      at_next = lik(next, true);
+      accepted = raises(at_next);
+    }
+    if (!accepted) {  // no step raises the likelihood: phi is its maximum to rounding
+      stopped = true;
+      break;
+    }
+    const double moved = change(next, phi);
+    phi = next;
+    ev = std::move(at_next);
+    if (moved <= tol) {
+      stopped = true;
+      break;
+    }
+    if (it == max_iterations) o.termination = Termination::max_iterations;
+  }
+  // Polish. Along a direction where the likelihood is nearly flat (a tau2 of a level with few
+  // clusters), a change of 1e-5 in the estimate moves the log-likelihood by 1e-12, under what
+  // the line search can tell from rounding. The score is exact there: Newton steps on the
+  // observed information are taken while they shrink it, the likelihood not falling beyond
+  // rounding.
+  for (int polish = 0; stopped && ev.ok && n_open > 0 && polish < 8; ++polish) {
+    MatrixXd observed;
+    if (!observed_information(phi, observed)) break;
+    Eigen::LLT<MatrixXd> llt(observed);
+    if (llt.info() != Eigen::Success) break;  // not concave here: a boundary, left as it is
+    const VectorXd g = open_score(ev);
+    const VectorXd r = llt.solve(g);
+    if (!r.allFinite() || r.cwiseAbs().maxCoeff() > 1.0) break;
+    VectorXd candidate = phi;
+    for (Eigen::Index a = 0; a < n_open; ++a)
+      candidate(open[static_cast<std::size_t>(a)]) += r(a);
+    Evaluation at = lik(candidate, true);
+    if (!at.ok || at.ll < ev.ll - 1e-13 * std::abs(ev.ll)) break;
+    const VectorXd g2 = open_score(at);
+    if (!(g2.dot(llt.solve(g2)) < g.dot(r))) break;
+    const double moved = change(candidate, phi);
+    phi = std::move(candidate);
+    ev = std::move(at);
+    if (moved <= tol) break;
+  }
+  o.phi = phi;
+  o.at = std::move(ev);
+  return o;
+}
+
 struct Optimum {
   VectorXd theta;
   Evaluation at;
@@ -704,6 +1286,57 @@ std::pair<double, double> profile_interval(Likelihood& lik, const Optimum& best,
 
 }  // namespace
 
+std::string_view structure_name(Structure s) noexcept {
+  switch (s) {
+    case Structure::CS:
+      return "CS";
+    case Structure::HCS:
+      return "HCS";
+    case Structure::UN:
+      return "UN";
+    case Structure::ID:
+      return "ID";
+    case Structure::DIAG:
+      return "DIAG";
+    case Structure::AR:
+      return "AR";
+    case Structure::HAR:
+      return "HAR";
+  }
+  return "?";
+}
+
+std::size_t structure_tau2_count(Structure s, std::size_t levels) noexcept {
+  switch (s) {
+    case Structure::CS:
+    case Structure::ID:
+    case Structure::AR:
+      return 1;
+    case Structure::HCS:
+    case Structure::UN:
+    case Structure::DIAG:
+    case Structure::HAR:
+      return levels;
+  }
+  return 0;
+}
+
+std::size_t structure_rho_count(Structure s, std::size_t levels) noexcept {
+  switch (s) {
+    case Structure::CS:
+    case Structure::HCS:
+    case Structure::AR:
+    case Structure::HAR:
+      return levels > 1 ? 1 : 0;
+    case Structure::UN:
+      return levels * (levels - 1) / 2;
+    case Structure::ID:
+    case Structure::DIAG:
+      return 0;
+  }
+  return 0;
+}
+
 std::string_view small_sample_name(SmallSample s) noexcept {
   switch (s) {
     case SmallSample::CR1:
@@ -713,6 +1346,166 @@ std::string_view small_sample_name(SmallSample s) noexcept {
   }
   return "?";
 }
+
+namespace {
+
+// The fit without a structured component: Fisher scoring and Newton on sigma2 >= 0 (maximise),
+// then scans for a higher maximum.
+Optimum fit_components(Likelihood& lik, std::size_t n_blocks, const VectorXd& theta,
+                       const std::vector<bool>& held, double total, double scale,
+                       const MultilevelOptions& options) {
+  Optimum best = maximise(lik, theta, held, scale, options.tolerance, options.max_iterations);
+  // The likelihood of several variance components need not be concave: with few clusters a
+  // component can have a local maximum at 0 and a higher one inside. A scan along each
+  // component's axis through the optimum (0, and 2^-10 .. 2^3 times the variance beyond the
+  // sampling variances) finds such a higher point; the search restarts from it, until no point
+  // of the scan is higher.
+  const double reach =
+      std::max({total, 0.1 * scale, best.theta.size() ? best.theta.maxCoeff() : 0.0});
+  // With many independent blocks the likelihood is close to its quadratic approximation and the
+  // scan is skipped unless a component is at the boundary, where local maxima were seen.
+  const bool scan = n_blocks < 1000 || (best.theta.array() == 0.0).any();
+  for (int round = 0; scan && best.at.ok && round < 8; ++round) {
+    VectorXd better;
+    double ll_better = best.at.ll + 1e-10 * std::max(1.0, std::abs(best.at.ll));
+    for (Eigen::Index j = 0; j < best.theta.size(); ++j) {
+      if (held[static_cast<std::size_t>(j)]) continue;
+      for (int e = -11; e <= 3; ++e) {
+        VectorXd t = best.theta;
+        t(j) = e < -10 ? 0.0 : std::ldexp(reach, e);
+        const Evaluation at = lik(t, false);
+        if (at.ok && at.ll > ll_better) {
+          ll_better = at.ll;
+          better = t;
+        }
+      }
+    }
+    if (better.size() == 0) break;
+    Optimum again = maximise(lik, better, held, scale, options.tolerance, options.max_iterations);
+    again.iterations += best.iterations;
+    if (!again.at.ok || !(again.at.ll > best.at.ll)) break;
+    best = std::move(again);
+  }
+  return best;
+}
+
+// The fit with a structured component: Fisher scoring on log variances and atanh correlations
+// (DenseLikelihood), from rho = 0.5 and, where there is a correlation and few enough blocks for
+// the second fit to cost little, from rho = 0 too (the likelihood in rho can have two maxima);
+// the higher maximum is kept. Sets f.tau2, f.rho and `g_at`.
+Optimum fit_structured(const MultilevelData& d, const std::vector<Block>& blocks, MultilevelFit& f,
+                       double total, double scale, const MultilevelOptions& options,
+                       std::optional<MatrixXd>& g_at) {
+  const StructuredComponent& sc = *d.structured;
+  const StructuredCovariance g(sc.structure, sc.inner_levels);
+  std::vector<std::size_t> free;
+  for (std::size_t j = 0; j < f.held.size(); ++j) {
+    if (!f.held[j]) free.push_back(j);
+  }
+  DenseLikelihood lik(blocks, f.k, f.p, free, f.held.size(), g, options.method == Method::REML);
+  const double start =
+      std::log(std::max(total, 0.1 * scale) / static_cast<double>(free.size() + 1));
+  std::optional<DenseOptimum> best;
+  std::vector<bool> fixed(lik.size(), false);
+  int iterations = 0;
+  for (double rho0 : {0.5, 0.0}) {
+    if (best && (g.n_rho() == 0 || blocks.size() >= 1000)) break;
+    VectorXd phi(static_cast<Eigen::Index>(lik.size()));
+    for (std::size_t i = 0; i < free.size(); ++i)
+      phi(static_cast<Eigen::Index>(i)) = start;
+    const std::vector<double> tau2(g.n_tau2(), std::exp(start));
+    const std::vector<double> rho(g.n_rho(), rho0);
+    if (!g.phi_of(tau2.data(), rho.data(), phi.data() + free.size())) continue;
+    DenseOptimum o =
+        maximise_dense(lik, phi, fixed, scale, options.tolerance, options.max_iterations);
+    iterations += o.iterations;
+    if (o.at.ok && (!best || o.at.ll > best->at.ll)) best = std::move(o);
+  }
+  Optimum out;
+  out.iterations = iterations;
+  if (!best) return out;
+  // The boundary. On the log and atanh scales a maximum at a variance of 0 or a correlation of
+  // +-1 (CS with no variance within clusters beyond the shared one is rho = 1) is approached
+  // ever more slowly, as the score in phi vanishes there, and the stop rule can fire short of it.
+  // A parameter that drifted towards its boundary is held there (phi = -inf or +-inf: exp and
+  // tanh give 0 and +-1 exactly) and the others fitted again; the boundary is kept when its
+  // maximum is at least as high (the Karush-Kuhn-Tucker point of the constrained problem).
+  for (int round = 0; round < 6; ++round) {
+    bool moved = false;
+    // A parameter held at its boundary while the others were still far from their maximum may
+    // belong inside once they have moved: each is released from a point near its boundary and
+    // kept free when that raises the likelihood.
+    for (Eigen::Index i = 0; i < best->phi.size() && !moved; ++i) {
+      if (!fixed[static_cast<std::size_t>(i)]) continue;
+      const auto n_var = static_cast<Eigen::Index>(free.size() + g.n_tau2());
+      std::vector<bool> hold = fixed;
+      hold[static_cast<std::size_t>(i)] = false;
+      VectorXd phi = best->phi;
+      phi(i) = i < n_var ? std::log(1e-2 * scale) : std::copysign(std::atanh(0.9), phi(i));
+      DenseOptimum o =
+          maximise_dense(lik, phi, hold, scale, options.tolerance, options.max_iterations);
+      iterations += o.iterations;
+      if (o.at.ok && o.at.ll > best->at.ll + 1e-12 * std::abs(best->at.ll)) {
+        best = std::move(o);
+        fixed = std::move(hold);
+        moved = true;
+      }
+    }
+    if (moved) continue;
+    // UN's Cholesky factor reaches its boundary (a zero on L's diagonal) inside its scale.
+    const auto n_var = static_cast<Eigen::Index>(free.size() + g.n_tau2());
+    const auto n_phi = g.cholesky() ? static_cast<Eigen::Index>(free.size()) : best->phi.size();
+    for (Eigen::Index i = 0; i < n_phi; ++i) {
+      if (fixed[static_cast<std::size_t>(i)]) continue;
+      const double x = i < n_var ? std::exp(best->phi(i)) : std::tanh(best->phi(i));
+      const bool near = i < n_var ? x < 1e-3 * scale : std::abs(x) > 0.95;
+      if (!near) continue;
+      std::vector<bool> hold = fixed;
+      hold[static_cast<std::size_t>(i)] = true;
+      VectorXd phi = best->phi;
+      phi(i) = i < n_var ? -std::numeric_limits<double>::infinity()
+                         : std::copysign(std::numeric_limits<double>::infinity(), x);
+      DenseOptimum o =
+          maximise_dense(lik, phi, hold, scale, options.tolerance, options.max_iterations);
+      iterations += o.iterations;
+      if (o.at.ok && o.at.ll >= best->at.ll - 1e-12 * std::abs(best->at.ll)) {
+        best = std::move(o);
+        fixed = std::move(hold);
+        moved = true;
+        break;
+      }
+    }
+    if (!moved) break;
+  }
+  out.iterations = iterations;
+  Variances v = lik.variances(best->phi);
+  // A variance that drifted to a negligible value is at its boundary, 0, as metafor's would be
+  // reported at its optimiser's floor.
+  bool boundary = false;
+  auto floor_at_zero = [&](std::vector<double>& xs) {
+    for (double& x : xs) {
+      if (x < 1e-10 * scale) {
+        x = 0.0;
+        boundary = true;
+      }
+    }
+  };
+  floor_at_zero(v.sigma2);
+  floor_at_zero(v.tau2);
+  for (double r : v.rho)
+    boundary = boundary || std::abs(r) == 1.0;
+  out.theta =
+      Eigen::Map<const VectorXd>(v.sigma2.data(), static_cast<Eigen::Index>(v.sigma2.size()));
+  out.at = std::move(best->at);
+  out.termination = best->termination == Termination::converged && boundary ? Termination::boundary
+                                                                            : best->termination;
+  f.tau2 = v.tau2;
+  f.rho = v.rho;
+  g_at = g.G(f.tau2.data(), f.rho.data());
+  return out;
+}
+
+}  // namespace
 
 MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& options) {
   assert(options.method == Method::REML || options.method == Method::ML);
@@ -737,7 +1530,6 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
     return f;
   }
   const bool reml = options.method == Method::REML;
-  Likelihood lik(blocks.blocks, f.k, f.p, m, reml);
 
   // Start: the residual variance of least squares beyond the mean sampling variance, shared
   // equally between the components (any positive start reaches the same maximum; this one is on
@@ -777,37 +1569,14 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
     }
   }
   f.held = held;
-  Optimum best = maximise(lik, theta, held, scale, options.tolerance, options.max_iterations);
-  // The likelihood of several variance components need not be concave: with few clusters a
-  // component can have a local maximum at 0 and a higher one inside. A scan along each
-  // component's axis through the optimum (0, and 2^-10 .. 2^3 times the variance beyond the
-  // sampling variances) finds such a higher point; the search restarts from it, until no point
-  // of the scan is higher.
-  const double reach =
-      std::max({total, 0.1 * scale, best.theta.size() ? best.theta.maxCoeff() : 0.0});
-  // With many independent blocks the likelihood is close to its quadratic approximation and the
-  // scan is skipped unless a component is at the boundary, where local maxima were seen.
-  const bool scan = blocks.blocks.size() < 1000 || (best.theta.array() == 0.0).any();
-  for (int round = 0; scan && best.at.ok && round < 8; ++round) {
-    VectorXd better;
-    double ll_better = best.at.ll + 1e-10 * std::max(1.0, std::abs(best.at.ll));
-    for (Eigen::Index j = 0; j < best.theta.size(); ++j) {
-      if (held[static_cast<std::size_t>(j)]) continue;
-      for (int e = -11; e <= 3; ++e) {
-        VectorXd t = best.theta;
-        t(j) = e < -10 ? 0.0 : std::ldexp(reach, e);
-        const Evaluation at = lik(t, false);
-        if (at.ok && at.ll > ll_better) {
-          ll_better = at.ll;
-          better = t;
-        }
-      }
-    }
-    if (better.size() == 0) break;
-    Optimum again = maximise(lik, better, held, scale, options.tolerance, options.max_iterations);
-    again.iterations += best.iterations;
-    if (!again.at.ok || !(again.at.ll > best.at.ll)) break;
-    best = std::move(again);
+  std::optional<Likelihood> lik;  // the model without a structured component
+  std::optional<MatrixXd> g_at;   // G at the estimates, with one
+  Optimum best;
+  if (d.structured) {
+    best = fit_structured(d, blocks.blocks, f, total, scale, options, g_at);
+  } else {
+    lik.emplace(blocks.blocks, f.k, f.p, m, reml);
+    best = fit_components(*lik, blocks.blocks.size(), theta, held, total, scale, options);
   }
   if (!best.at.ok) {
     f.status = MultilevelStatus::rank_deficient;
@@ -843,10 +1612,9 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
   f.weight.assign(f.k, 0.0);
   {
     double sum = 0.0;
+    const Variances at{f.sigma2, f.tau2, f.rho};
     for (const Block& b : blocks.blocks) {
-      MatrixXd M = b.V;
-      for (std::size_t j = 0; j < m; ++j)
-        M.noalias() += f.sigma2[j] * b.Z[j];
+      const MatrixXd M = marginal(b, at, g_at ? &*g_at : nullptr);
       const MatrixXd W = M.llt().solve(MatrixXd::Identity(M.rows(), M.cols()));
       for (std::size_t a = 0; a < b.rows.size(); ++a) {
         f.weight[b.rows[a]] = W(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(a));
@@ -879,7 +1647,8 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
   // Fit statistics as metafor's fitstats: the coefficients and the variance components count as
   // parameters; REML's BIC and AICc use the k - p residual degrees of freedom.
   const double parms = static_cast<double>(
-      f.p + static_cast<std::size_t>(std::count(held.begin(), held.end(), false)));
+      f.p + static_cast<std::size_t>(std::count(held.begin(), held.end(), false)) + f.tau2.size() +
+      f.rho.size());
   const double n = reml ? static_cast<double>(f.k - f.p) : static_cast<double>(f.k);
   f.logLik = best.at.ll;
   double ll_saturated = 0.0;  // ML deviance: against the saturated model, y = mu exactly
@@ -895,15 +1664,15 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
   const double nn = std::max(n, parms + 2.0);
   f.AICc = -2.0 * f.logLik + 2.0 * parms * nn / (nn - parms - 1.0);
 
-  if (options.profile) {
+  if (options.profile && lik) {
     for (std::size_t j = 0; j < m; ++j) {
       if (held[j]) {
         f.sigma2_lb.push_back(kNaN);
         f.sigma2_ub.push_back(kNaN);
         continue;
       }
-      const auto [lo, hi] = profile_interval(lik, best, static_cast<Eigen::Index>(j), options.level,
-                                             scale, options.tolerance, held);
+      const auto [lo, hi] = profile_interval(*lik, best, static_cast<Eigen::Index>(j),
+                                             options.level, scale, options.tolerance, held);
       f.sigma2_lb.push_back(lo);
       f.sigma2_ub.push_back(hi);
     }
@@ -912,13 +1681,23 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
 }
 
 double multilevel_log_likelihood(const MultilevelData& d, const MultilevelOptions& options,
-                                 std::span<const double> sigma2) {
+                                 std::span<const double> sigma2, std::span<const double> tau2,
+                                 std::span<const double> rho) {
   assert(sigma2.size() == d.components.size());
   if (d.yi.size() <= d.x.p) return kNaN;
   Blocks blocks = make_blocks(d, options.max_block);
   if (blocks.status != MultilevelStatus::ok) return kNaN;
-  Likelihood lik(blocks.blocks, d.yi.size(), d.x.p, d.components.size(),
-                 options.method == Method::REML);
+  const bool reml = options.method == Method::REML;
+  if (d.structured) {
+    const StructuredCovariance g(d.structured->structure, d.structured->inner_levels);
+    assert(tau2.size() == g.n_tau2() && rho.size() == g.n_rho());
+    DenseLikelihood lik(blocks.blocks, d.yi.size(), d.x.p, {}, sigma2.size(), g, reml);
+    const Variances v{
+        {sigma2.begin(), sigma2.end()}, {tau2.begin(), tau2.end()}, {rho.begin(), rho.end()}};
+    const Evaluation e = lik.evaluate(v, g.G(tau2.data(), rho.data()), {}, false);
+    return e.ok ? e.ll : kNaN;
+  }
+  Likelihood lik(blocks.blocks, d.yi.size(), d.x.p, d.components.size(), reml);
   VectorXd theta(static_cast<Eigen::Index>(sigma2.size()));
   for (std::size_t j = 0; j < sigma2.size(); ++j)
     theta(static_cast<Eigen::Index>(j)) = sigma2[j];
@@ -950,6 +1729,12 @@ RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
   }
   const double n = static_cast<double>(r.n_clusters);
   MatrixXd vr = MatrixXd::Zero(p, p);
+  const Variances at{fit.sigma2, fit.tau2, fit.rho};
+  std::optional<MatrixXd> g_at;
+  if (d.structured) {
+    g_at = StructuredCovariance(d.structured->structure, d.structured->inner_levels)
+               .G(fit.tau2.data(), fit.rho.data());
+  }
   std::vector<double> df(fit.p, n - static_cast<double>(fit.p));
 
   if (small_sample == SmallSample::CR1) {
@@ -964,9 +1749,7 @@ RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
     }
     std::vector<VectorXd> u(ids.size(), VectorXd::Zero(p));
     for (const Block& b : blocks.blocks) {
-      MatrixXd M = b.V;
-      for (std::size_t j = 0; j < d.components.size(); ++j)
-        M.noalias() += fit.sigma2[j] * b.Z[j];
+      const MatrixXd M = marginal(b, at, g_at ? &*g_at : nullptr);
       const MatrixXd wx = M.llt().solve(b.X);
       const VectorXd e = b.y - b.X * beta;
       for (std::size_t a = 0; a < b.rows.size(); ++a) {
@@ -992,7 +1775,7 @@ RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
       const std::uint64_t hi = std::max(s.row, s.col);
       covariance[lo * k + hi] = s.value;
     }
-    auto marginal = [&](std::size_t i, std::size_t j) {
+    auto covariance_of = [&](std::size_t i, std::size_t j) {
       double v = 0.0;
       if (i == j) {
         v = d.vi[i];
@@ -1002,6 +1785,10 @@ RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
       }
       for (std::size_t c = 0; c < d.components.size(); ++c) {
         if (d.components[c].level[i] == d.components[c].level[j]) v += fit.sigma2[c];
+      }
+      if (g_at && d.structured->outer[i] == d.structured->outer[j]) {
+        v += (*g_at)(static_cast<Eigen::Index>(d.structured->inner[i]),
+                     static_cast<Eigen::Index>(d.structured->inner[j]));
       }
       return v;
     };
@@ -1021,7 +1808,7 @@ RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
       for (Eigen::Index a = 0; a < nc; ++a) {
         const std::size_t i = rows[static_cast<std::size_t>(a)];
         for (Eigen::Index b = 0; b < nc; ++b)
-          cl.M(a, b) = marginal(i, rows[static_cast<std::size_t>(b)]);
+          cl.M(a, b) = covariance_of(i, rows[static_cast<std::size_t>(b)]);
         for (Eigen::Index j = 0; j < p; ++j)
           cl.X(a, j) = d.x(i, static_cast<std::size_t>(j));
         cl.e(a) = d.yi[i] - cl.X.row(a).dot(beta);

@@ -237,3 +237,39 @@ TEST(MethodsCli, ContoursOutsideZeroToHundredAreUsageErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+// A correlated random effect (`--random "~ inner | outer" --struct`): what cannot be fitted is
+// exit 2 naming the formula, and a fit writes its structure, tau2 and rho.
+TEST(MethodsCli, StructErrorsAreUsageErrorsAndAFitWritesItsStructure) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases{
+      {{"fit", "-", "--random", "~ alloc | year/ablat"}, "one outer factor, not a nesting"},
+      {{"fit", "-", "--random", "~ alloc | year", "--random", "~ alloc | ablat"},
+       "one struct per model"},
+      {{"fit", "-", "--random", "~ 1 | year", "--struct", "UN"}, "which no --random formula has"},
+      {{"batch", "-", "--by", "alloc", "--random", "~ year | alloc", "--out",
+        "/tmp/evident-struct-batch.csv"},
+       "evident fit fits structs"},
+  };
+  for (const Case& c : cases) {
+    const Result r = run(c.args, kBcg);
+    EXPECT_EQ(r.code, 2) << c.message << "\n" << r.out;
+    EXPECT_TRUE(contains(r.err, c.message)) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  const Json j = json_of(run(
+      {"fit", "-", "--random", "~ alloc | ablat", "--struct", "DIAG", "--format", "json"}, kBcg));
+  EXPECT_EQ(j.at("struct").at("name"), "DIAG");
+  EXPECT_EQ(j.at("struct").at("levels"), Json({"alternate", "random", "systematic"}));
+  EXPECT_EQ(j.at("tau2").size(), 3U);
+  EXPECT_TRUE(j.at("rho").is_null());
+  EXPECT_TRUE(j.at("sigma2").empty());
+  EXPECT_TRUE(j.at("pi_lb").is_null());  // a tau2 per level: no single prediction interval
+}
+
+}  // namespace

@@ -133,6 +133,8 @@ const std::vector<SameAnalysis> kSame = {
      "measure = \"RR\"\nrandom = \"~ 1 | district/school\"\ntest = \"t\"\nrho = 0.6\ncluster = "
      "\"district\"\n"
      "obs = \"school\"\nrobust = \"district\"\nsmall_sample = \"CR2\"\nprofile = false"},
+    {{"--measure", "RR", "--random", "~ outcome | study", "--struct", "UN"},
+     "measure = \"RR\"\nrandom = \"~ outcome | study\"\nstruct = \"UN\""},
     {{"--measure", "RR", "--random", "~ 1 | a", "--V", "v.csv"},
      "measure = \"RR\"\nrandom = \"~ 1 | a\"\nV = \"v.csv\""},
     {{"--measure", "RR", "--random", "~ 1 | a", "--random", "~ 1 | b"},
@@ -208,12 +210,22 @@ const std::vector<BadValue> kBad = {
      "--test t is the test of multilevel models (--random); for this model use z or knha",
      "test t is the test of multilevel models (random); for this model use z or knha"},
     {"random",
-     {"--random", "~ outcome | study"},
-     "random = \"~ outcome | study\"",
-     "'~ outcome | study' is not a random-effects formula: the inner term 'outcome' asks for "
-     "correlated random effects",
-     "'~ outcome | study' is not a random-effects formula: the inner term 'outcome' asks for "
-     "correlated random effects"},
+     {"--random", "~ outcome | study/arm"},
+     "random = \"~ outcome | study/arm\"",
+     "'~ outcome | study/arm' is not a random-effects formula: '~ outcome | study/arm': a "
+     "correlated random effect has one outer factor",
+     "'~ outcome | study/arm' is not a random-effects formula: '~ outcome | study/arm': a "
+     "correlated random effect has one outer factor"},
+    {"struct",
+     {"--struct", "UN"},
+     "struct = \"UN\"",
+     "--struct belongs to a multilevel model, which --random asks for",
+     "struct belongs to a multilevel model, which random asks for"},
+    {"struct",
+     {"--random", "~ outcome | study", "--struct", "XY"},
+     "random = \"~ outcome | study\"\nstruct = \"XY\"",
+     "XY not in {CS,HCS,UN,ID,DIAG,AR,HAR}",
+     "XY not in {CS,HCS,UN,ID,DIAG,AR,HAR}"},
     {"random",
      {"--random", "~ 1 | a", "--method", "DL"},
      "random = \"~ 1 | a\"\nmethod = \"DL\"",

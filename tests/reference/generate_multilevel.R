@@ -213,8 +213,9 @@ expected_of <- function(fit) {
     e$estimate <- num(fit$beta[1])
     e$se <- num(fit$se)
     e[[stat]] <- num(fit$zval)
-    e <- c(e, list(pval = num(fit$pval), ci_lb = num(fit$ci.lb), ci_ub = num(fit$ci.ub),
-                   pi_lb = num(pred$pi.lb), pi_ub = num(pred$pi.ub)))
+    e <- c(e, list(pval = num(fit$pval), ci_lb = num(fit$ci.lb), ci_ub = num(fit$ci.ub)))
+    # With a tau2 per level of a struct, predict gives an interval per level; evident gives none.
+    if (length(pred$pi.lb) == 1) e <- c(e, list(pi_lb = num(pred$pi.lb), pi_ub = num(pred$pi.ub)))
   } else {
     e$p <- fit$p
     e$coefficients <- coefficient_list(fit, stat)
@@ -280,6 +281,131 @@ sigma2_ci_of <- function(fit) {
   })
 }
 
+# ---------------------------------------------------------------------------------------------
+# Correlated random effects (`~ inner | outer`, struct). The independent solution: the (RE)ML
+# log-likelihood computed here from G built here (G_lm = tau_l tau_m corr(l, m), Structure in
+# evident's model/multilevel.hpp, metafor's struct), maximised by optim's BFGS on log tau2 and
+# atanh rho (UN: on the Cholesky factor of G, as metafor) from metafor's default fit. metafor's
+# fit is then run again started at that solution with rel.tol 1e-12 (1e-10 when nlminb reports
+# false convergence at 1e-12). The script stops unless metafor's log-likelihood equals the one
+# recomputed here to 1e-9, is at least the independent maximum's (less 1e-9 relative), and every
+# tau2 and rho agrees with the independent solution to 1e-5 (BFGS on numerical gradients is the
+# less precise of the two; the expected values are metafor's).
+
+structure_G <- function(struct, L, tau2, rho) {
+  tau <- sqrt(rep_len(tau2, L))
+  C <- diag(L)
+  for (a in seq_len(L)) for (b in seq_len(L)) {
+    if (a == b) next
+    C[a, b] <- switch(struct, CS = , HCS = rho, AR = , HAR = rho^abs(a - b), ID = , DIAG = 0,
+                      UN = {
+                        lo <- min(a, b); hi <- max(a, b)
+                        rho[(lo - 1) * L - (lo - 1) * lo / 2 + (hi - lo)]
+                      })
+  }
+  outer(tau, tau) * C
+}
+
+struct_counts <- function(struct, L) {
+  c(tau2 = if (struct %in% c("CS", "ID", "AR")) 1 else L,
+    rho = switch(struct, CS = , HCS = , AR = , HAR = 1, ID = , DIAG = 0, UN = L * (L - 1) / 2))
+}
+
+struct_log_likelihood <- function(y, vi, X, inner, outer, struct, tau2, rho, reml) {
+  L <- max(inner)
+  G <- structure_G(struct, L, tau2, rho)
+  M <- diag(vi) + outer(outer, outer, "==") * G[inner, inner]
+  D <- list()
+  log_likelihood(y, M, X, D, numeric(0), reml)
+}
+
+struct_independent <- function(y, vi, X, inner, outer, struct, reml, start_tau2, start_rho) {
+  L <- max(inner)
+  n <- struct_counts(struct, L)
+  unpack <- function(phi) {
+    if (struct == "UN") {
+      Lm <- matrix(0, L, L)
+      Lm[lower.tri(Lm, diag = TRUE)] <- phi
+      G <- Lm %*% t(Lm)
+      C <- cov2cor(G)
+      return(list(tau2 = diag(G), rho = C[lower.tri(C)]))
+    }
+    list(tau2 = exp(phi[seq_len(n[["tau2"]])]), rho = tanh(phi[-seq_len(n[["tau2"]])]))
+  }
+  phi0 <- if (struct == "UN") {
+    Lm <- t(chol(structure_G(struct, L, start_tau2, start_rho)))
+    Lm[lower.tri(Lm, diag = TRUE)]
+  } else c(log(start_tau2), atanh(start_rho))
+  f <- function(phi) {
+    p <- unpack(phi)
+    -struct_log_likelihood(y, vi, X, inner, outer, struct, p$tau2, p$rho, reml)
+  }
+  o <- optim(phi0, f, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000))
+  c(unpack(o$par), list(ll = -o$value))
+}
+
+# Note: UN's rho are listed (1,2), (1,3), ..., (2,3), ... in both evident and metafor (the lower
+# triangle of the correlation matrix, column by column).
+fit_struct <- function(d, inner_name, outer_name, struct, method, mods = NULL) {
+  X <- if (is.null(mods)) matrix(1, nrow(d), 1) else model.matrix(mods, d)
+  random <- as.formula(sprintf("~ %s | %s", inner_name, outer_name))
+  args <- list(yi = d$yi, V = d$vi, random = random, struct = struct, data = d, method = method,
+               test = "z", level = level)
+  if (!is.null(mods)) args$mods <- mods
+  default <- do.call(rma.mv, args)
+  levels_in <- sort(unique(d[[inner_name]]))
+  inner <- match(d[[inner_name]], levels_in)
+  outer <- match(d[[outer_name]], unique(d[[outer_name]]))
+  reml <- method == "REML"
+  ind <- struct_independent(d$yi, d$vi, X, inner, outer, struct, reml, default$tau2,
+                            if (length(default$rho)) default$rho else numeric(0))
+  fit <- NULL
+  for (tol in c(1e-12, 1e-10)) {
+    args$control <- list(rel.tol = tol, iter.max = 10000, eval.max = 10000,
+                         tau2.init = ind$tau2)
+    if (length(ind$rho)) args$control$rho.init <- ind$rho
+    fit <- tryCatch(do.call(rma.mv, args), error = function(e) NULL)
+    if (!is.null(fit)) break
+  }
+  if (is.null(fit)) stop(sprintf("%s %s: metafor does not converge from the solution", struct,
+                                 inner_name))
+  ll <- struct_log_likelihood(d$yi, d$vi, X, inner, outer, struct, fit$tau2, fit$rho, reml)
+  if (abs(ll - logLik(fit)) > 1e-9 * abs(ll)) {
+    stop(sprintf("%s: log-likelihood: rma.mv %.17g, formula %.17g", struct, logLik(fit), ll))
+  }
+  if (ll < ind$ll - 1e-9 * abs(ll)) {
+    stop(sprintf("%s: rma.mv's log-likelihood %.17g below the independent %.17g", struct, ll,
+                 ind$ll))
+  }
+  agree <- function(a, b, what) {
+    if (any(abs(a - b) > 1e-5 * pmax(abs(a), abs(b), 1e-3))) {
+      stop(sprintf("%s %s: rma.mv %s, independent %s", struct, what, toString(a), toString(b)))
+    }
+  }
+  agree(fit$tau2, ind$tau2, "tau2")
+  if (length(fit$rho)) agree(fit$rho, ind$rho, "rho")
+  fit
+}
+
+# An rma.mv fit with a struct -> expected keys: as expected_of, with tau2 (a number, or one per
+# level) and rho (a number, or UN's full correlation matrix) in place of sigma2's keys.
+struct_expected_of <- function(fit, struct) {
+  r <- expected_of(fit)
+  e <- r$expected
+  e$sigma2 <- list()
+  e$sigma2_names <- list()
+  per_level <- struct %in% c("HCS", "UN", "DIAG", "HAR")
+  e$tau2 <- if (per_level) nums(fit$tau2) else num(fit$tau2)
+  if (struct == "UN") {
+    e$rho <- lapply(seq_len(nrow(fit$G)), function(a) nums(cov2cor(fit$G)[a, ]))
+  } else if (struct %in% c("ID", "DIAG")) {
+    e$rho <- json_value("null")
+  } else {
+    e$rho <- num(fit$rho)
+  }
+  list(expected = e, tolerance = list())
+}
+
 warnings_seen <- character()
 case <- function(name, args, compute) {
   warned <- character()
@@ -311,6 +437,12 @@ own_data <- list(
     d <- dat.assink2016
     data.frame(study = d$study, esid = d$esid, yi = d$yi, vi = d$vi, year = d$year,
                deltype = as.character(d$deltype))
+  },
+  multilevel_berkey1998 = function() {
+    # Periodontal surgery: 5 trials, two outcomes each (PD, AL); the sampling covariances of
+    # metadat's v1i/v2i are left out (V diagonal), so the model is rma.mv(yi, vi, ...).
+    d <- dat.berkey1998
+    data.frame(trial = d$trial, outcome = as.character(d$outcome), yi = d$yi, vi = d$vi)
   }
 )
 
@@ -389,9 +521,52 @@ expected_files <- list(
       case("deltype_REML_z", c(ra, "--mods", "deltype", "--method", "REML", "--test", "z"),
            one("REML", "z", mods = ~ deltype)),
       case("rho06_REML_z", c(ra, "--rho", "0.6", "--cluster", "study", "--obs", "esid",
-                             "--method", "REML", "--test", "z"), correlated)))
+                             "--method", "REML", "--test", "z"), correlated),
+      struct_case(d, "deltype", "study", "CS", "REML"),
+      struct_case(d, "deltype", "study", "CS", "ML"),
+      # (HCS is not compared here: covert's tau2 rests on few studies, the likelihood is so
+      # flat along it that metafor's fit stops 4e-6 from the maximum, where the score is 1e-6.)
+      struct_case(d, "deltype", "study", "ID", "REML"),
+      struct_case(d, "deltype", "study", "DIAG", "REML"),
+      struct_case(d, "esid", "study", "AR", "REML"),
+      struct_case(d, "esid", "study", "AR", "REML", "deltype")))
+  },
+  multilevel_berkey1998 = function() {
+    d <- read_own("data/multilevel_berkey1998.csv")
+    list(input = "data/multilevel_berkey1998.csv", cases = list(
+      struct_case(d, "outcome", "trial", "UN", "REML", "outcome"),
+      struct_case(d, "outcome", "trial", "UN", "REML", "outcome", "CR1"),
+      struct_case(d, "outcome", "trial", "UN", "REML", "outcome", "CR2"),
+      struct_case(d, "outcome", "trial", "HCS", "REML", "outcome"),
+      struct_case(d, "outcome", "trial", "CS", "ML", "outcome")))
   }
 )
+
+# A case `--random "~ inner | outer" --struct S` (with `--mods mods`, and cluster-robust
+# inference clustered by the outer factor with `small_sample`).
+struct_case <- function(d, inner, outer, struct, method, mods = NULL, small_sample = NULL) {
+  args <- c("--random", sprintf("~ %s | %s", inner, outer), "--struct", struct, "--method",
+            method, "--test", "z")
+  if (!is.null(mods)) args <- c(args, "--mods", mods)
+  if (!is.null(small_sample)) args <- c(args, "--robust", outer, "--small-sample", small_sample)
+  name <- sprintf("struct_%s_%s_%s%s%s", struct, inner, method,
+                  if (is.null(mods)) "" else paste0("_", mods),
+                  if (is.null(small_sample)) "" else paste0("_robust_", small_sample))
+  f <- if (is.null(mods)) NULL else as.formula(paste("~", mods))
+  case(name, args, function() {
+    fit <- fit_struct(d, inner, outer, struct, method, f)
+    r <- struct_expected_of(fit, struct)
+    if (!is.null(small_sample)) {
+      r$expected$robust <- robust_of(fit, outer, d[[outer]], small_sample)
+      # A robust interval's bound near 0 (b - t se with b and t se close) has few significant
+      # digits: compared to 1e-7 absolute, as the bounds' scale of 0.1 to 1 makes 1e-6 relative.
+      for (j in seq_len(fit$p) - 1) for (b in c("ci_lb", "ci_ub")) {
+        r$tolerance[[sprintf("robust.coefficients[%d].%s", j, b)]] <- 1e-7
+      }
+    }
+    r
+  })
+}
 
 # ---------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -380,6 +381,142 @@ TEST(Multilevel, ASingleLevelFactorIsHeldAtZero) {
   EXPECT_NEAR(a.sigma2[1], b.sigma2[0], 1e-12 * b.sigma2[0]);
   EXPECT_NEAR(a.logLik, b.logLik, 1e-10);
   EXPECT_NEAR(a.AIC, b.AIC, 1e-10);
+}
+
+}  // namespace
+
+namespace {
+
+// The structured component `~ position | cluster` of a simulated data set: each estimate's
+// position within its cluster (0, 1, ...; positions beyond `last` are `last`).
+evident::StructuredComponent by_position(const ThreeLevel& t, std::uint32_t last) {
+  evident::StructuredComponent sc;
+  sc.name = "position | cluster";
+  const auto& outer = t.components[0];
+  sc.outer = outer.level;
+  sc.outer_levels = outer.levels;
+  std::vector<std::uint32_t> seen(outer.levels, 0);
+  for (std::uint32_t c : outer.level)
+    sc.inner.push_back(std::min(seen[c]++, last));
+  std::uint32_t levels = 0;
+  for (std::uint32_t i : sc.inner)
+    levels = std::max(levels, i + 1);
+  sc.inner_levels = levels;
+  return sc;
+}
+
+}  // namespace
+
+// A structured component `~ position | cluster` (model/multilevel.hpp, Structure) against models
+// it equals: with every estimate at its own position within its cluster, CS is the nested model
+// ~ 1 | cluster/estimate with sigma2 = (tau2 rho, tau2 (1 - rho)) wherever that model's optimum
+// is inside (rho >= 0), and ID is the inner component alone. The structured fit takes the other
+// path of fit_multilevel (dense blocks, log and atanh scales), so the two paths check each other.
+TEST(Multilevel, StructuredCsAndIdEqualTheNestedModels) {
+  std::mt19937_64 rng(20261206);
+  int compared_cs = 0;
+  int compared_id = 0;
+  int compared_boundary = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const ThreeLevel t = simulate(rng, 12);
+    evident::MultilevelData nested = t.data();
+    evident::MultilevelOptions o;
+    const evident::MultilevelFit fn = evident::fit_multilevel(nested, o);
+    ASSERT_EQ(fn.status, evident::MultilevelStatus::ok);
+
+    evident::StructuredComponent sc = by_position(t, std::numeric_limits<std::uint32_t>::max());
+    if (sc.inner_levels < 2) continue;
+    evident::MultilevelData structured = t.data();
+    structured.components = {};
+    structured.structured = &sc;
+
+    sc.structure = evident::Structure::CS;
+    const evident::MultilevelFit fc = evident::fit_multilevel(structured, o);
+    ASSERT_EQ(fc.status, evident::MultilevelStatus::ok) << trial;
+    ASSERT_EQ(fc.tau2.size(), 1U);
+    ASSERT_EQ(fc.rho.size(), 1U);
+    if (fn.sigma2[0] > 1e-3 && fn.sigma2[1] > 1e-3) {
+      ++compared_cs;
+      EXPECT_NEAR(fc.tau2[0] * fc.rho[0], fn.sigma2[0], 1e-6 * fn.sigma2[0]) << trial;
+      EXPECT_NEAR(fc.tau2[0] * (1.0 - fc.rho[0]), fn.sigma2[1], 1e-6 * fn.sigma2[1]) << trial;
+      EXPECT_NEAR(fc.beta[0], fn.beta[0], 1e-7 * (1.0 + std::abs(fn.beta[0]))) << trial;
+      EXPECT_NEAR(fc.se[0], fn.se[0], 1e-6 * fn.se[0]) << trial;
+      EXPECT_NEAR(fc.logLik, fn.logLik, 1e-9 * std::abs(fn.logLik)) << trial;
+    }
+    if (fn.sigma2[0] > 1e-3 && fn.sigma2[1] == 0.0) {
+      // The nested optimum at its boundary, no variance within clusters: CS at rho = 1, which
+      // the fit reaches by holding rho there (the atanh scale alone stops short of it).
+      ++compared_boundary;
+      EXPECT_EQ(fc.rho[0], 1.0) << trial;
+      EXPECT_EQ(fc.termination, evident::Termination::boundary) << trial;
+      EXPECT_NEAR(fc.tau2[0], fn.sigma2[0], 1e-6 * fn.sigma2[0]) << trial;
+      EXPECT_NEAR(fc.logLik, fn.logLik, 1e-9 * std::abs(fn.logLik)) << trial;
+    }
+    // Never below the nested model's maximum, which CS contains.
+    EXPECT_GE(fc.logLik, fn.logLik - 1e-8 * std::abs(fn.logLik)) << trial;
+    const double ll = evident::multilevel_log_likelihood(structured, o, {}, fc.tau2, fc.rho);
+    EXPECT_NEAR(ll, fc.logLik, 1e-9 * std::abs(fc.logLik)) << trial;
+
+    sc.structure = evident::Structure::ID;
+    const evident::MultilevelFit fi = evident::fit_multilevel(structured, o);
+    evident::MultilevelData inner_only = t.data();
+    inner_only.components = std::span(t.components).subspan(1, 1);
+    const evident::MultilevelFit f1 = evident::fit_multilevel(inner_only, o);
+    ASSERT_EQ(fi.status, evident::MultilevelStatus::ok);
+    ASSERT_TRUE(fi.rho.empty());
+    if (f1.sigma2[0] > 1e-3) {
+      ++compared_id;
+      EXPECT_NEAR(fi.tau2[0], f1.sigma2[0], 1e-6 * f1.sigma2[0]) << trial;
+      EXPECT_NEAR(fi.logLik, f1.logLik, 1e-9 * std::abs(f1.logLik)) << trial;
+    }
+  }
+  EXPECT_GE(compared_cs, 10);
+  EXPECT_GE(compared_id, 10);
+  EXPECT_GE(compared_boundary, 3);
+}
+
+namespace {
+
+// With two inner levels the structures coincide in pairs: UN (fitted on G's Cholesky factor),
+// HCS and HAR (on log tau2 and atanh rho) are one model, and so are CS and AR. Their fits must
+// agree, which checks the Cholesky parametrisation against the other.
+TEST(Multilevel, StructuresThatCoincideWithTwoLevelsAgree) {
+  std::mt19937_64 rng(20261207);
+  int compared = 0;
+  for (int trial = 0; trial < 30; ++trial) {
+    const ThreeLevel t = simulate(rng, 10);
+    evident::StructuredComponent sc = by_position(t, 1);  // the first estimate, the rest
+    evident::MultilevelData d = t.data();
+    d.components = {};
+    d.structured = &sc;
+    const evident::MultilevelOptions o;
+    auto fit = [&](evident::Structure s) {
+      sc.structure = s;
+      return evident::fit_multilevel(d, o);
+    };
+    const evident::MultilevelFit un = fit(evident::Structure::UN);
+    const evident::MultilevelFit hcs = fit(evident::Structure::HCS);
+    const evident::MultilevelFit har = fit(evident::Structure::HAR);
+    const evident::MultilevelFit cs = fit(evident::Structure::CS);
+    const evident::MultilevelFit ar = fit(evident::Structure::AR);
+    ASSERT_EQ(un.status, evident::MultilevelStatus::ok);
+    ASSERT_EQ(un.rho.size(), 1U);
+    const double tol = 1e-9 * std::abs(un.logLik);
+    EXPECT_NEAR(hcs.logLik, un.logLik, tol) << trial;
+    EXPECT_NEAR(har.logLik, un.logLik, tol) << trial;
+    EXPECT_NEAR(ar.logLik, cs.logLik, 1e-9 * std::abs(cs.logLik)) << trial;
+    // UN contains CS: never below it.
+    EXPECT_GE(un.logLik, cs.logLik - tol) << trial;
+    // Where the optimum is inside, the estimates agree too.
+    if (std::abs(un.rho[0]) < 0.99 && un.tau2[0] > 1e-3 && un.tau2[1] > 1e-3) {
+      ++compared;
+      for (std::size_t l = 0; l < 2; ++l)
+        EXPECT_NEAR(hcs.tau2[l], un.tau2[l], 1e-5 * un.tau2[l]) << trial;
+      EXPECT_NEAR(hcs.rho[0], un.rho[0], 1e-5) << trial;
+      EXPECT_NEAR(hcs.beta[0], un.beta[0], 1e-6 * (1.0 + std::abs(un.beta[0]))) << trial;
+    }
+  }
+  EXPECT_GE(compared, 5);
 }
 
 }  // namespace

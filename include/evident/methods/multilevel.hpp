@@ -16,14 +16,18 @@
 
 namespace evident {
 
-/// A parsed random-effects formula `~ 1 | a/b/c`: the nesting factors, outermost first.
+/// A parsed random-effects formula `~ 1 | a/b/c`: the nesting factors, outermost first; or
+/// `~ inner | outer`, a correlated random effect for the levels of `inner` within each level of
+/// `outer` (one factor), whose covariance structure is the analysis's struct.
 struct RandomFormula {
   std::vector<std::string> factors;
+  std::string inner;  ///< empty: `~ 1 | ...`
+
+  [[nodiscard]] bool structured() const noexcept { return !inner.empty(); }
 };
 
 /// Parses one formula; throws InputError located at `option` when it is not of the form
-/// `~ 1 | a` or `~ 1 | a/b/...` (an inner term other than 1 is a correlated structure, which
-/// needs a struct, not read yet).
+/// `~ 1 | a`, `~ 1 | a/b/...` or `~ inner | outer`.
 [[nodiscard]] RandomFormula parse_random_formula(const std::string& text,
                                                  const std::string& option);
 
@@ -33,8 +37,15 @@ struct MultilevelAnalysis {
   MultilevelFit fit;
   Design design;                          ///< coefficient names: design.columns[j].name
   std::vector<std::string> sigma2_names;  ///< one per component, metafor's names
-  std::string outer;                      ///< the outermost factor of the first formula
-  std::optional<double> rho;              ///< the sampling correlation used, if any
+  /// The correlated random effect `~ inner | outer`, if the formulas have one: its structure,
+  /// the formula's factors and the inner factor's levels in the order of fit.tau2 and fit.rho
+  /// (sorted: numerically when every level is a number, else by their text).
+  std::optional<Structure> structure;
+  std::string inner, structured_outer;
+  std::vector<std::string> inner_levels;
+  std::uint32_t structured_outer_levels = 0;
+  std::string outer;          ///< the outermost factor of the first formula
+  std::optional<double> rho;  ///< the sampling correlation used, if any
   std::optional<RobustFit> robust;
   std::string robust_cluster;
   /// Intercept-only models: the pooled estimate's prediction interval, with the sum of the

@@ -61,6 +61,9 @@ struct MultilevelSpec {
   /// Random-effects formulas in metafor's syntax, in order: `~ 1 | a/b` (a, and b within a);
   /// several are crossed or further components. Empty: not a multilevel model.
   std::vector<std::string> random;
+  /// The covariance structure of a correlated random effect `~ inner | outer` among `random`
+  /// (metafor's struct).
+  Structure structure = Structure::CS;
   /// Sampling covariances: correlation `rho` between the estimates of one `cluster` (column),
   /// different observations as told by `obs` (column; empty: every estimate its own), as
   /// metafor's vcalc with one rho.

@@ -37,6 +37,30 @@ struct VarianceComponent {
   std::uint32_t levels = 0;
 };
 
+/// The covariance structure of a correlated random effect (metafor's struct), for the levels of
+/// an inner factor within each level of an outer one: u[outer, inner] ~ N(0, G) independently
+/// across the outer levels, G_lm = tau_l tau_m corr(l, m) with corr(l, l) = 1 and, for l != m,
+///   CS   one tau2, corr = rho             HCS  tau2 per level, corr = rho
+///   UN   tau2 per level, a rho per pair  ID   one tau2, corr = 0
+///   DIAG tau2 per level, corr = 0        AR   one tau2, corr = rho^|l - m| (l, m the levels'
+///   HAR  tau2 per level, corr = rho^|l - m|    positions in order: equally spaced times)
+/// (Viechtbauer 2010, and metafor's rma.mv documentation, section "Specifying Random Effects").
+enum class Structure : std::uint8_t { CS, HCS, UN, ID, DIAG, AR, HAR };
+
+[[nodiscard]] std::string_view structure_name(Structure s) noexcept;
+/// How many tau2 and rho a structure has for `levels` inner levels.
+[[nodiscard]] std::size_t structure_tau2_count(Structure s, std::size_t levels) noexcept;
+[[nodiscard]] std::size_t structure_rho_count(Structure s, std::size_t levels) noexcept;
+
+/// A correlated random effect `~ inner | outer` with a structure: per estimate the level of the
+/// inner factor (0 .. inner_levels - 1, in the order of G's rows) and of the outer one.
+struct StructuredComponent {
+  std::string name;  ///< "outcome | study"
+  Structure structure = Structure::CS;
+  std::vector<std::uint32_t> inner, outer;
+  std::uint32_t inner_levels = 0, outer_levels = 0;
+};
+
 /// A sampling covariance between two estimates (row != col; each pair given once, either order).
 struct SamplingCovariance {
   std::size_t row = 0;
@@ -50,7 +74,8 @@ struct MultilevelData {
   std::span<const double> vi;                       ///< sampling variances: the diagonal of V
   std::span<const SamplingCovariance> covariances;  ///< off the diagonal of V; absent = 0
   DesignView x;                                     ///< k x p, as for fit_metareg
-  std::span<const VarianceComponent> components;    ///< at least one
+  std::span<const VarianceComponent> components;    ///< at least one, or a structured one
+  const StructuredComponent* structured = nullptr;  ///< at most one; null: none
 };
 
 /// The options of a multilevel fit.
@@ -98,6 +123,11 @@ struct MultilevelFit {
   std::vector<bool> held;
   std::vector<std::uint32_t> levels;         ///< levels of each component
   std::vector<double> sigma2_lb, sigma2_ub;  ///< profile intervals (MultilevelOptions::profile)
+  /// The structured component's variances and correlations (empty without one): tau2 one per
+  /// inner level (HCS, UN, DIAG, HAR) or one in all; rho one (CS, HCS, AR, HAR), one per pair of
+  /// levels in the order (1,2), (1,3), ..., (2,3), ... (UN), or none (ID, DIAG). Profile
+  /// intervals are not computed for them.
+  std::vector<double> tau2, rho;
 
   /// Omnibus Wald test of the coefficients but the intercept (all of them without one): chi2 on
   /// QM_df, or with Test::t QM / QM_df against F(QM_df, k - p).
@@ -123,11 +153,14 @@ struct MultilevelFit {
                                            const MultilevelOptions& options);
 
 /// The (restricted) log-likelihood of the model at the variance components `sigma2` (one per
-/// component, each >= 0), as fit_multilevel maximises it; NaN when the data cannot be fitted (see
-/// MultilevelStatus). For profiles and checks of the optimum.
+/// component, each >= 0) and, with a structured component, at its `tau2` and `rho` (counted as
+/// structure_tau2_count and structure_rho_count say), as fit_multilevel maximises it; NaN when the
+/// data cannot be fitted (see MultilevelStatus). For profiles and checks of the optimum.
 [[nodiscard]] double multilevel_log_likelihood(const MultilevelData& data,
                                                const MultilevelOptions& options,
-                                               std::span<const double> sigma2);
+                                               std::span<const double> sigma2,
+                                               std::span<const double> tau2 = {},
+                                               std::span<const double> rho = {});
 
 /// Cluster-robust (sandwich) inference for a multilevel fit (metafor's robust()).
 enum class SmallSample : std::uint8_t {

@@ -1,6 +1,7 @@
 // JSON, the canonical result (keys in docs/cli.md): multilevel models (`evident fit --random`).
 // Formatting only.
 
+#include <algorithm>
 #include <cmath>
 #include <ostream>
 #include <string>
@@ -68,10 +69,52 @@ void render_json(const MultilevelAnalysis& a, std::ostream& out) {
       ci.push_back(interval(true, f.sigma2_lb[c], f.sigma2_ub[c]));
     j["sigma2_ci"] = std::move(ci);
   }
-  j["tau2"] = nullptr;  // a correlated structure's variance (--struct); none in these models
-  // tau2 and rho are a correlated structure's (--struct); the sampling correlation of --rho has
-  // its own key.
-  j["rho"] = nullptr;
+  // tau2 and rho are a correlated random effect's (--struct): tau2 a number (one variance) or
+  // one per inner level; rho a number (one correlation), the correlation matrix of the inner
+  // levels (UN), or null (ID, DIAG). The sampling correlation of --rho has its own key.
+  if (a.structure) {
+    j["struct"] = {{"name", structure_name(*a.structure)},
+                   {"inner", a.inner},
+                   {"outer", a.structured_outer},
+                   {"levels", a.inner_levels},
+                   {"outer_levels", a.structured_outer_levels}};
+    auto numbers = [](const std::vector<double>& xs) {
+      Json arr = Json::array();
+      for (double x : xs)
+        arr.push_back(num(x));
+      return arr;
+    };
+    const bool per_level =
+        f.tau2.size() > 1 || (f.tau2.size() == 1 && a.inner_levels.size() == 1 &&
+                              (*a.structure == Structure::HCS || *a.structure == Structure::DIAG ||
+                               *a.structure == Structure::UN || *a.structure == Structure::HAR));
+    j["tau2"] = per_level ? numbers(f.tau2) : num(f.tau2.front());
+    if (*a.structure == Structure::UN) {
+      // The full matrix, rho[l][m] the correlation of levels l and m (1 on the diagonal).
+      const std::size_t L = a.inner_levels.size();
+      Json m = Json::array();
+      for (std::size_t l = 0; l < L; ++l) {
+        Json row = Json::array();
+        for (std::size_t c = 0; c < L; ++c) {
+          if (l == c) {
+            row.push_back(1.0);
+            continue;
+          }
+          const std::size_t lo = std::min(l, c);
+          const std::size_t hi = std::max(l, c);
+          row.push_back(num(f.rho[lo * L - lo * (lo + 1) / 2 + (hi - lo - 1)]));
+        }
+        m.push_back(std::move(row));
+      }
+      j["rho"] = std::move(m);
+    } else {
+      j["rho"] = f.rho.empty() ? Json(nullptr) : num(f.rho.front());
+    }
+  } else {
+    j["struct"] = nullptr;
+    j["tau2"] = nullptr;
+    j["rho"] = nullptr;
+  }
   j["sampling_rho"] = a.rho ? num(*a.rho) : Json(nullptr);
   j["QE"] = num(f.QE);
   j["QE_df"] = num(f.QE_df);

@@ -534,13 +534,15 @@ ForestPlot forest_plot(const MultilevelAnalysis& a, const ForestOptions& o) {
     total.ci_ub = a.prediction->ci_ub;
     total.weight = 100.0;
     p.rows.push_back(std::move(total));
-    ForestRow pi;
-    pi.kind = ForestRowKind::prediction;
-    pi.label = "Prediction interval";
-    pi.estimate = pi.weight = nan;
-    pi.ci_lb = a.prediction->pi_lb;
-    pi.ci_ub = a.prediction->pi_ub;
-    p.rows.push_back(std::move(pi));
+    if (std::isfinite(a.prediction->pi_lb)) {  // none with a tau2 per level of a struct
+      ForestRow pi;
+      pi.kind = ForestRowKind::prediction;
+      pi.label = "Prediction interval";
+      pi.estimate = pi.weight = nan;
+      pi.ci_lb = a.prediction->pi_lb;
+      pi.ci_ub = a.prediction->pi_ub;
+      p.rows.push_back(std::move(pi));
+    }
   } else {
     for (std::size_t c = 0; c < f.p; ++c) {
       ForestRow r;
@@ -557,6 +559,26 @@ ForestPlot forest_plot(const MultilevelAnalysis& a, const ForestOptions& o) {
   for (std::size_t j = 0; j < f.sigma2.size(); ++j) {
     components += fmt::format("{}\u03c3\u00b2 {}{}={}{} ({} levels)", j == 0 ? "" : "; ",
                               a.sigma2_names[j], kNbsp, kNbsp, tau2_text(f.sigma2[j]), f.levels[j]);
+  }
+  if (a.structure) {
+    // The correlated random effect: its tau2 (one, or per inner level) and rho (one, or UN's
+    // range over the pairs).
+    std::string tau2;
+    for (std::size_t l = 0; l < f.tau2.size(); ++l) {
+      tau2 += fmt::format("{}{}", l == 0 ? "" : ", ",
+                          f.tau2.size() > 1 ? a.inner_levels[l] + kNbsp + tau2_text(f.tau2[l])
+                                            : tau2_text(f.tau2[l]));
+    }
+    std::string rho;
+    if (f.rho.size() == 1) {
+      rho = fmt::format("; \u03c1{0}={0}{1:.2f}", kNbsp, f.rho.front());
+    } else if (!f.rho.empty()) {
+      const auto [lo, hi] = std::minmax_element(f.rho.begin(), f.rho.end());
+      rho = fmt::format("; \u03c1 from {:.2f} to {:.2f}", *lo, *hi);
+    }
+    components +=
+        fmt::format("{}\u03c4\u00b2 {} | {} ({}){}={}{}{}", components.empty() ? "" : "; ", a.inner,
+                    a.structured_outer, structure_name(*a.structure), kNbsp, kNbsp, tau2, rho);
   }
   p.footnotes.push_back("Variance components: " + components);
   p.footnotes.push_back(fmt::format("Heterogeneity: QE{0}={0}{1:.2f}, df{0}={0}{2} ({3})", kNbsp,

@@ -14,6 +14,57 @@
 
 namespace evident::detail {
 
+namespace {
+
+// A correlated random effect in the layout of metafor's rma.mv: the outer and inner factors,
+// tau2 (one, or one per inner level) and rho (one, or UN's matrix below the diagonal).
+void render_structure(const MultilevelAnalysis& a, std::ostream& out) {
+  const MultilevelFit& f = a.fit;
+  const std::size_t w = std::max(a.inner.size(), a.structured_outer.size());
+  out << fmt::format("\nCorrelated random effects ~ {} | {} (struct {}):\n", a.inner,
+                     a.structured_outer, structure_name(*a.structure));
+  out << fmt::format("outer factor: {:<{}} (nlvls = {})\n", a.structured_outer, w,
+                     a.structured_outer_levels);
+  out << fmt::format("inner factor: {:<{}} (nlvls = {})\n\n", a.inner, w, a.inner_levels.size());
+  const bool per_level = f.tau2.size() > 1 || *a.structure == Structure::HCS ||
+                         *a.structure == Structure::UN || *a.structure == Structure::DIAG ||
+                         *a.structure == Structure::HAR;
+  out << fmt::format("{:<11} {:>9} {:>9}{}\n", "", "estim", "sqrt", per_level ? "  level" : "");
+  for (std::size_t l = 0; l < f.tau2.size(); ++l) {
+    out << fmt::format("{:<11} {:>9} {:>9}{}\n",
+                       per_level ? fmt::format("tau^2.{}", l + 1) : "tau^2", fixed(f.tau2[l], 4),
+                       fixed(std::sqrt(f.tau2[l]), 4),
+                       per_level ? "  " + a.inner_levels[l] : std::string());
+  }
+  if (f.rho.empty()) return;
+  if (*a.structure != Structure::UN) {
+    out << fmt::format("{:<11} {:>9}\n", "rho", fixed(f.rho.front(), 4));
+    return;
+  }
+  // UN: the correlations of each pair of levels, as a lower triangle.
+  const std::size_t L = a.inner_levels.size();
+  std::size_t cw = 7;
+  for (const std::string& n : a.inner_levels)
+    cw = std::max(cw, n.size() + 1);
+  out << fmt::format("\n{:<{}}", "rho", cw);
+  for (const std::string& n : a.inner_levels)
+    out << fmt::format(" {:>{}}", n, cw);
+  out << "\n";
+  for (std::size_t l = 0; l < L; ++l) {
+    out << fmt::format("{:<{}}", a.inner_levels[l], cw);
+    for (std::size_t c = 0; c <= l; ++c) {
+      const std::size_t lo = std::min(l, c);
+      const std::size_t hi = std::max(l, c);
+      out << fmt::format(" {:>{}}",
+                         l == c ? "1" : fixed(f.rho[lo * L - lo * (lo + 1) / 2 + (hi - lo - 1)], 4),
+                         cw);
+    }
+    out << "\n";
+  }
+}
+
+}  // namespace
+
 void render_text(const MultilevelAnalysis& a, std::ostream& out) {
   const MultilevelFit& f = a.fit;
   const bool t = f.test == Test::t;
@@ -28,22 +79,26 @@ void render_text(const MultilevelAnalysis& a, std::ostream& out) {
   for (const std::string& n : a.sigma2_names)
     width = std::max(width, n.size());
   const bool ci = !f.sigma2_lb.empty();
-  out << "Variance components:\n";
-  out << fmt::format("{:<11} {:>9} {:>9} {:>6}  {:<{}}{}\n", "", "estim", "sqrt", "nlvls", "factor",
-                     width, ci ? fmt::format("  {}% profile CI", level) : "");
+  if (!f.sigma2.empty()) {
+    out << "Variance components:\n";
+    out << fmt::format("{:<11} {:>9} {:>9} {:>6}  {:<{}}{}\n", "", "estim", "sqrt", "nlvls",
+                       "factor", width, ci ? fmt::format("  {}% profile CI", level) : "");
+  }
   for (std::size_t c = 0; c < f.sigma2.size(); ++c) {
     out << fmt::format("{:<11} {:>9} {:>9} {:>6}  {:<{}}{}\n", fmt::format("sigma^2.{}", c + 1),
                        fixed(f.sigma2[c], 4), fixed(std::sqrt(f.sigma2[c]), 4), f.levels[c],
                        a.sigma2_names[c], width,
                        ci ? "  " + bracket(f.sigma2_lb[c], f.sigma2_ub[c], 4) : std::string());
   }
+  if (a.structure) render_structure(a, out);
   if (a.rho) {
     out << fmt::format("Sampling errors correlated {} within each {}\n", fixed(*a.rho, 2),
                        "cluster");
   }
   out << fmt::format("\nTest for residual heterogeneity: QE(df = {}) = {}, p-val {}\n",
                      static_cast<long>(f.QE_df), fixed(f.QE, 4), p_text(f.QE_p));
-  if (f.p > 1 || !a.prediction) {
+  const bool intercept_only = f.p == 1 && a.design.columns.front().factors.empty();
+  if (!intercept_only) {
     if (t) {
       out << fmt::format("Test of moderators: F(df1 = {}, df2 = {}) = {}, p-val {}\n",
                          static_cast<long>(f.QM_df), static_cast<long>(f.df), fixed(f.QM, 4),
@@ -65,7 +120,10 @@ void render_text(const MultilevelAnalysis& a, std::ostream& out) {
                        fixed(f.beta[c], 4), fixed(f.se[c], 4), fixed(f.stat[c], 4),
                        pvalue(f.pval[c]), fixed(f.ci_lb[c], 4), fixed(f.ci_ub[c], 4));
   }
-  if (a.prediction) {
+  if (a.prediction && std::isnan(a.prediction->pi_lb)) {
+    out << "No prediction interval: the structure has a tau2 per level, so it depends on the "
+           "level\n";
+  } else if (a.prediction) {
     out << fmt::format("Prediction interval ({}%, the variance components summed): {}\n", level,
                        bracket(a.prediction->pi_lb, a.prediction->pi_ub, 4));
   }
@@ -81,7 +139,7 @@ void render_text(const MultilevelAnalysis& a, std::ostream& out) {
                          cw, fixed(f.beta[c], 4), fixed(r.se[c], 4), fixed(r.stat[c], 4),
                          pvalue(r.pval[c]), fixed(r.ci_lb[c], 4), fixed(r.ci_ub[c], 4));
     }
-    if (f.p > 1 || !a.prediction) {
+    if (!intercept_only) {
       out << fmt::format("Test of moderators: F(df1 = {}, df2 = {}) = {}, p-val {}\n",
                          static_cast<long>(r.QM_df), static_cast<long>(r.QM_ddf), fixed(r.QM, 4),
                          p_text(r.QM_p));
