@@ -56,12 +56,55 @@ VariableRef parse_variable(const std::string& text, const std::string& term) {
   return v;
 }
 
+// A model formula as R reads it (Chambers & Hastie 1992, ch. 2): terms separated by ',' or
+// '+', an optional leading '~', and the intercept removed by '- 1' or '0' (kept by '1').
+struct Formula {
+  std::vector<std::vector<VariableRef>> terms;
+  bool intercept = true;
+};
+
+// `text` ends in "- 1" (spaces allowed); the rest is put in `rest`.
+bool strip_minus_one(std::string_view text, std::string& rest) {
+  text = trim_spaces(text);
+  if (text.empty() || text.back() != '1') return false;
+  std::string_view head = trim_spaces(text.substr(0, text.size() - 1));
+  if (head.empty() || head.back() != '-') return false;
+  rest = std::string(trim_spaces(head.substr(0, head.size() - 1)));
+  return true;
+}
+
 // Terms in R's order for `a*b*c`: every subset of the variables, by size, each in the order
-// written (a, b, c, a:b, a:c, b:c, a:b:c).
-std::vector<std::vector<VariableRef>> expand_terms(const std::vector<std::string>& terms) {
-  std::vector<std::vector<VariableRef>> out;
-  for (const std::string& raw : terms) {
-    const std::string term(trim_spaces(raw));
+// written (a, b, c, a:b, a:c, b:c, a:b:c). A piece that names a column exactly is that column
+// (a name may hold '+' or '-').
+Formula parse_formula(const std::vector<std::string>& items, const StudyTable& table) {
+  Formula f;
+  std::vector<std::string> pieces;
+  for (std::size_t n = 0; n < items.size(); ++n) {
+    std::string item(trim_spaces(items[n]));
+    if (n == 0 && !item.empty() && item.front() == '~') item = trim_spaces(item.substr(1));
+    if (table.find_column(item)) {
+      pieces.push_back(item);
+      continue;
+    }
+    for (std::string& piece : split(item, '+'))
+      pieces.push_back(std::move(piece));
+  }
+  for (std::string& piece : pieces) {
+    std::string rest;
+    if (!table.find_column(piece) && strip_minus_one(piece, rest)) {
+      f.intercept = false;
+      if (rest.empty()) continue;
+      piece = rest;
+    }
+    if (piece == "0") {
+      f.intercept = false;
+      continue;
+    }
+    if (piece == "1") {
+      f.intercept = true;
+      continue;
+    }
+    const std::string term = piece;
     if (term.empty()) throw InputError({"--mods", 0, 0}, "empty term in --mods");
     if (term.find('*') != std::string::npos) {
       std::vector<VariableRef> vars;
@@ -83,17 +126,17 @@ std::vector<std::vector<VariableRef>> expand_terms(const std::vector<std::string
           for (std::size_t i = 0; i < n; ++i) {
             if (pick[i]) t.push_back(vars[i]);
           }
-          out.push_back(std::move(t));
+          f.terms.push_back(std::move(t));
         } while (std::prev_permutation(pick.begin(), pick.end()));
       }
     } else {
       std::vector<VariableRef> t;
       for (const std::string& part : split(term, ':'))
         t.push_back(parse_variable(part, term));
-      out.push_back(std::move(t));
+      f.terms.push_back(std::move(t));
     }
   }
-  return out;
+  return f;
 }
 
 // Levenshtein distance, case-insensitive, for "did you mean" suggestions.
@@ -114,7 +157,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   }
   return row[b.size()];
 }
-
 
 // Level order: numerically when every level is a number, else byte order (R's sort in the C
 // locale).
@@ -207,7 +249,8 @@ EffectData subset(const EffectData& data, const std::vector<bool>& keep) {
 }
 
 ModeratedData build_design(const StudyTable& table, EffectData data, const ModeratorSpec& spec) {
-  const auto terms = expand_terms(spec.terms);
+  const Formula formula = parse_formula(spec.terms, table);
+  const auto& terms = formula.terms;
 
   // Variables in order of first appearance; a term is a list of variable indices.
   Design design;
@@ -232,15 +275,20 @@ ModeratedData build_design(const StudyTable& table, EffectData data, const Moder
       }
       idx.push_back(v);
     }
-    // a:b and b:a are the same term; a repeated term (also from a*b plus a) is kept once, as R.
-    auto key = idx;
-    std::sort(key.begin(), key.end());
-    const bool seen = std::any_of(term_vars.begin(), term_vars.end(), [&](const auto& t) {
-      auto other = t;
-      std::sort(other.begin(), other.end());
-      return other == key;
-    });
-    if (!seen) term_vars.push_back(std::move(idx));
+    // R's terms(): the variables of a term in the order they first appear in the formula (so
+    // `b + a:b` names b:a columns), a:b and b:a the same term, a repeated term (also from a*b
+    // plus a) kept once, and terms ordered by degree, main effects first.
+    std::sort(idx.begin(), idx.end());
+    if (std::find(term_vars.begin(), term_vars.end(), idx) == term_vars.end()) {
+      term_vars.push_back(std::move(idx));
+    }
+  }
+  std::stable_sort(term_vars.begin(), term_vars.end(),
+                   [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  if (term_vars.empty() && !formula.intercept) {
+    throw InputError({"--mods", 0, 0},
+                     "--mods removes the intercept and names no moderator: the model has no "
+                     "coefficient");
   }
 
   // Studies with every moderator present; the others are left out, as metafor does.
@@ -319,15 +367,49 @@ ModeratedData build_design(const StudyTable& table, EffectData data, const Moder
     }
   }
 
+  // Coding of each categorical variable in each term, R's rule (model.matrix; Chambers &
+  // Hastie 1992, sec. 2.4.1): contrasts (the levels after the reference) when the term without
+  // that variable is in the model (the empty term being the intercept), otherwise an indicator
+  // for every level; so `x:a` alone gets every level of a. Without an intercept the first
+  // categorical variable of the first term holding one is coded by indicators of every level.
+  std::vector<std::vector<bool>> full(term_vars.size());
+  for (std::size_t t = 0; t < term_vars.size(); ++t) {
+    full[t].assign(term_vars[t].size(), false);
+    for (std::size_t n = 0; n < term_vars[t].size(); ++n) {
+      std::vector<std::size_t> margin = term_vars[t];
+      margin.erase(margin.begin() + static_cast<std::ptrdiff_t>(n));
+      const bool present =
+          margin.empty()
+              ? formula.intercept
+              : std::find(term_vars.begin(), term_vars.begin() + static_cast<std::ptrdiff_t>(t),
+                          margin) != term_vars.begin() + static_cast<std::ptrdiff_t>(t);
+      full[t][n] = !present;
+    }
+  }
+  if (!formula.intercept) {
+    bool switched = false;
+    for (std::size_t t = 0; t < term_vars.size() && !switched; ++t) {
+      for (std::size_t n = 0; n < term_vars[t].size() && !switched; ++n) {
+        if (design.variables[term_vars[t][n]].categorical) {
+          full[t][n] = true;
+          switched = true;
+        }
+      }
+    }
+  }
+
   // Columns: the intercept, then for each term every combination of its variables' columns.
-  std::vector<DesignColumn> columns{{"intrcpt", {}}};
-  for (const auto& term : term_vars) {
+  std::vector<DesignColumn> columns;
+  if (formula.intercept) columns.push_back({"intrcpt", {}});
+  for (std::size_t t = 0; t < term_vars.size(); ++t) {
+    const auto& term = term_vars[t];
     std::vector<std::vector<std::pair<std::size_t, std::size_t>>> combos{{}};
-    for (std::size_t v : term) {
+    for (std::size_t n = 0; n < term.size(); ++n) {
+      const std::size_t v = term[n];
       const ModeratorVariable& var = design.variables[v];
       std::vector<std::size_t> options;
       if (var.categorical) {
-        for (std::size_t l = 1; l < var.levels.size(); ++l)
+        for (std::size_t l = full[t][n] ? 0 : 1; l < var.levels.size(); ++l)
           options.push_back(l);
       } else {
         options.push_back(0);

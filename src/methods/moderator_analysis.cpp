@@ -79,10 +79,11 @@ MetaRegAnalysis analyse_metareg(const StudyTable& table, const AnalysisSpec& spe
   a.design = std::move(md.design);
   const DesignView x = a.design.view();
 
-  // R2 against the model without moderators (metafor refits it with the same estimator).
+  // R2 against the model without moderators (metafor refits it with the same estimator; a model
+  // without an intercept has none).
   a.R2 = kNaN;
   a.tau2_without = kNaN;
-  if (a.fit.p > 1) {
+  if (a.fit.p > 1 && x.has_intercept()) {
     const Fit without = fit(data.yi, data.vi, spec.fit);
     a.tau2_without = without.tau2;
     a.R2 = pseudo_r2(a.fit, without.tau2, without.Q);

@@ -593,9 +593,10 @@ ParameterTable<ModeratorSpec> make_moderator_spec_parameters() {
   ParameterTable<ModeratorSpec> t;
   Param<ModeratorSpec> mods = field_param<ModeratorSpec>(
       "mods", ParamType::text_list,
-      "Meta-regression on these columns (comma-separated): numeric columns as they are, text "
-      "columns (or factor(col)) as categorical with treatment coding; a:b is an interaction, a*b "
-      "stands for a, b and a:b",
+      "Meta-regression on these columns (comma- or '+'-separated, as R's formulas): numeric "
+      "columns as they are, text columns (or factor(col)) as categorical with treatment coding; "
+      "a:b is an interaction, a*b stands for a, b and a:b; '- 1' drops the intercept "
+      "(\"outcome - 1\": one coefficient per level)",
       [](auto& s) -> auto& { return s.terms; });
   mods.delimiter = ',';
   mods.get = nullptr;

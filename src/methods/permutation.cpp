@@ -86,7 +86,7 @@ PermutationTest permutation_test(std::span<const double> yi, std::span<const dou
   std::vector<double> xp(x.values.begin(), x.values.end());
   const std::size_t wanted = std::max<std::size_t>(permutation.iterations, 1);
 
-  if (p == 1) {
+  if (p == 1 && x.has_intercept()) {
     // Without moderators: flip signs (metafor's permutest for intercept-only models).
     const bool exact = permutation.exact_when_feasible && k < 63 &&
                        (std::uint64_t{1} << k) <= static_cast<std::uint64_t>(wanted);

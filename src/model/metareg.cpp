@@ -109,8 +109,9 @@ MetaRegFit fit_metareg(std::span<const double> yi, std::span<const double> vi, D
     f.ci_ub[j] = f.beta[j] + crit * f.se[j];
   }
 
-  // QM: Wald test of the coefficients after the intercept (the intercept alone when p = 1).
-  const std::size_t first = np > 1 ? 1 : 0;
+  // QM: Wald test of the coefficients after the intercept (every coefficient in a model without
+  // one; the intercept alone when p = 1), metafor's default btt.
+  const std::size_t first = np > 1 && x.has_intercept() ? 1 : 0;
   const auto m = static_cast<Eigen::Index>(np - first);
   Matrix vb_sub(m, m);
   Vector b_sub(m);

@@ -1214,14 +1214,6 @@ Optimum maximise(Likelihood& lik, VectorXd theta, const std::vector<bool>& fixed
   return o;
 }
 
-bool has_intercept(const MultilevelData& d) {
-  if (d.x.p == 0) return false;
-  for (std::size_t i = 0; i < d.yi.size(); ++i) {
-    if (d.x(i, 0) != 1.0) return false;
-  }
-  return true;
-}
-
 // Wald test of the coefficients `from` .. p - 1 with covariance vb: chi2, or F with ddf.
 void wald(const VectorXd& beta, const MatrixXd& vb, Eigen::Index from, double ddf, double& qm,
           double& qm_df, double& qm_p) {
@@ -1606,7 +1598,7 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
     f.ci_lb.push_back(b - crit * se);
     f.ci_ub.push_back(b + crit * se);
   }
-  wald(best.at.beta, best.at.vb, has_intercept(d) && f.p > 1 ? 1 : 0, f.df, f.QM, f.QM_df, f.QM_p);
+  wald(best.at.beta, best.at.vb, d.x.has_intercept() && f.p > 1 ? 1 : 0, f.df, f.QM, f.QM_df, f.QM_p);
 
   // Weights: the diagonal of W at the estimates.
   f.weight.assign(f.k, 0.0);
@@ -1865,7 +1857,7 @@ RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
     r.ci_lb.push_back(b - crit * se);
     r.ci_ub.push_back(b + crit * se);
   }
-  const Eigen::Index from = has_intercept(d) && fit.p > 1 ? 1 : 0;
+  const Eigen::Index from = d.x.has_intercept() && fit.p > 1 ? 1 : 0;
   if (small_sample == SmallSample::CR1) {
     wald(beta, vr, from, n - static_cast<double>(fit.p), r.QM, r.QM_df, r.QM_p);
     r.QM_ddf = n - static_cast<double>(fit.p);

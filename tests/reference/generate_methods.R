@@ -135,8 +135,7 @@ coefficients_json <- function(res, test) {
 }
 
 # `predict` is a list of list(cli = "a=1,b=x", data = data.frame(a = 1, b = "x")).
-# `order` lists the coefficient names in evident's order (the order given in --mods) when it
-# differs from R's (which puts main effects before interactions).
+# `order` lists the coefficient names in evident's order when it differs from R's.
 metareg_expected <- function(es, formula, method, test, predict = list(), order = NULL) {
   res <- rma(yi, vi, mods = formula, data = es, method = method, test = test, level = level,
              control = rma_control)
@@ -171,7 +170,7 @@ metareg_expected <- function(es, formula, method, test, predict = list(), order 
       nd <- pt$data
       all <- rbind(as.data.frame(es)[, names(nd), drop = FALSE], nd)
       x0 <- model.matrix(formula, data = all)[nrow(all), , drop = FALSE]
-      pr <- predict(res, newmods = x0[, -1, drop = FALSE])
+      pr <- predict(res, newmods = if (res$int.incl) x0[, -1, drop = FALSE] else x0)
       list(pred = num(pr$pred), se = num(pr$se), ci_lb = num(pr$ci.lb), ci_ub = num(pr$ci.ub),
            pi_lb = num(if (is_fe) NA else pr$pi.lb), pi_ub = num(if (is_fe) NA else pr$pi.ub))
     })
@@ -202,7 +201,19 @@ metareg_sets <- function() {
       list(name = "ablat_year", mods = "ablat,year", formula = ~ablat + year),
       list(name = "ablat_x_alloc", mods = "ablat*alloc", formula = ~ablat * alloc,
            predict = list(list(cli = "ablat=20,alloc=alternate",
-                               data = data.frame(ablat = 20, alloc = "alternate"))))
+                               data = data.frame(ablat = 20, alloc = "alternate")))),
+      # R's coding rules: a factor in an interaction whose margin is absent gets every level;
+      # terms ordered by degree; the intercept removed by `- 1` (R formula syntax, with '+').
+      list(name = "ablat_in_alloc", mods = "ablat:alloc", formula = ~ablat:alloc,
+           predict = list(list(cli = "ablat=20,alloc=random",
+                               data = data.frame(ablat = 20, alloc = "random")))),
+      list(name = "alloc_by_ablat", mods = "alloc:ablat,alloc", formula = ~alloc:ablat + alloc),
+      list(name = "alloc_cells", mods = "alloc - 1", formula = ~alloc - 1,
+           predict = list(list(cli = "alloc=random", data = data.frame(alloc = "random")))),
+      # (Not `0 + ablat`: a regression through the origin, whose columns do not hold the
+      # constant, is where metafor fits the mean-centred yi for QE and tau2; evident does not.)
+      list(name = "ablat_alloc_no_intercept", mods = "~ ablat + alloc - 1",
+           formula = ~ablat + alloc - 1)
     )),
     list(file = "metareg_bangertdrowns2004_GEN", input = "data/bangertdrowns2004.csv",
          measure = "GEN", sets = list(
@@ -211,8 +222,7 @@ metareg_sets <- function() {
       list(name = "grade", mods = "factor(grade)", formula = ~factor(grade),
            predict = list(list(cli = "grade=3", data = data.frame(grade = 3)))),
       list(name = "length_x_meta", mods = "length:meta,length,meta",
-           formula = ~length:meta + length + meta,
-           order = c("intrcpt", "length:meta", "length", "meta"))
+           formula = ~length:meta + length + meta)
     ))
   )
 }

@@ -335,12 +335,21 @@ struct_independent <- function(y, vi, X, inner, outer, struct, reml, start_tau2,
   phi0 <- if (struct == "UN") {
     Lm <- t(chol(structure_G(struct, L, start_tau2, start_rho)))
     Lm[lower.tri(Lm, diag = TRUE)]
-  } else c(log(start_tau2), atanh(start_rho))
+  } else c(log(start_tau2), if (n[["rho"]] > 0) atanh(start_rho))  # ID, DIAG: no rho
   f <- function(phi) {
     p <- unpack(phi)
     -struct_log_likelihood(y, vi, X, inner, outer, struct, p$tau2, p$rho, reml)
   }
+  # BFGS on numerical gradients can stop early on a flat ridge; so it is restarted from a
+  # Nelder-Mead step off where it stopped until the value no longer improves.
   o <- optim(phi0, f, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000))
+  for (restart in seq_len(if (length(phi0) > 1) 5 else 0)) {  # (one dimension: BFGS suffices)
+    nm <- optim(o$par, f, method = "Nelder-Mead", control = list(reltol = 1e-15, maxit = 20000))
+    again <- optim(nm$par, f, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000))
+    improved <- again$value < o$value - 1e-15 * abs(o$value)
+    if (again$value <= o$value) o <- again
+    if (!improved) break
+  }
   c(unpack(o$par), list(ll = -o$value))
 }
 
@@ -520,6 +529,8 @@ expected_files <- list(
       case("ML_z", c(ra, "--method", "ML", "--test", "z"), one("ML", "z")),
       case("deltype_REML_z", c(ra, "--mods", "deltype", "--method", "REML", "--test", "z"),
            one("REML", "z", mods = ~ deltype)),
+      case("deltype_cells_REML_t", c(ra, "--mods", "deltype - 1", "--method", "REML", "--test",
+                                     "t"), one("REML", "t", mods = ~ deltype - 1)),
       case("rho06_REML_z", c(ra, "--rho", "0.6", "--cluster", "study", "--obs", "esid",
                              "--method", "REML", "--test", "z"), correlated),
       struct_case(d, "deltype", "study", "CS", "REML"),
@@ -535,6 +546,8 @@ expected_files <- list(
     d <- read_own("data/multilevel_berkey1998.csv")
     list(input = "data/multilevel_berkey1998.csv", cases = list(
       struct_case(d, "outcome", "trial", "UN", "REML", "outcome"),
+      # The multivariate model as it is usually written: one coefficient per outcome.
+      struct_case(d, "outcome", "trial", "UN", "REML", "outcome - 1"),
       struct_case(d, "outcome", "trial", "UN", "REML", "outcome", "CR1"),
       struct_case(d, "outcome", "trial", "UN", "REML", "outcome", "CR2"),
       struct_case(d, "outcome", "trial", "HCS", "REML", "outcome"),
@@ -550,7 +563,7 @@ struct_case <- function(d, inner, outer, struct, method, mods = NULL, small_samp
   if (!is.null(mods)) args <- c(args, "--mods", mods)
   if (!is.null(small_sample)) args <- c(args, "--robust", outer, "--small-sample", small_sample)
   name <- sprintf("struct_%s_%s_%s%s%s", struct, inner, method,
-                  if (is.null(mods)) "" else paste0("_", mods),
+                  if (is.null(mods)) "" else paste0("_", gsub("[^A-Za-z0-9]+", "_", mods)),
                   if (is.null(small_sample)) "" else paste0("_robust_", small_sample))
   f <- if (is.null(mods)) NULL else as.formula(paste("~", mods))
   case(name, args, function() {

@@ -443,3 +443,27 @@ TEST(MetaReg, LargeDesignIsLinearInK) {
 }
 
 }  // namespace
+
+// A regression through the origin (no column holds the constant): QE is the weighted residual
+// sum of squares at the fit and QM tests the one coefficient. (metafor computes QE and its
+// moment estimators from the mean-centred yi, which differs only for such designs.)
+TEST(MetaReg, RegressionThroughTheOriginUsesTheResiduals) {
+  const std::vector<double> y{0.3, -0.2, 0.8, 0.5, 1.1, 0.4};
+  const std::vector<double> v{0.04, 0.02, 0.05, 0.03, 0.06, 0.02};
+  const std::vector<double> x{1.0, 2.0, 3.0, 1.5, 4.0, 2.5};
+  const auto f = evident::fit_metareg(y, v, {x, 1}, options(Method::FE, MetaTest::z));
+  ASSERT_EQ(f.status, evident::RegressionStatus::ok);
+  double sxy = 0.0, sxx = 0.0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    sxy += x[i] * y[i] / v[i];
+    sxx += x[i] * x[i] / v[i];
+  }
+  const double b = sxy / sxx;
+  double qe = 0.0;
+  for (std::size_t i = 0; i < y.size(); ++i)
+    qe += (y[i] - b * x[i]) * (y[i] - b * x[i]) / v[i];
+  EXPECT_NEAR(f.beta[0], b, 1e-12);
+  EXPECT_NEAR(f.QE, qe, 1e-10 * qe);
+  EXPECT_NEAR(f.QM, b * b * sxx, 1e-10 * b * b * sxx);
+  EXPECT_EQ(f.QM_df, 1.0);
+}

@@ -100,9 +100,34 @@ TEST(Design, InteractionsExpandAsRFormulas) {
   constexpr const char* kCells =
       "yi,vi,arm,site\n0.1,0.01,a,x\n0.2,0.02,a,y\n0.3,0.01,b,x\n0.1,0.03,b,y\n"
       "0.5,0.02,c,x\n0.4,0.01,c,y\n0.2,0.02,a,x\n0.6,0.04,b,y\n";
+  // Terms ordered by degree, as R's terms() orders them.
   const auto ff = build(kCells, {"arm:site", "arm", "site", "site:arm"});
-  EXPECT_EQ(names(ff.design), (std::vector<std::string>{"intrcpt", "armb:sitey", "armc:sitey",
-                                                        "armb", "armc", "sitey"}));
+  EXPECT_EQ(names(ff.design), (std::vector<std::string>{"intrcpt", "armb", "armc", "sitey",
+                                                        "armb:sitey", "armc:sitey"}));
+  // A factor whose margin is absent gets every level (R's model.matrix): site:arm with site
+  // but not arm in the model, named in the order the variables first appear.
+  const auto margin = build(kCells, {"site + site:arm"});
+  EXPECT_EQ(names(margin.design),
+            (std::vector<std::string>{"intrcpt", "sitey", "sitex:armb", "sitey:armb", "sitex:armc",
+                                      "sitey:armc"}));
+}
+
+TEST(Design, MinusOneDropsTheIntercept) {
+  constexpr const char* kCells =
+      "yi,vi,arm,dose\n0.1,0.01,a,1\n0.2,0.02,a,2\n0.3,0.01,b,3\n0.1,0.03,b,1\n"
+      "0.5,0.02,c,2\n0.4,0.01,c,5\n";
+  for (const auto& mods :
+       {std::vector<std::string>{"arm - 1"}, std::vector<std::string>{"~ 0 + arm"},
+        std::vector<std::string>{"arm", "-1"}}) {
+    const auto md = build(kCells, mods);
+    EXPECT_EQ(names(md.design), (std::vector<std::string>{"arma", "armb", "armc"}));
+    EXPECT_FALSE(md.design.view().has_intercept());
+  }
+  // Only the first factor gets every level; the one after it keeps treatment coding.
+  const auto two = build(kCells, {"dose + arm - 1"});
+  EXPECT_EQ(names(two.design), (std::vector<std::string>{"dose", "arma", "armb", "armc"}));
+  EXPECT_TRUE(build(kCells, {"arm"}).design.view().has_intercept());
+  EXPECT_THROW((void)build(kCells, {"- 1"}), InputError);
 }
 
 TEST(Design, RedundantColumnsAreDropped) {

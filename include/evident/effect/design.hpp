@@ -15,6 +15,17 @@ struct DesignView {
 
   [[nodiscard]] std::size_t rows() const noexcept { return p == 0 ? 0 : values.size() / p; }
   [[nodiscard]] double operator()(std::size_t i, std::size_t j) const { return values[i * p + j]; }
+
+  /// Whether the first column is an intercept: every value 1 to within 1e-8, metafor's test
+  /// (.is.intercept). A model without one tests every coefficient in QM and has no R2.
+  [[nodiscard]] bool has_intercept() const noexcept {
+    if (p == 0) return false;
+    for (std::size_t i = 0; i < rows(); ++i) {
+      const double d = values[i * p] - 1.0;
+      if (!(d < 1e-8 && d > -1e-8)) return false;
+    }
+    return true;
+  }
 };
 
 }  // namespace evident

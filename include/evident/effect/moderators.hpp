@@ -19,7 +19,10 @@ struct ModeratorSpec {
   /// Terms in order: `col` (numeric when every value is a number, otherwise categorical),
   /// `factor(col)` (categorical even when the values are numbers), `a:b` (interaction: the
   /// product of the columns of a and b), `a*b` (short for a, b and a:b; `a*b*c` gives every
-  /// main effect and interaction, main effects first, as R's formulas).
+  /// main effect and interaction, main effects first, as R's formulas). As in R's formulas, an
+  /// item may hold several terms joined by '+', the first may begin with '~', and `- 1` or `0`
+  /// removes the intercept (`outcome - 1`: one coefficient per level of outcome). Terms are
+  /// ordered by degree and coded as R's model.matrix codes them.
   std::vector<std::string> terms;
   /// Reference level of categorical columns, {column, level}; by default the first level in
   /// sorted order (byte order, which is R's factor() order in the C locale; numbers numerically).
@@ -48,7 +51,7 @@ struct DesignColumn {
 /// The design matrix with the data it was built for.
 struct Design {
   std::vector<ModeratorVariable> variables;
-  std::vector<DesignColumn> columns;  ///< column 0 is the intercept
+  std::vector<DesignColumn> columns;  ///< the intercept first, when the model has one
   std::vector<double> x;              ///< k x p, row by row
 
   [[nodiscard]] std::size_t p() const noexcept { return columns.size(); }

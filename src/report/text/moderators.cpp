@@ -81,9 +81,9 @@ void render_text(const MetaRegAnalysis& a, std::ostream& out) {
   }
   out << fmt::format("\nTest for residual heterogeneity: QE(df = {}) = {}, p-val {}\n",
                      static_cast<long>(f.QE_df), fixed(f.QE, 4), p_text(f.QE_p));
-  const std::string which =
-      f.p > 1 ? (f.p == 2 ? "coefficient 2" : fmt::format("coefficients 2:{}", f.p))
-              : "coefficient 1";
+  const std::size_t first = f.p > 1 && a.design.view().has_intercept() ? 2 : 1;
+  const std::string which = first == f.p ? fmt::format("coefficient {}", first)
+                                         : fmt::format("coefficients {}:{}", first, f.p);
   if (knha) {
     out << fmt::format("Test of moderators ({}): F(df1 = {}, df2 = {}) = {}, p-val {}\n", which,
                        static_cast<long>(f.QM_df), static_cast<long>(f.df), fixed(f.QM, 4),
