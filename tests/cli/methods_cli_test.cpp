@@ -59,6 +59,21 @@ Json json_of(const Result& r) {
   return Json::parse(r.out);
 }
 
+// `- 1`: one coefficient per level, no reference level, QM over every coefficient, no R2.
+TEST(MethodsCli, MinusOneGivesEveryLevelItsCoefficient) {
+  const Json j = json_of(run({"fit", "-", "--mods", "alloc - 1", "--format", "json"}, kBcg));
+  ASSERT_EQ(j.at("coefficients").size(), 3u);
+  EXPECT_EQ(j.at("coefficients")[0].at("name"), "allocalternate");
+  EXPECT_TRUE(j.at("moderators")[0].at("reference").is_null());
+  EXPECT_EQ(j.at("QM_df"), 3.0);
+  EXPECT_TRUE(j.at("R2").is_null());
+  const Result text = run({"fit", "-", "--mods", "alloc - 1"}, kBcg);
+  EXPECT_NE(text.out.find("alloc (categorical, every level)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Test of moderators (coefficients 1:3)"), std::string::npos);
+  const Json with = json_of(run({"fit", "-", "--mods", "alloc", "--format", "json"}, kBcg));
+  EXPECT_EQ(with.at("moderators")[0].at("reference"), "alternate");
+}
+
 TEST(MethodsCli, MetaRegressionJson) {
   const Json j = json_of(run({"fit", "-", "--mods", "ablat,alloc", "--predict",
                               "ablat=30,alloc=random", "--format", "json"},

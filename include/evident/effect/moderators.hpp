@@ -57,6 +57,18 @@ struct Design {
   [[nodiscard]] std::size_t p() const noexcept { return columns.size(); }
   [[nodiscard]] DesignView view() const noexcept { return {x, columns.size()}; }
 
+  /// Whether the categorical variable `v` has a reference level: false when some column holds
+  /// an indicator of its first level (`outcome - 1`, or a factor whose margin is absent), so no
+  /// level is absorbed by the others.
+  [[nodiscard]] bool has_reference(std::size_t v) const noexcept {
+    for (const DesignColumn& c : columns) {
+      for (const auto& [var, level] : c.factors) {
+        if (var == v && level == 0) return false;
+      }
+    }
+    return true;
+  }
+
   /// The design row for one point: `values` gives each variable's value by column name (a
   /// number, or a level). Throws InputError (located at `option`) if a variable is missing, a
   /// number does not parse, a level is unknown, or a name is not a moderator.

@@ -29,13 +29,15 @@ Json metareg_json(const MetaRegAnalysis& a, bool with_studies) {
   j["k"] = f.k;
   j["p"] = f.p;
   Json moderators = Json::array();
-  for (const auto& v : a.design.variables) {
+  for (std::size_t n = 0; n < a.design.variables.size(); ++n) {
+    const ModeratorVariable& v = a.design.variables[n];
     Json m = {{"column", v.column},
               {"name", v.label},
               {"type", v.categorical ? "categorical" : "numeric"}};
     if (v.categorical) {
       m["levels"] = v.levels;
-      m["reference"] = v.levels.front();
+      // null when every level has its own coefficient (`- 1`)
+      m["reference"] = a.design.has_reference(n) ? Json(v.levels.front()) : Json(nullptr);
     }
     moderators.push_back(std::move(m));
   }

@@ -45,10 +45,13 @@ void render_text(const MetaRegAnalysis& a, std::ostream& out) {
   if (!a.source.empty()) out << "Data: " << a.source << "; ";
   out << fmt::format("measure {} ({})\n", measure_name(a.measure), measure_description(a.measure));
   std::vector<std::string> moderators;
-  for (const auto& v : a.design.variables) {
+  for (std::size_t n = 0; n < a.design.variables.size(); ++n) {
+    const ModeratorVariable& v = a.design.variables[n];
     moderators.push_back(
-        v.categorical ? fmt::format("{} (categorical, reference {})", v.label, v.levels.front())
-                      : fmt::format("{} (numeric)", v.label));
+        !v.categorical ? fmt::format("{} (numeric)", v.label)
+        : a.design.has_reference(n)
+            ? fmt::format("{} (categorical, reference {})", v.label, v.levels.front())
+            : fmt::format("{} (categorical, every level)", v.label));
   }
   out << fmt::format("Moderators: {}\n\n", fmt::join(moderators, "; "));
 
