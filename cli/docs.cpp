@@ -59,7 +59,8 @@ std::string note_words(std::string note) {
   }
   if (note == "POSITIVE") return "positive";
   if (note == "NONNEGATIVE") return "0 or more";
-  if (note == "PATH") return "a file name ending in .svg, .png or .pdf";
+  if (note == "PATH") return "a file name ending in .svg, .png or .pdf";  // a plot's
+  if (note == "FILE") return "a file name";
   return note;
 }
 

@@ -204,7 +204,7 @@ ParameterTable<ReviewArgs> make_review_parameters() {
       "A living review: compare with the result file of an earlier run (the report.json written "
       "beside its report) and open the report with what changed (default: none)",
       [](auto& a) -> auto& { return a.since; });
-  since.check_note = "PATH";
+  since.check_note = "FILE";
   since.default_note = "none";
   t.params.push_back(std::move(since));
   return t;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -462,6 +463,19 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
     p.pi_lb = a.fit.tau2.size() > 1 ? kNaN : p.pred - half;
     p.pi_ub = a.fit.tau2.size() > 1 ? kNaN : p.pred + half;
     a.prediction = p;
+    // I2 (Nakagawa & Santos 2012, eq. 20): the summed components against the typical sampling
+    // variance of Higgins & Thompson (2002, eq. 9) from the diagonal of V, as for the univariate
+    // model. With a tau2 per level the total depends on the level, as the prediction does.
+    if (a.fit.tau2.size() <= 1 && k > 1) {
+      double sw = 0.0, sw2 = 0.0;
+      for (std::size_t i = 0; i < k; ++i) {
+        const double w = 1.0 / data.vi[i];
+        sw += w;
+        sw2 += w * w;
+      }
+      a.vt = static_cast<double>(k - 1) / (sw - sw2 / sw);
+      a.I2 = 100.0 * total / (total + a.vt);
+    }
   }
 
   const double z = stats::critical_value(spec.fit.level, kNaN);
@@ -487,6 +501,48 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
                                          a.fit.iterations),
                              ""});
   }
+  return a;
+}
+
+Analysis pooled_analysis(const MultilevelAnalysis& m) {
+  assert(m.prediction);
+  const MultilevelFit& f = m.fit;
+  Analysis a;
+  a.source = m.source;
+  a.measure = m.measure;
+  a.fit.method = f.method;
+  a.fit.test = f.test;
+  a.fit.level = f.level;
+  a.fit.k = f.k;
+  a.fit.p = 1;
+  a.fit.estimate = f.beta[0];
+  a.fit.se = f.se[0];
+  a.fit.stat = f.stat[0];
+  a.fit.df = f.df;
+  a.fit.pval = f.pval[0];
+  a.fit.ci_lb = f.ci_lb[0];
+  a.fit.ci_ub = f.ci_ub[0];
+  a.fit.tau2 = kNaN;
+  if (f.tau2.size() <= 1) {
+    double total = 0.0;
+    for (double s : f.sigma2)
+      total += s;
+    for (double t : f.tau2)
+      total += t;
+    a.fit.tau2 = total;
+  }
+  a.fit.tau2_se = kNaN;
+  a.fit.Q = f.QE;
+  a.fit.Q_df = f.QE_df;
+  a.fit.Q_p = f.QE_p;
+  a.fit.I2 = m.I2;
+  a.fit.vt = m.vt;
+  a.fit.H2 = std::isfinite(m.I2) ? 100.0 / (100.0 - m.I2) : kNaN;
+  a.fit.termination = f.termination;
+  a.fit.iterations = f.iterations;
+  a.prediction = *m.prediction;
+  a.studies = m.studies;
+  a.diagnostics = m.diagnostics;
   return a;
 }
 

@@ -467,7 +467,7 @@ ParameterTable<AnalysisSpec> make_analysis_parameters() {
       "value (1-based data rows of FILE, either triangle; a pair absent is 0, a diagonal entry "
       "replaces vi) (default: none)",
       [](auto& s) -> auto& { return s.multilevel.V; });
-  v_file.check_note = "PATH";
+  v_file.check_note = "FILE";
   v_file.default_note = "none";
   t.params.push_back(std::move(v_file));
   t.params.push_back(with_default_note(

@@ -19,6 +19,8 @@ ForestPlot outcome_forest_plot(const OutcomeResult& o) {
   fo.benefit = s.benefit;
   fo.mcid = s.mcid;
   if (!o.analysis) return {};
+  // Estimates nested in studies: grouped under their study, with the model's weights.
+  if (o.multilevel) return forest_plot(*o.multilevel, fo);
   // The per-arm columns come from each study's row in its data file.
   std::vector<const StudyTable*> tables;
   std::vector<std::size_t> rows;

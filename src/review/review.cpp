@@ -15,6 +15,7 @@
 #include "evident/effect/convert.hpp"
 #include "evident/effect/effect.hpp"
 #include "evident/io/csv.hpp"
+#include "evident/methods/transform.hpp"
 #include "evident/methods/trial_sequential.hpp"
 #include "stats/distributions.hpp"
 
@@ -411,6 +412,87 @@ void run_outcome_sequential(OutcomeResult& res, const EffectData& merged,
   }
 }
 
+// A number of the outcome's measure as the report reads it: exp() of a log ratio.
+std::string natural_text(Measure m, double x) {
+  const auto bt = BackTransform::for_measure(m);
+  return fmt::format("{:.3g}", bt && bt->is_exp() ? std::exp(x) : x);
+}
+
+// The multilevel model the outcome's manifest asks for (random, struct, rho, cluster, robust)
+// fitted to the estimates of table `t`, its pooled view as the outcome's analysis, the estimates
+// pooled as independent beside it, and a note saying which model was used and why.
+void fit_outcome_multilevel(OutcomeResult& res, const EffectData& merged, std::size_t t) {
+  const OutcomeSpec& o = res.spec;
+  const StudyTable& table = res.tables[t];
+  res.multilevel = analyse_multilevel(table, o.analysis, ModeratorSpec{});
+  const MultilevelAnalysis& m = *res.multilevel;
+  res.analysis = pooled_analysis(m);
+  res.independent = analyse(merged, o.analysis.fit, res.analysis->source);
+  // The model's estimates (rows with a missing grouping value are left out) by their line.
+  std::map<std::size_t, std::size_t> row_of_line;
+  for (std::size_t r = 0; r < table.rows(); ++r)
+    row_of_line[table.line(r)] = r;
+  res.study_refs.clear();
+  for (const StudyResult& s : m.studies)
+    res.study_refs.push_back({t, row_of_line.at(s.line)});
+
+  std::map<std::string, std::size_t> per_cluster;
+  for (const std::string& c : m.clusters)
+    ++per_cluster[c];
+  const std::size_t several = static_cast<std::size_t>(std::count_if(
+      per_cluster.begin(), per_cluster.end(), [](const auto& kv) { return kv.second > 1; }));
+  // The variance components are in the heterogeneity line; a structure is named here.
+  const std::string structure =
+      m.structure ? fmt::format(" The levels of {} within each {} are correlated ({} structure).",
+                                m.inner, m.structured_outer, structure_name(*m.structure))
+                  : std::string();
+  std::string formulas;
+  for (const std::string& f : o.analysis.multilevel.random)
+    formulas += (formulas.empty() ? "" : ", ") + f;
+  const Analysis& ind = *res.independent;
+  res.notes.push_back(fmt::format(
+      "Model: a multilevel random-effects model (random = {}; {}), because the estimates are "
+      "nested: {} estimates from {} levels of {}, {} of them with more than one, and estimates "
+      "of one {} are not independent.{}{} Pooled as if every estimate were an independent "
+      "study, the estimate would be {} ({:g}% CI {} to {}).",
+      formulas, method_name(m.fit.method), m.fit.k, per_cluster.size(), m.outer, several, m.outer,
+      structure,
+      m.rho ? fmt::format(" Sampling errors correlated {:g} within each {}.", *m.rho,
+                          o.analysis.multilevel.cluster)
+            : std::string(),
+      natural_text(m.measure, ind.fit.estimate), ind.fit.level,
+      natural_text(m.measure, ind.fit.ci_lb), natural_text(m.measure, ind.fit.ci_ub)));
+}
+
+// Estimates pooled as independent that share a study label (other than the rows of a multi-arm
+// trial, whose shared control is handled) are named: treating them as independent is wrong when
+// they share participants or a setting, and only the reviewers know whether they do.
+void note_repeated_studies(OutcomeResult& res) {
+  const Analysis& a = *res.analysis;
+  std::set<std::size_t> multiarm_lines;
+  if (a.multiarm) {
+    for (const SharedControl& t : a.multiarm->trials)
+      multiarm_lines.insert(t.lines.begin(), t.lines.end());
+  }
+  std::vector<std::string> order;
+  std::map<std::string, std::size_t> count;
+  for (const StudyResult& st : a.studies) {
+    if (multiarm_lines.contains(st.line)) continue;
+    if (count[st.study]++ == 0) order.push_back(st.study);
+  }
+  std::vector<std::string> repeated;
+  for (const std::string& label : order) {
+    if (count[label] > 1) repeated.push_back(fmt::format("{} ({} estimates)", label, count[label]));
+  }
+  if (repeated.empty()) return;
+  res.notes.push_back(fmt::format(
+      "More than one estimate from one study: {}. They are pooled as independent studies; if the "
+      "estimates of a study share participants or a setting, name the clusters in the manifest "
+      "(random = [\"~ 1 | study/estimate\"], with a column that numbers the estimates) for a "
+      "multilevel model.",
+      join(repeated)));
+}
+
 void run_comparative(OutcomeResult& res) {
   const OutcomeSpec& o = res.spec;
   std::vector<EffectData> parts;
@@ -447,7 +529,19 @@ void run_comparative(OutcomeResult& res) {
                                        d.multiarm->trials.end());
     }
   }
-  res.analysis = analyse(merged, o.analysis.fit, join(sources, " + "));
+  const bool multilevel = o.analysis.multilevel.active();
+  if (multilevel) {
+    if (parts.size() > 1) {
+      throw InputError(o.location,
+                       fmt::format("outcome '{}': a multilevel model (random) reads its estimates "
+                                   "from one data file; {} files have rows for it",
+                                   o.id, parts.size()));
+    }
+    fit_outcome_multilevel(res, merged, part_table.front());
+  } else {
+    res.analysis = analyse(merged, o.analysis.fit, join(sources, " + "));
+    note_repeated_studies(res);
+  }
   res.status = OutcomeStatus::pooled;
 
   // What the assessment needs from the data, per study in analysis order.
@@ -486,7 +580,7 @@ void run_comparative(OutcomeResult& res) {
     } else if (shape == InputShape::two_group_means) {
       // The study's own total: for arms combined against a shared control (multiarm.hpp), the
       // row holds one arm only.
-      participants += merged.ni[i];
+      if (!multilevel) participants += merged.ni[i];
       // A group reported as a median with quartiles or range has the SD the effect size used
       // (estimate_mean_sd), so the optimal information size still has a typical SD.
       for (const char* group : {"1", "2"}) {
@@ -524,14 +618,23 @@ void run_comparative(OutcomeResult& res) {
     }
     in.risk_of_bias.push_back(rob);
   }
-  in.participants = participants;
-  in.events = shape == InputShape::two_by_two ? events : kNaN;
+  // Estimates nested in a study may share its participants (outcomes, time points) or not
+  // (samples): their sum is not the number of participants, and the information size is judged
+  // from the confidence interval alone.
+  in.participants = multilevel ? kNaN : participants;
+  in.events = shape == InputShape::two_by_two && !multilevel ? events : kNaN;
   if (shape == InputShape::two_group_means) {
     const double sd = median(sds);
     if (std::isfinite(sd)) in.typical_sd = sd;
   }
   res.findings = assess(a, in);
-  run_outcome_sequential(res, merged, in.typical_sd);
+  if (multilevel) {
+    res.sequential_note =
+        "A trial sequential analysis accrues independent trials; it is not computed for a "
+        "multilevel model, whose estimates are nested in studies.";
+  } else {
+    run_outcome_sequential(res, merged, in.typical_sd);
+  }
 
   const bool counts_method = works_on_counts(o.analysis.fit.method);
   if (!all_events.empty() && o.analysis.effect.measure == Measure::RR && !counts_method) {
@@ -735,10 +838,12 @@ Review run_review(const Manifest& manifest, const ReviewOptions& options) {
       res.spec.mcid = all->second;
       res.spec.mcid_source = "given on the command line (--mcid)";
     }
-    if (spec.analysis.multilevel.active()) {
+    if (!spec.analysis.multilevel.V.empty()) {
+      // V's rows are positions in the analysed file, and an outcome analyses the rows its
+      // filters keep: positions that would silently point at other rows.
       throw InputError(spec.location,
-                       fmt::format("outcome '{}': multilevel models (random) are not part of a "
-                                   "review yet; evident fit --random fits them",
+                       fmt::format("outcome '{}': a sampling covariance file (V) is not read in a "
+                                   "review; give rho and cluster, or use evident fit --V",
                                    spec.id));
     }
     // Where each data file is, before anything is read from it.

@@ -215,7 +215,17 @@ expected_of <- function(fit) {
     e[[stat]] <- num(fit$zval)
     e <- c(e, list(pval = num(fit$pval), ci_lb = num(fit$ci.lb), ci_ub = num(fit$ci.ub)))
     # With a tau2 per level of a struct, predict gives an interval per level; evident gives none.
-    if (length(pred$pi.lb) == 1) e <- c(e, list(pi_lb = num(pred$pi.lb), pi_ub = num(pred$pi.ub)))
+    if (length(pred$pi.lb) == 1) {
+      e <- c(e, list(pi_lb = num(pred$pi.lb), pi_ub = num(pred$pi.ub)))
+      # I2 as metafor's FAQ ("I^2 for multilevel and multivariate models", after Nakagawa &
+      # Santos 2012) computes it: the summed components (a struct's one tau2 among them) against
+      # (k - p) / tr(P), P = W - W X (X'WX)^-1 X'W with W = diag(1 / vi).
+      W <- diag(1 / fit$vi, nrow = fit$k)
+      X <- model.matrix(fit)
+      P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
+      total <- sum(fit$sigma2) + if (isTRUE(fit$withG)) sum(fit$tau2) else 0
+      e$I2 <- num(100 * total / (total + (fit$k - fit$p) / sum(diag(P))))
+    }
   } else {
     e$p <- fit$p
     e$coefficients <- coefficient_list(fit, stat)

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -418,6 +419,119 @@ TEST(Review, OutcomesAreSelectedAnalysedAndAssessed) {
   EXPECT_TRUE(contains(r.published->rows[2].flags[0], "asymmetric"));
   ASSERT_EQ(r.published->panels.size(), 1u);
   EXPECT_EQ(r.published->panels[0].rows.size(), 2u);
+}
+
+// An outcome whose estimates are nested in districts (dat.konstantopoulos2011): the review fits
+// the multilevel model its manifest names, and its pooled result, I2 and prediction interval are
+// metafor's rma.mv (tests/reference/generate_multilevel.R, case REML z).
+TEST(Review, AnOutcomeNamingItsClustersIsAMultilevelModelAndTheReportSaysWhy) {
+  Folder f;
+  f.write("schools.csv",
+          read_file(fs::path(EVIDENT_REFERENCE_DIR) / "data/multilevel_konstantopoulos2011.csv"));
+  const std::string manifest =
+      "title = \"Schools\"\n[[outcome]]\nid = \"ach\"\nname = \"Achievement\"\n"
+      "data = [\"schools.csv\"]\nlabel = \"District {district}\"\nmeasure = \"GEN\"\n"
+      "method = \"REML\"\nbenefit = \"higher\"\nrandom = [\"~ 1 | district/school\"]\n";
+  f.write("review.toml", manifest);
+  const evident::Review r = evident::run_review(evident::read_manifest(f.str()));
+  ASSERT_EQ(r.outcomes.size(), 1u);
+  const evident::OutcomeResult& o = r.outcomes[0];
+  ASSERT_EQ(o.status, evident::OutcomeStatus::pooled);
+  ASSERT_TRUE(o.multilevel);
+  ASSERT_TRUE(o.independent);
+
+  const auto doc = nlohmann::json::parse(
+      read_file(fs::path(EVIDENT_REFERENCE_DIR) / "expected/multilevel_konstantopoulos2011.json"));
+  const nlohmann::json* expected = nullptr;
+  for (const auto& c : doc["cases"]) {
+    const std::vector<std::string> args = c["args"];
+    if (args == std::vector<std::string>{"--random", "~ 1 | district/school", "--method", "REML",
+                                         "--test", "z"})
+      expected = &c["expected"];
+  }
+  ASSERT_NE(expected, nullptr);
+  auto near = [](double got, double want) {
+    EXPECT_NEAR(got, want, 1e-6 * std::abs(want)) << "want " << want;
+  };
+  const evident::Analysis& a = *o.analysis;
+  EXPECT_EQ(a.fit.k, (*expected)["k"].get<std::size_t>());
+  near(a.fit.estimate, (*expected)["estimate"]);
+  near(a.fit.se, (*expected)["se"]);
+  near(a.fit.ci_lb, (*expected)["ci_lb"]);
+  near(a.fit.ci_ub, (*expected)["ci_ub"]);
+  near(a.prediction.pi_lb, (*expected)["pi_lb"]);
+  near(a.fit.I2, (*expected)["I2"]);
+  near(a.fit.Q, (*expected)["QE"]);
+  near(o.multilevel->fit.sigma2[0], (*expected)["sigma2"][0]);
+  near(o.multilevel->fit.sigma2[1], (*expected)["sigma2"][1]);
+  // Beside it, the estimates pooled as independent: a different (univariate REML) answer.
+  EXPECT_GT(std::abs(o.independent->fit.estimate - a.fit.estimate), 0.01);
+  // Estimates may share participants: not summed; no trial sequential analysis.
+  EXPECT_TRUE(std::isnan(o.findings->participants));
+  EXPECT_FALSE(o.sequential);
+  EXPECT_TRUE(contains(o.sequential_note, "multilevel")) << o.sequential_note;
+  ASSERT_FALSE(o.notes.empty());
+  EXPECT_TRUE(contains(o.notes.back(),
+                       "Model: a multilevel random-effects model (random = ~ 1 | "
+                       "district/school; REML), because the estimates are "
+                       "nested: 56 estimates from 11 levels of district"))
+      << o.notes.back();
+  EXPECT_TRUE(contains(o.notes.back(), fmt::format("{:.3g}", o.independent->fit.estimate)));
+
+  std::ostringstream html;
+  evident::render_review_html(r, html);
+  const std::string s = html.str();
+  EXPECT_TRUE(contains(s, "56 estimates in 11 levels of district")) << "summary of findings";
+  EXPECT_TRUE(contains(s, "(district/school), QE = ")) << "heterogeneity line";
+  EXPECT_TRUE(contains(s,
+                       "multilevel random-effects model with variance components for ~ 1 | "
+                       "district/school"))
+      << "methods";
+  EXPECT_TRUE(contains(s, "Konstantopoulos S (2011)"));
+  // The forest plot groups the estimates by district (one heading per level).
+  const evident::ForestPlot fp = evident::outcome_forest_plot(o);
+  EXPECT_EQ(std::count_if(fp.rows.begin(), fp.rows.end(),
+                          [](const evident::ForestRow& row) {
+                            return row.kind == evident::ForestRowKind::heading;
+                          }),
+            11);
+
+  // Two data files, or a V file (whose row positions are the file's, not the outcome's), are
+  // refused with the outcome named.
+  for (const std::string& extra :
+       {std::string("V = \"v.csv\"\n"), std::string("data = [\"schools.csv\", \"more.csv\"]\n")}) {
+    std::string m2 = manifest;
+    if (contains(extra, "data")) {
+      m2.replace(m2.find("data = [\"schools.csv\"]\n"), 23, extra);
+      f.write("more.csv", "study,yi,vi,district,school\n99,0.1,0.01,1,1\n");
+    } else {
+      m2 += extra;
+      f.write("v.csv", "row,col,value\n1,1,0.1\n");
+    }
+    f.write("review.toml", m2);
+    try {
+      (void)evident::run_review(evident::read_manifest(f.str()));
+      ADD_FAILURE() << "no error for " << extra;
+    } catch (const evident::InputError& e) {
+      EXPECT_TRUE(contains(e.what(), "outcome 'ach'")) << e.what();
+      EXPECT_TRUE(contains(e.what(), contains(extra, "V") ? "V" : "one data file")) << e.what();
+    }
+  }
+}
+
+// A univariate outcome with several estimates from one study says so, and how to name clusters.
+TEST(Review, EstimatesSharingAStudyPooledAsIndependentAreNamed) {
+  Folder f;
+  f.write("d.csv", "study,yi,vi\nA,0.1,0.02\nA,0.3,0.03\nB,0.2,0.05\nC,0.4,0.04\n");
+  f.write("review.toml",
+          "title = \"t\"\n[[outcome]]\nid = \"o\"\nname = \"O\"\ndata = [\"d.csv\"]\n"
+          "measure = \"GEN\"\n");
+  const evident::Review r = evident::run_review(evident::read_manifest(f.str()));
+  const auto& notes = r.outcomes.at(0).notes;
+  ASSERT_FALSE(notes.empty());
+  EXPECT_TRUE(contains(notes.back(), "More than one estimate from one study: A (2 estimates)."))
+      << notes.back();
+  EXPECT_FALSE(r.outcomes[0].multilevel);
 }
 
 TEST(Review, MediansInASecondDataFileAreConvertedAndSharedControlsCountedOnce) {

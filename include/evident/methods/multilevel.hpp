@@ -4,6 +4,7 @@
 /// read as metafor's rma.mv reads them, the sampling covariances built as its vcalc builds them,
 /// the model fitted by fit_multilevel (model/multilevel.hpp), and cluster-robust inference.
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,13 @@ struct MultilevelAnalysis {
   /// Intercept-only models: the pooled estimate's prediction interval, with the sum of the
   /// variance components as the heterogeneity (metafor's predict on an rma.mv fit).
   std::optional<Prediction> prediction;
+  /// Intercept-only models without a tau2 per level: the share of the total variability that is
+  /// heterogeneity, 100 total / (total + vt), total the summed variance components and vt the
+  /// typical sampling variance (k - 1) / (sum w - sum w^2 / sum w), w = 1 / vi (Nakagawa &
+  /// Santos 2012, Evol Ecol 26:1253-1274, eq. 20; the formula of metafor's FAQ "I^2 for
+  /// multilevel and multivariate models"). NaN otherwise.
+  double I2 = std::numeric_limits<double>::quiet_NaN();
+  double vt = std::numeric_limits<double>::quiet_NaN();
   std::vector<StudyResult> studies;   ///< weights: 100 (row sums of W) / (sum of W)
   std::vector<std::string> clusters;  ///< each study's level of the outer factor
   std::vector<Diagnostic> diagnostics;
@@ -71,5 +79,12 @@ struct MultilevelAnalysis {
 [[nodiscard]] MultilevelAnalysis analyse_multilevel(
     const StudyTable& table, const AnalysisSpec& spec, const ModeratorSpec& moderators,
     const StudyTable* sampling_covariances = nullptr);
+
+/// An intercept-only multilevel analysis as a pooled result (what a review's summary of findings,
+/// forest and funnel plots read): fit's estimate, se, statistic, p-value and interval the model's,
+/// k its estimates, tau2 the summed variance components (NaN with a tau2 per level), I2 and H2 as
+/// MultilevelAnalysis::I2, Q the residual heterogeneity QE, prediction, studies and diagnostics
+/// the model's. Requires `a.prediction` (an intercept-only model).
+[[nodiscard]] Analysis pooled_analysis(const MultilevelAnalysis& a);
 
 }  // namespace evident

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "evident/io/table.hpp"
+#include "evident/methods/multilevel.hpp"
 #include "evident/methods/summary.hpp"
 #include "evident/methods/trial_sequential.hpp"
 #include "evident/review/findings.hpp"
@@ -68,6 +69,11 @@ struct OutcomeResult {
   std::vector<StudyTable> tables;
   std::optional<Analysis> analysis;
   std::vector<StudyRef> study_refs;  ///< per study of `analysis`
+  /// An outcome whose manifest names its clusters (`random`): the multilevel model fitted (then
+  /// `analysis` is its pooled view, pooled_analysis) and, for comparison, the same estimates
+  /// pooled as if they were independent.
+  std::optional<MultilevelAnalysis> multilevel;
+  std::optional<Analysis> independent;
   std::vector<UnusableRow> unusable;
   std::optional<Findings> findings;
   std::vector<SeriesResult> series;

@@ -58,6 +58,12 @@ const std::map<std::string_view, std::string_view>& reference_texts() {
       {"KNHA",
        "Hartung J, Knapp G (2001). A refined method for the meta-analysis of controlled "
        "clinical trials with binary outcome. Stat Med 20:3875-3889."},
+      {"KONST",
+       "Konstantopoulos S (2011). Fixed effects and variance components estimation in "
+       "three-level meta-analysis. Res Synth Methods 2:61-76."},
+      {"NAKAGAWA",
+       "Nakagawa S, Santos ESA (2012). Methodological issues and advances in biological "
+       "meta-analysis. Evol Ecol 26:1253-1274."},
       {"LUO",
        "Luo D, Wan X, Liu J, Tong T (2018). Optimally estimating the sample mean from the "
        "sample size, median, mid-range, and/or mid-quartile range. Stat Methods Med Res "
@@ -74,6 +80,22 @@ const std::map<std::string_view, std::string_view>& reference_texts() {
 // collects the reference keys.
 std::string model_words(const OutcomeSpec& s, std::set<std::string_view>& cite) {
   const Method m = s.analysis.fit.method;
+  if (s.analysis.multilevel.active()) {
+    // The model of an outcome whose estimates are nested in studies (random = ...): metafor's
+    // rma.mv, named by its formulas.
+    cite.insert("KONST");
+    cite.insert("NAKAGAWA");
+    std::string formulas;
+    for (const std::string& f : s.analysis.multilevel.random)
+      formulas += (formulas.empty() ? "" : ", ") + f;
+    return fmt::format(
+        "a multilevel random-effects model with variance components for {} fitted by {} "
+        "(Konstantopoulos 2011), I² as the components' share of the total variability "
+        "(Nakagawa & Santos 2012), and {}",
+        formulas, method_name(m),
+        s.analysis.fit.test == Test::t ? "t tests with k - 1 degrees of freedom"
+                                       : "a Wald-type z test");
+  }
   std::string words;
   switch (m) {
     case Method::FE:

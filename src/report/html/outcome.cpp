@@ -281,14 +281,22 @@ void write_outcome(std::ostream& out, const Review& review, const OutcomeResult&
   out << "</p>\n";
   std::string het;
   if (a.fit.k >= 2) {
-    het = fmt::format("Heterogeneity: I\u00b2 = {:.0f}%", a.fit.I2);
+    het = std::isfinite(a.fit.I2) ? fmt::format("Heterogeneity: I\u00b2 = {:.0f}%", a.fit.I2)
+                                  : std::string("Heterogeneity");
     if (a.heterogeneity_ci) {
       het += fmt::format(" (95% CI {:.0f}% to {:.0f}%)", a.heterogeneity_ci->I2_lb,
                          a.heterogeneity_ci->I2_ub);
       het += fmt::format(", \u03c4\u00b2 = {}", readable(a.fit.tau2));
     }
-    het += fmt::format(", Q = {:.2f} on {} df (p = {})", a.fit.Q, static_cast<long>(a.fit.Q_df),
-                       readable(a.fit.Q_p));
+    if (o.multilevel) {
+      const MultilevelAnalysis& ml = *o.multilevel;
+      for (std::size_t j = 0; j < ml.fit.sigma2.size(); ++j) {
+        het +=
+            fmt::format(", \u03c3\u00b2 = {} ({})", readable(ml.fit.sigma2[j]), ml.sigma2_names[j]);
+      }
+    }
+    het += fmt::format(", {} = {:.2f} on {} df (p = {})", o.multilevel ? "QE" : "Q", a.fit.Q,
+                       static_cast<long>(a.fit.Q_df), readable(a.fit.Q_p));
     if (std::isfinite(f.pi_lb) && method_name(a.fit.method) != std::string_view("FE")) {
       het += fmt::format("; prediction interval {} to {}", readable(f.pi_lb), readable(f.pi_ub));
     }

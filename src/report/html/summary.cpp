@@ -32,8 +32,12 @@ void write_sof(std::ostream& out, const Review& review) {
       const Findings& f = *o.findings;
       const Measure m = o.spec.analysis.effect.measure;
       const double n = detail::participants(o);
-      out << fmt::format("<td>{}{}</td>", o.analysis->fit.k,
-                         std::isfinite(n) ? fmt::format(" ({:.0f})", n) : "");
+      if (o.multilevel) {
+        out << "<td>" << esc(detail::size_text(o)) << "</td>";
+      } else {
+        out << fmt::format("<td>{}{}</td>", o.analysis->fit.k,
+                           std::isfinite(n) ? fmt::format(" ({:.0f})", n) : "");
+      }
       out << "<td>" << esc(detail::effect_text(f, m, o.analysis->fit.level)) << "</td>";
       if (f.absolute) {
         out << fmt::format("<td>{:.0f} per 1000 without, {:.0f} with; {}</td>",

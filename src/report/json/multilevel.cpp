@@ -36,6 +36,7 @@ void render_json(const MultilevelAnalysis& a, std::ostream& out) {
     j["ci_ub"] = num(p.ci_ub);
     j["pi_lb"] = num(p.pi_lb);
     j["pi_ub"] = num(p.pi_ub);
+    j["I2"] = num(a.I2);
   }
   Json coefficients = Json::array();
   for (std::size_t c = 0; c < f.p; ++c) {

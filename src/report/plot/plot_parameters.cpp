@@ -192,16 +192,7 @@ void write_plots(const PlotSettings& settings, const MultilevelAnalysis& analysi
     write_plot(forest_plot(analysis, settings.forest_options()), settings.forest);
   }
   if (!settings.funnel.empty()) {
-    FunnelPlot f;
-    const Analysis as_pooled = [&] {
-      Analysis a;
-      a.measure = analysis.measure;
-      a.fit.estimate = analysis.prediction->pred;
-      a.fit.level = analysis.fit.level;
-      a.studies = analysis.studies;
-      return a;
-    }();
-    f = funnel_plot(as_pooled, settings.contours);
+    FunnelPlot f = funnel_plot(pooled_analysis(analysis), settings.contours);
     f.title = settings.title;
     write_plot(f, settings.funnel);
   }

@@ -127,6 +127,10 @@ void render_text(const MultilevelAnalysis& a, std::ostream& out) {
     out << fmt::format("Prediction interval ({}%, the variance components summed): {}\n", level,
                        bracket(a.prediction->pi_lb, a.prediction->pi_ub, 4));
   }
+  if (std::isfinite(a.I2)) {
+    out << fmt::format("I^2 (the variance components summed, of the total variability): {}%\n",
+                       fixed(a.I2, 2));
+  }
   if (a.robust) {
     const RobustFit& r = *a.robust;
     out << fmt::format("\nCluster-robust inference ({}, {} clusters of {}; t with df = {}):\n",
