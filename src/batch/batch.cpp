@@ -316,6 +316,7 @@ struct RowLayout {
   std::vector<std::string> names;    // every column, for the CSV header and the JSON keys
   std::vector<const Field*> fields;  // names[1 .. fields.size()]; empty for multilevel rows
   bool multilevel = false;           // names[1 ..] are multilevel_numbers' columns
+  bool struct_tau2 = false, struct_rho = false;  // a struct's columns among them
 };
 
 // The variance components a multilevel analysis has: one per factor of each formula.
@@ -323,21 +324,33 @@ std::size_t component_count(const MultilevelSpec& ml) {
   std::size_t n = 0;
   for (const std::string& text : ml.random) {
     const RandomFormula f = parse_random_formula(text, "--random");
-    if (f.structured()) {
-      // A row has sigma2 columns only; tau2 and rho of a struct would need columns of their own
-      // per structure and inner level.
-      throw InputError({"--random", 0, 0},
-                       fmt::format("'{}' is a correlated random effect (a struct); evident batch "
-                                   "fits '~ 1 | ...' formulas, evident fit fits structs",
-                                   text));
-    }
-    n += f.factors.size();
+    if (!f.structured()) n += f.factors.size();
   }
   return n;
 }
 
+// The columns of a correlated random effect (a struct): its tau2 and rho, for the structures
+// whose counts do not depend on the analysis. A tau2 per inner level (HCS, UN, DIAG, HAR) would
+// give each analysis its own columns, so those are refused.
+std::vector<std::string> struct_columns(const MultilevelSpec& ml) {
+  for (const std::string& text : ml.random) {
+    if (!parse_random_formula(text, "--random").structured()) continue;
+    if (structure_tau2_count(ml.structure, 2) > 1) {
+      throw InputError({"--struct", 0, 0},
+                       fmt::format("--struct {} has a tau2 per level of the inner factor, so its "
+                                   "columns would differ between analyses; evident batch fits CS, "
+                                   "ID and AR (evident fit fits every structure)",
+                                   structure_name(ml.structure)));
+    }
+    std::vector<std::string> names{"tau2"};
+    if (structure_rho_count(ml.structure, 2) > 0) names.emplace_back("rho");
+    return names;
+  }
+  return {};
+}
+
 // The numbers of a multilevel row after its id, in column order; empty for an error row.
-std::vector<double> multilevel_numbers(const MultilevelAnalysis& a) {
+std::vector<double> multilevel_numbers(const MultilevelAnalysis& a, const RowLayout& layout) {
   const MultilevelFit& f = a.fit;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Prediction p = a.prediction.value_or(Prediction{nan, nan, nan, nan, nan, nan});
@@ -351,6 +364,9 @@ std::vector<double> multilevel_numbers(const MultilevelAnalysis& a) {
                         p.pi_lb,
                         p.pi_ub};
   v.insert(v.end(), f.sigma2.begin(), f.sigma2.end());
+  // A struct's one tau2 and rho (NaN: an analysis whose inner factor has a single level).
+  if (layout.struct_tau2) v.push_back(f.tau2.empty() ? nan : f.tau2[0]);
+  if (layout.struct_rho) v.push_back(f.rho.empty() ? nan : f.rho[0]);
   v.insert(v.end(), {f.QE, f.QE_df, f.QE_p, f.logLik, static_cast<double>(f.iterations)});
   return v;
 }
@@ -397,6 +413,10 @@ RowLayout row_layout(const BatchOptions& options) {
     layout.names = {"id", "k", "estimate", "se", stat, "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub"};
     for (std::size_t j = 1; j <= component_count(options.spec.multilevel); ++j)
       layout.names.push_back(fmt::format("sigma2_{}", j));
+    for (std::string& name : struct_columns(options.spec.multilevel)) {
+      (name == "rho" ? layout.struct_rho : layout.struct_tau2) = true;
+      layout.names.push_back(std::move(name));
+    }
     for (const char* name :
          {"QE", "QE_df", "QE_p", "logLik", "iterations", "termination", "diagnostics", "error"}) {
       layout.names.emplace_back(name);
@@ -443,7 +463,7 @@ void append_row(std::string& out, std::string_view id, const RowValues& r, Batch
   const bool json = format == BatchFormat::jsonl;
   if (layout.multilevel) {
     const std::vector<double> numbers =
-        r.multilevel != nullptr ? multilevel_numbers(*r.multilevel) : std::vector<double>{};
+        r.multilevel != nullptr ? multilevel_numbers(*r.multilevel, layout) : std::vector<double>{};
     const std::size_t n_numbers = layout.names.size() - 4;  // id, termination, diagnostics, error
     if (json) {
       out += "{\"id\":";

@@ -267,9 +267,9 @@ TEST(MethodsCli, StructErrorsAreUsageErrorsAndAFitWritesItsStructure) {
       {{"fit", "-", "--random", "~ alloc | year", "--random", "~ alloc | ablat"},
        "one struct per model"},
       {{"fit", "-", "--random", "~ 1 | year", "--struct", "UN"}, "which no --random formula has"},
-      {{"batch", "-", "--by", "alloc", "--random", "~ year | alloc", "--out",
+      {{"batch", "-", "--by", "alloc", "--random", "~ ablat | year", "--struct", "HCS", "--out",
         "/tmp/evident-struct-batch.csv"},
-       "evident fit fits structs"},
+       "evident batch fits CS, ID and AR"},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args, kBcg);

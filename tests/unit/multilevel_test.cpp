@@ -275,6 +275,68 @@ TEST(MultilevelCli, BatchRowsAreTheFitsOfEachAnalysis) {
   }
 }
 
+// A correlated random effect in batch (--struct CS): each row's tau2 and rho are those of
+// `evident fit` on that analysis alone; a structure with a tau2 per level is refused up front.
+TEST(MultilevelCli, BatchRowsOfAStructAreTheFitsOfEachAnalysis) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> n(0.0, 1.0);
+  std::string all = "id,study,outcome,yi,vi\n";
+  std::vector<std::string> alone(2, "study,outcome,yi,vi\n");
+  for (int a = 0; a < 2; ++a) {
+    for (int s = 0; s < 12; ++s) {
+      const double u = 0.3 * n(rng);
+      for (int o = 0; o < 1 + (s + a) % 3; ++o) {
+        std::ostringstream row;
+        row << s << ',' << o << ',' << 0.2 + u + 0.25 * n(rng) << ',' << 0.02 + 0.01 * o << '\n';
+        all += 'a';
+        all += std::to_string(a);
+        all += ',';
+        all += row.str();
+        alone[static_cast<std::size_t>(a)] += row.str();
+      }
+    }
+  }
+  const std::vector<std::string> model{"--random", "~ outcome | study", "--struct", "CS"};
+  std::vector<std::string> args{"batch", "-", "--by", "id", "--out", "-"};
+  args.insert(args.end(), model.begin(), model.end());
+  const auto batch = run_cli(args, all);
+  ASSERT_EQ(batch.code, 0) << batch.err;
+  const std::vector<std::string> lines = split(batch.out, '\n');
+  ASSERT_GE(lines.size(), 3u);
+  const std::vector<std::string> header = split(lines[0], ',');
+  auto column = [&](const std::string& name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(it, header.end()) << name;
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  for (std::size_t a = 0; a < 2; ++a) {
+    const std::vector<std::string> row = split(lines[a + 1], ',');
+    std::vector<std::string> fit_args{"fit", "-", "--format", "csv", "--profile", "false"};
+    fit_args.insert(fit_args.end(), model.begin(), model.end());
+    const auto fit = run_cli(fit_args, alone[a]);
+    ASSERT_EQ(fit.code, 0) << fit.err;
+    const std::vector<std::string> fit_lines = split(fit.out, '\n');
+    const std::vector<std::string> fh = split(fit_lines[0], ',');
+    const std::vector<std::string> fr = split(fit_lines[1], ',');
+    auto fit_value = [&](const std::string& name) {
+      const auto it = std::find(fh.begin(), fh.end(), name);
+      EXPECT_NE(it, fh.end()) << name;
+      return it == fh.end() ? std::string() : fr[static_cast<std::size_t>(it - fh.begin())];
+    };
+    EXPECT_EQ(row[column("estimate")], fit_value("estimate")) << a;
+    EXPECT_EQ(row[column("tau2")], fit_value("tau2.1")) << a;
+    EXPECT_EQ(row[column("rho")], fit_value("rho.1")) << a;
+    EXPECT_EQ(row[column("logLik")], fit_value("logLik")) << a;
+    EXPECT_EQ(row[column("error")], "") << a;
+  }
+  const auto hcs = run_cli({"batch", "-", "--by", "id", "--out", "-", "--random",
+                            "~ outcome | study", "--struct", "HCS"},
+                           all);
+  EXPECT_EQ(hcs.code, 2);
+  EXPECT_TRUE(hcs.out.empty()) << hcs.out;
+  EXPECT_NE(hcs.err.find("--struct HCS has a tau2 per level"), std::string::npos) << hcs.err;
+}
+
 }  // namespace
 
 namespace {

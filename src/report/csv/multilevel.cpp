@@ -18,6 +18,11 @@ void render_csv(const MultilevelAnalysis& a, std::ostream& out) {
                                   "df",     "pval",        "ci_lb",    "ci_ub"};
   for (std::size_t c = 0; c < f.sigma2.size(); ++c)
     header.push_back("sigma2." + std::to_string(c + 1));
+  // A correlated random effect's (--struct) variances and correlations, in fit.tau2/rho order.
+  for (std::size_t c = 0; c < f.tau2.size(); ++c)
+    header.push_back("tau2." + std::to_string(c + 1));
+  for (std::size_t c = 0; c < f.rho.size(); ++c)
+    header.push_back("rho." + std::to_string(c + 1));
   header.insert(header.end(), {"QM", "QM_df", "QM_p", "QE", "QE_df", "QE_p", "logLik"});
   if (a.robust) header.insert(header.end(), {"robust_se", "robust_df", "robust_pval"});
   std::vector<std::vector<std::string>> rows;
@@ -36,8 +41,10 @@ void render_csv(const MultilevelAnalysis& a, std::ostream& out) {
                                exact(f.pval[c]),
                                exact(f.ci_lb[c]),
                                exact(f.ci_ub[c])};
-    for (double s : f.sigma2)
-      r.push_back(exact(s));
+    for (const auto* v : {&f.sigma2, &f.tau2, &f.rho}) {
+      for (double x : *v)
+        r.push_back(exact(x));
+    }
     for (double v : {f.QM, f.QM_df, f.QM_p, f.QE, f.QE_df, f.QE_p, f.logLik})
       r.push_back(exact(v));
     if (a.robust) {
