@@ -1372,6 +1372,23 @@ Optimum fit_components(Likelihood& lik, std::size_t n_blocks, const VectorXd& th
         }
       }
     }
+    // The likelihood can also rise towards a face of the boundary along a path the axes miss: a
+    // component at 0 with the others moving (found by the grid check of the suite on one of
+    // 10,000 random three-level data sets). Each component inside is set to 0 and the others
+    // refitted; a higher face restarts the search from it.
+    for (Eigen::Index j = 0; better.size() == 0 && j < best.theta.size(); ++j) {
+      if (held[static_cast<std::size_t>(j)] || best.theta(j) == 0.0) continue;
+      VectorXd t = best.theta;
+      t(j) = 0.0;
+      std::vector<bool> fixed = held;
+      fixed[static_cast<std::size_t>(j)] = true;
+      const Optimum face =
+          maximise(lik, t, fixed, scale, options.tolerance, options.max_iterations);
+      if (face.at.ok && face.at.ll > ll_better) {
+        ll_better = face.at.ll;
+        better = face.theta;
+      }
+    }
     if (better.size() == 0) break;
     Optimum again = maximise(lik, better, held, scale, options.tolerance, options.max_iterations);
     again.iterations += best.iterations;
@@ -1598,7 +1615,8 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
     f.ci_lb.push_back(b - crit * se);
     f.ci_ub.push_back(b + crit * se);
   }
-  wald(best.at.beta, best.at.vb, d.x.has_intercept() && f.p > 1 ? 1 : 0, f.df, f.QM, f.QM_df, f.QM_p);
+  wald(best.at.beta, best.at.vb, d.x.has_intercept() && f.p > 1 ? 1 : 0, f.df, f.QM, f.QM_df,
+       f.QM_p);
 
   // Weights: the diagonal of W at the estimates.
   f.weight.assign(f.k, 0.0);
