@@ -111,7 +111,7 @@ MetaRegFit fit_metareg(std::span<const double> yi, std::span<const double> vi, D
 
   // QM: Wald test of the coefficients after the intercept (every coefficient in a model without
   // one; the intercept alone when p = 1), metafor's default btt.
-  const std::size_t first = np > 1 && x.has_intercept() ? 1 : 0;
+  const std::size_t first = x.first_tested();
   const auto m = static_cast<Eigen::Index>(np - first);
   Matrix vb_sub(m, m);
   Vector b_sub(m);

@@ -1615,7 +1615,7 @@ MultilevelFit fit_multilevel(const MultilevelData& d, const MultilevelOptions& o
     f.ci_lb.push_back(b - crit * se);
     f.ci_ub.push_back(b + crit * se);
   }
-  wald(best.at.beta, best.at.vb, d.x.has_intercept() && f.p > 1 ? 1 : 0, f.df, f.QM, f.QM_df,
+  wald(best.at.beta, best.at.vb, static_cast<Eigen::Index>(d.x.first_tested()), f.df, f.QM, f.QM_df,
        f.QM_p);
 
   // Weights: the diagonal of W at the estimates.
@@ -1714,6 +1714,95 @@ double multilevel_log_likelihood(const MultilevelData& d, const MultilevelOption
   const Evaluation e = lik(theta, false);
   return e.ok ? e.ll : kNaN;
 }
+
+namespace {
+
+// The symmetric (pseudo-)inverse square root of a symmetric positive semi-definite matrix:
+// eigenvalues at or below 1e-12 count as 0 (as clubSandwich's matrix_power, whose CR2 numbers
+// metafor reports). A cluster whose estimates alone determine a coefficient (a moderator level
+// seen in one cluster) has such a zero eigenvalue in M_c - X_c B X_c'; its pseudo-inverse keeps
+// CR2 defined there, where the inverse would not exist.
+MatrixXd inverse_square_root(const MatrixXd& m) {
+  Eigen::SelfAdjointEigenSolver<MatrixXd> eig(m);
+  if (eig.info() != Eigen::Success) return MatrixXd::Constant(m.rows(), m.cols(), kNaN);
+  const VectorXd inv_sqrt =
+      eig.eigenvalues().unaryExpr([](double v) { return v > 1e-12 ? 1.0 / std::sqrt(v) : 0.0; });
+  return eig.eigenvectors() * inv_sqrt.asDiagonal() * eig.eigenvectors().transpose();
+}
+
+// The cluster-robust Wald test of coefficients `from` .. p - 1 with CR2's covariance vr, as
+// Hotelling's T^2 with the degrees of freedom of Tipton & Pustejovsky (2015, J Educ Behav Stat
+// 40:604-634, section 3, "HTZ"; clubSandwich's Wald_test default, which metafor's robust() with
+// clubSandwich = TRUE reports). With q tested coefficients and per cluster c the rows of G_c and
+// H_c for them (see robust_multilevel), P_cd = [c = d] G_c G_c' - H_c H_d' (q x q) is the
+// covariance kernel of the estimator's pieces, Omega = sum_c P_cc its expectation and
+// B_cd = Omega^-1/2 P_cd Omega^-1/2. The estimator's total variance matches a Wishart with
+//   nu = q (q + 1) / sum_st sum_cd (B_cd[s,t] B_cd[t,s] + B_cd[s,s] B_cd[t,t])
+// degrees of freedom; then F = (nu - q + 1) / (nu q) Q on q and nu - q + 1 df. The double sum
+// over clusters is reduced to single sums: with a_c = G~_c G~_c', b_c = H~_c H~_c' (the ~ rows
+// multiplied by Omega^-1/2) and S_su = sum_c h~_sc h~_uc',
+//   sum_cd B_cd[s,t] B_cd[u,v] = sum_c (a_c[s,t] a_c[u,v] - a_c[s,t] b_c[u,v]
+//                                       - b_c[s,t] a_c[u,v]) + tr(S_su S_vt),
+// so the test costs O(clusters q^2 p^2), not O(clusters^2). For q = 1 it is the t test of the
+// coefficient with its Satterthwaite df.
+void htz_test(const VectorXd& beta, const MatrixXd& vr, Eigen::Index from,
+              const std::vector<MatrixXd>& G, const std::vector<MatrixXd>& H, RobustFit& r) {
+  const Eigen::Index p = beta.size();
+  const Eigen::Index q = p - from;
+  r.QM = kNaN;
+  r.QM_df = static_cast<double>(q);
+  r.QM_ddf = kNaN;
+  r.QM_p = kNaN;
+  if (q <= 0) return;
+  MatrixXd omega = MatrixXd::Zero(q, q);
+  for (std::size_t c = 0; c < G.size(); ++c) {
+    const auto gc = G[c].bottomRows(q);
+    const auto hc = H[c].bottomRows(q);
+    omega.noalias() += gc * gc.transpose() - hc * hc.transpose();
+  }
+  const MatrixXd omega_inv_half = inverse_square_root(omega);
+  if (!omega_inv_half.allFinite()) return;
+  std::vector<MatrixXd> a(G.size());
+  std::vector<MatrixXd> b(G.size());
+  MatrixXd S = MatrixXd::Zero(q * p, q * p);  // block (s, u) is S_su
+  VectorXd z(q * p);
+  for (std::size_t c = 0; c < G.size(); ++c) {
+    const MatrixXd gt = omega_inv_half * G[c].bottomRows(q);
+    const MatrixXd ht = omega_inv_half * H[c].bottomRows(q);
+    a[c] = gt * gt.transpose();
+    b[c] = ht * ht.transpose();
+    for (Eigen::Index s = 0; s < q; ++s)
+      z.segment(s * p, p) = ht.row(s).transpose();
+    S.noalias() += z * z.transpose();
+  }
+  auto block = [&](Eigen::Index s, Eigen::Index u) { return S.block(s * p, u * p, p, p); };
+  auto sum_bb = [&](Eigen::Index s, Eigen::Index t, Eigen::Index u, Eigen::Index v) {
+    double total = block(s, u).cwiseProduct(block(v, t).transpose()).sum();
+    for (std::size_t c = 0; c < a.size(); ++c)
+      total += a[c](s, t) * a[c](u, v) - a[c](s, t) * b[c](u, v) - b[c](s, t) * a[c](u, v);
+    return total;
+  };
+  double total_variance = 0.0;
+  for (Eigen::Index s = 0; s < q; ++s) {
+    for (Eigen::Index t = 0; t < q; ++t)
+      total_variance += sum_bb(s, t, t, s) + sum_bb(s, s, t, t);
+  }
+  const double nu = static_cast<double>(q * (q + 1)) / total_variance;
+
+  const VectorXd bt = beta.tail(q);
+  Eigen::LLT<MatrixXd> llt(vr.bottomRightCorner(q, q));
+  if (llt.info() != Eigen::Success) return;
+  const double Q = bt.dot(llt.solve(bt));
+  const double qd = static_cast<double>(q);
+  const double ddf = nu - qd + 1.0;
+  const double f = std::max((nu - qd + 1.0) / nu, 0.0) * Q / qd;
+  // metafor reports max(0, F) and max(0, ddf), and no p-value when ddf is not positive.
+  r.QM = std::max(0.0, f);
+  r.QM_ddf = std::max(0.0, ddf);
+  if (ddf > 0.0) r.QM_p = stats::f_sf(f, qd, ddf);
+}
+
+}  // namespace
 
 RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
                             std::span<const std::uint32_t> cluster, SmallSample small_sample) {
@@ -1834,32 +1923,36 @@ RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
     for (std::size_t c = 0; c < cs.size(); ++c) {
       const Cluster& cl = cs[c];
       const MatrixXd S = cl.L.transpose() * (cl.M - cl.X * B * cl.X.transpose()) * cl.L;
-      Eigen::SelfAdjointEigenSolver<MatrixXd> eig(S);
-      const VectorXd inv_sqrt = eig.eigenvalues().cwiseMax(0.0).cwiseSqrt().cwiseInverse();
-      const MatrixXd S_inv_half =
-          eig.eigenvectors() * inv_sqrt.asDiagonal() * eig.eigenvectors().transpose();
-      const MatrixXd A = cl.L * S_inv_half * cl.L.transpose();
+      const MatrixXd A = cl.L * inverse_square_root(S) * cl.L.transpose();
       E[c] = B * cl.X.transpose() * cl.W * A;
       const VectorXd u = E[c] * cl.e;
       vr.noalias() += u * u.transpose();
+    }
+    // Per cluster, G_c = E_c L_c and H_c = E_c X_c L_B: row i of each gives g_c and h_c above.
+    std::vector<MatrixXd> G(cs.size());
+    std::vector<MatrixXd> H(cs.size());
+    for (std::size_t c = 0; c < cs.size(); ++c) {
+      G[c] = E[c] * cs[c].L;
+      H[c] = E[c] * cs[c].X * LB;
     }
     for (Eigen::Index i = 0; i < p; ++i) {
       double trace = 0.0;
       double frobenius = 0.0;  // sum over c of P_cc^2, then the off-diagonal terms
       double h4 = 0.0;
-      MatrixXd H = MatrixXd::Zero(p, p);
+      MatrixXd HH = MatrixXd::Zero(p, p);
       for (std::size_t c = 0; c < cs.size(); ++c) {
-        const VectorXd g = (E[c].row(i) * cs[c].L).transpose();
-        const VectorXd h = (E[c].row(i) * cs[c].X * LB).transpose();
+        const VectorXd g = G[c].row(i).transpose();
+        const VectorXd h = H[c].row(i).transpose();
         const double pcc = g.squaredNorm() - h.squaredNorm();
         trace += pcc;
         frobenius += pcc * pcc;
         h4 += h.squaredNorm() * h.squaredNorm();
-        H.noalias() += h * h.transpose();
+        HH.noalias() += h * h.transpose();
       }
-      frobenius += H.squaredNorm() - h4;
+      frobenius += HH.squaredNorm() - h4;
       df[static_cast<std::size_t>(i)] = trace * trace / frobenius;
     }
+    htz_test(beta, vr, static_cast<Eigen::Index>(d.x.first_tested()), G, H, r);
   }
 
   r.vb.assign(vr.data(), vr.data() + vr.size());
@@ -1875,22 +1968,10 @@ RobustFit robust_multilevel(const MultilevelData& d, const MultilevelFit& fit,
     r.ci_lb.push_back(b - crit * se);
     r.ci_ub.push_back(b + crit * se);
   }
-  const Eigen::Index from = d.x.has_intercept() && fit.p > 1 ? 1 : 0;
   if (small_sample == SmallSample::CR1) {
-    wald(beta, vr, from, n - static_cast<double>(fit.p), r.QM, r.QM_df, r.QM_p);
+    wald(beta, vr, static_cast<Eigen::Index>(d.x.first_tested()), n - static_cast<double>(fit.p),
+         r.QM, r.QM_df, r.QM_p);
     r.QM_ddf = n - static_cast<double>(fit.p);
-  } else if (p - from == 1) {
-    // One coefficient tested: its t statistic squared on its Satterthwaite df.
-    const auto last = static_cast<std::size_t>(p - 1);
-    r.QM = r.stat[last] * r.stat[last];
-    r.QM_df = 1.0;
-    r.QM_ddf = df[last];
-    r.QM_p = r.pval[last];
-  } else {
-    r.QM = kNaN;
-    r.QM_df = static_cast<double>(p - from);
-    r.QM_ddf = kNaN;
-    r.QM_p = kNaN;
   }
   return r;
 }

@@ -534,6 +534,12 @@ expected_files <- list(
       V <- vcalc(vi, cluster = study, obs = esid, rho = 0.6, data = d)
       expected_of(fit_model(d, nested, groups, "REML", "z", V = V))
     }
+    robust_deltype <- function(small_sample) function() {
+      fit <- fit_model(d, nested, groups, "REML", "z", mods = ~ deltype)
+      r <- expected_of(fit)
+      r$expected$robust <- robust_of(fit, "study", d$study, small_sample)
+      r
+    }
     list(input = "data/multilevel_assink2016.csv", cases = list(
       case("REML_z", c(ra, "--method", "REML", "--test", "z"), one("REML", "z")),
       case("ML_z", c(ra, "--method", "ML", "--test", "z"), one("ML", "z")),
@@ -541,6 +547,13 @@ expected_files <- list(
            one("REML", "z", mods = ~ deltype)),
       case("deltype_cells_REML_t", c(ra, "--mods", "deltype - 1", "--method", "REML", "--test",
                                      "t"), one("REML", "t", mods = ~ deltype - 1)),
+      # Two moderator coefficients: CR2's omnibus test is Hotelling's T^2 (HTZ).
+      case("deltype_robust_CR2_REML_z",
+           c(ra, "--mods", "deltype", "--method", "REML", "--test", "z", "--robust", "study",
+             "--small-sample", "CR2"), robust_deltype("CR2")),
+      case("deltype_robust_CR1_REML_z",
+           c(ra, "--mods", "deltype", "--method", "REML", "--test", "z", "--robust", "study",
+             "--small-sample", "CR1"), robust_deltype("CR1")),
       case("rho06_REML_z", c(ra, "--rho", "0.6", "--cluster", "study", "--obs", "esid",
                              "--method", "REML", "--test", "z"), correlated),
       struct_case(d, "deltype", "study", "CS", "REML"),

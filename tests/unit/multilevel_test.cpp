@@ -197,6 +197,26 @@ TEST(MultilevelCli, TheForestPlotGroupsTheEstimatesByTheOuterFactor) {
   EXPECT_EQ(plot.rows.back().kind, evident::ForestRowKind::prediction);
 }
 
+// CR2 gives each coefficient its own Satterthwaite df and the F test of two moderators a
+// fractional denominator df (HTZ; the numbers are checked against clubSandwich in the reference
+// cases): the text shows both, where CR1 has one integer df.
+TEST(MultilevelCli, CR2TextShowsEachCoefficientsDfAndTheFractionalDfOfTheFTest) {
+  const std::string data = std::string(EVIDENT_REFERENCE_DIR) + "/data/multilevel_assink2016.csv";
+  const std::vector<std::string> base = {"fit",    data,      "--random", "~ 1 | study/esid",
+                                         "--mods", "deltype", "--robust", "study"};
+  std::vector<std::string> cr2 = base;
+  cr2.insert(cr2.end(), {"--small-sample", "CR2"});
+  const auto r2 = run_cli(cr2);
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  EXPECT_TRUE(contains(r2.out, "t with Satterthwaite df")) << r2.out;
+  EXPECT_TRUE(contains(r2.out, "F(df1 = 2, df2 = 0.80) = 47.7593, p-val = 0.1480")) << r2.out;
+  EXPECT_TRUE(contains(r2.out, "    2.28 ")) << r2.out;  // deltypegeneral's df
+  const auto r1 = run_cli(base);
+  ASSERT_EQ(r1.code, 0) << r1.err;
+  EXPECT_TRUE(contains(r1.out, "t with df = 14")) << r1.out;
+  EXPECT_TRUE(contains(r1.out, "F(df1 = 2, df2 = 14)")) << r1.out;
+}
+
 TEST(MultilevelCli, WhatDoesNotApplyYetIsRefusedBeforeAnyOutput) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"fit", kData, "--random", "~ 1 | district", "--mods", "year",

@@ -26,6 +26,12 @@ struct DesignView {
     }
     return true;
   }
+
+  /// The first coefficient QM tests (0-based): 1 after an intercept, 0 without one or when the
+  /// intercept is the only coefficient, metafor's default btt.
+  [[nodiscard]] std::size_t first_tested() const noexcept {
+    return p > 1 && has_intercept() ? 1 : 0;
+  }
 };
 
 }  // namespace evident

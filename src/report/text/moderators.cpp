@@ -84,7 +84,7 @@ void render_text(const MetaRegAnalysis& a, std::ostream& out) {
   }
   out << fmt::format("\nTest for residual heterogeneity: QE(df = {}) = {}, p-val {}\n",
                      static_cast<long>(f.QE_df), fixed(f.QE, 4), p_text(f.QE_p));
-  const std::size_t first = f.p > 1 && a.design.view().has_intercept() ? 2 : 1;
+  const std::size_t first = a.design.view().first_tested() + 1;  // 1-based
   const std::string which = first == f.p ? fmt::format("coefficient {}", first)
                                          : fmt::format("coefficients {}:{}", first, f.p);
   if (knha) {

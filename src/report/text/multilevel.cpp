@@ -133,20 +133,27 @@ void render_text(const MultilevelAnalysis& a, std::ostream& out) {
   }
   if (a.robust) {
     const RobustFit& r = *a.robust;
-    out << fmt::format("\nCluster-robust inference ({}, {} clusters of {}; t with df = {}):\n",
+    // CR1 tests every coefficient on n - p df; CR2 gives each its Satterthwaite df (a column, as
+    // metafor prints it) and the F test a fractional denominator df.
+    const bool per_coefficient = r.small_sample == SmallSample::CR2;
+    out << fmt::format("\nCluster-robust inference ({}, {} clusters of {}; t with {}):\n",
                        small_sample_name(r.small_sample), r.n_clusters, a.robust_cluster,
-                       static_cast<long>(r.QM_ddf));
-    out << fmt::format("{:<{}} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "", cw, "estimate", "se",
-                       "tval", "pval", "ci.lb", "ci.ub");
+                       per_coefficient ? std::string("Satterthwaite df")
+                                       : fmt::format("df = {}", static_cast<long>(r.QM_ddf)));
+    out << fmt::format("{:<{}} {:>9} {:>8} {:>8}{} {:>8} {:>9} {:>9}\n", "", cw, "estimate", "se",
+                       "tval", per_coefficient ? fmt::format(" {:>7}", "df") : "", "pval", "ci.lb",
+                       "ci.ub");
     for (std::size_t c = 0; c < f.p; ++c) {
-      out << fmt::format("{:<{}} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9}\n", a.design.columns[c].name,
+      out << fmt::format("{:<{}} {:>9} {:>8} {:>8}{} {:>8} {:>9} {:>9}\n", a.design.columns[c].name,
                          cw, fixed(f.beta[c], 4), fixed(r.se[c], 4), fixed(r.stat[c], 4),
+                         per_coefficient ? fmt::format(" {:>7}", fixed(r.df[c], 2)) : "",
                          pvalue(r.pval[c]), fixed(r.ci_lb[c], 4), fixed(r.ci_ub[c], 4));
     }
     if (!intercept_only) {
-      out << fmt::format("Test of moderators: F(df1 = {}, df2 = {}) = {}, p-val {}\n",
-                         static_cast<long>(r.QM_df), static_cast<long>(r.QM_ddf), fixed(r.QM, 4),
-                         p_text(r.QM_p));
+      out << fmt::format(
+          "Test of moderators: F(df1 = {}, df2 = {}) = {}, p-val {}\n", static_cast<long>(r.QM_df),
+          per_coefficient ? fixed(r.QM_ddf, 2) : std::to_string(static_cast<long>(r.QM_ddf)),
+          fixed(r.QM, 4), p_text(r.QM_p));
     }
   }
   out << fmt::format(
