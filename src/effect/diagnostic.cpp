@@ -40,6 +40,8 @@ std::string_view diagnostic_name(DiagnosticCode code) noexcept {
       return "method_not_applicable";
     case DiagnosticCode::non_finite_result:
       return "non_finite_result";
+    case DiagnosticCode::repeated_study:
+      return "repeated_study";
   }
   return "?";
 }

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 #include <span>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "evident/methods/transform.hpp"
@@ -120,8 +123,24 @@ StudyResult study_row(const EffectData& data, std::size_t i, double weight, doub
           weight,         data.yi[i] - half, data.yi[i] + half};
 }
 
-void guard_non_finite(Analysis& a) {
+// Estimates that share a study label are pooled as independent, which only the user knows to be
+// right: they are named.
+void add_repeated_study_diagnostic(Analysis& a) {
+  const std::vector<RepeatedStudy> repeated = repeated_studies(a);
+  if (repeated.empty()) return;
+  a.diagnostics.push_back(
+      {DiagnosticCode::repeated_study,
+       fmt::format("more than one estimate from one study: {}; they are pooled as independent "
+                   "studies, which is wrong if they share participants or a setting (a "
+                   "multilevel model, --random \"~ 1 | study/estimate\", does not assume it)",
+                   repeated_studies_text(repeated)),
+       {}});
+}
+
+// The diagnostics every analysis ends with: a result that is not finite, repeated study labels.
+void finish_diagnostics(Analysis& a) {
   detail::add_non_finite_diagnostic(a.fit, a.diagnostics);
+  add_repeated_study_diagnostic(a);
 }
 
 Analysis analyse_counts(const EffectData& data, const FitOptions& options, bool details,
@@ -163,7 +182,7 @@ Analysis analyse_counts(const EffectData& data, const FitOptions& options, bool 
                            measure_name(data.measure)),
          {}});
   }
-  guard_non_finite(a);
+  finish_diagnostics(a);
   return a;
 }
 
@@ -227,10 +246,42 @@ Analysis analyse_bayes(std::span<const double> yi, std::span<const double> vi,
                              {}});
   }
   a.bayes = std::move(post);
+  add_repeated_study_diagnostic(a);
   return a;
 }
 
 }  // namespace
+
+std::vector<RepeatedStudy> repeated_studies(const Analysis& a) {
+  std::set<std::size_t> multiarm_lines;
+  if (a.multiarm) {
+    for (const SharedControl& t : a.multiarm->trials)
+      multiarm_lines.insert(t.lines.begin(), t.lines.end());
+  }
+  std::vector<RepeatedStudy> order;
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (const StudyResult& st : a.studies) {
+    if (multiarm_lines.contains(st.line)) continue;
+    const auto [it, added] = index.try_emplace(st.study, order.size());
+    if (added) order.push_back({st.study, 0});
+    ++order[it->second].estimates;
+  }
+  std::erase_if(order, [](const RepeatedStudy& r) { return r.estimates < 2; });
+  return order;
+}
+
+std::string repeated_studies_text(const std::vector<RepeatedStudy>& repeated) {
+  // Ten names say what is meant; a file of thousands of studies would otherwise print them all.
+  constexpr std::size_t kShown = 10;
+  std::string text;
+  for (std::size_t i = 0; i < repeated.size() && i < kShown; ++i) {
+    if (i > 0) text += ", ";
+    text += fmt::format("{} ({} estimates)", repeated[i].study, repeated[i].estimates);
+  }
+  if (repeated.size() > kShown)
+    text += fmt::format(" and {} more studies", repeated.size() - kShown);
+  return text;
+}
 
 Analysis analyse(const EffectData& data, const FitOptions& options, std::string source,
                  bool details) {
@@ -284,7 +335,7 @@ Analysis analyse(const EffectData& data, const FitOptions& options, std::string 
 
   a.diagnostics = data.diagnostics;
   detail::add_fit_diagnostics(a.fit, a.diagnostics);
-  guard_non_finite(a);
+  finish_diagnostics(a);
   return a;
 }
 

@@ -468,29 +468,14 @@ void fit_outcome_multilevel(OutcomeResult& res, const EffectData& merged, std::s
 // trial, whose shared control is handled) are named: treating them as independent is wrong when
 // they share participants or a setting, and only the reviewers know whether they do.
 void note_repeated_studies(OutcomeResult& res) {
-  const Analysis& a = *res.analysis;
-  std::set<std::size_t> multiarm_lines;
-  if (a.multiarm) {
-    for (const SharedControl& t : a.multiarm->trials)
-      multiarm_lines.insert(t.lines.begin(), t.lines.end());
-  }
-  std::vector<std::string> order;
-  std::map<std::string, std::size_t> count;
-  for (const StudyResult& st : a.studies) {
-    if (multiarm_lines.contains(st.line)) continue;
-    if (count[st.study]++ == 0) order.push_back(st.study);
-  }
-  std::vector<std::string> repeated;
-  for (const std::string& label : order) {
-    if (count[label] > 1) repeated.push_back(fmt::format("{} ({} estimates)", label, count[label]));
-  }
+  const std::vector<RepeatedStudy> repeated = repeated_studies(*res.analysis);
   if (repeated.empty()) return;
   res.notes.push_back(fmt::format(
       "More than one estimate from one study: {}. They are pooled as independent studies; if the "
       "estimates of a study share participants or a setting, name the clusters in the manifest "
       "(random = [\"~ 1 | study/estimate\"], with a column that numbers the estimates) for a "
       "multilevel model.",
-      join(repeated)));
+      repeated_studies_text(repeated)));
 }
 
 void run_comparative(OutcomeResult& res) {

@@ -83,6 +83,13 @@ void expect_every_line_accounted_for(const Json& j, const std::string& path) {
   }
 }
 
+std::size_t count_code(const Json& j, const std::string& code) {
+  std::size_t n = 0;
+  for (const auto& d : j.at("diagnostics"))
+    n += d.at("code") == code ? 1 : 0;
+  return n;
+}
+
 std::set<std::string> studies_with(const Json& j, const std::string& code) {
   std::set<std::string> out;
   for (const auto& d : j.at("diagnostics")) {
@@ -110,6 +117,8 @@ TEST(KneeAdverseEvents, SeriousEventsPoolWithMhAndPetoAndEveryZeroEventStudyIsNa
     EXPECT_EQ(j.at("multiarm").at("mode"), "combine");
     EXPECT_EQ(j.at("multiarm").at("by_default"), true);
     EXPECT_EQ(studies_with(j, "shared_control"), std::set<std::string>{"Chen 2021"});
+    // Its arms are one trial, not repeated estimates of a study pooled as independent.
+    EXPECT_EQ(count_code(j, "repeated_study"), 0u);
     expect_every_line_accounted_for(j, path);
     // Tables with no events keep their place in the study table, without an effect size.
     EXPECT_TRUE(j.at("studies")[0].at("yi").is_null());
@@ -126,6 +135,7 @@ TEST(KneeAdverseEvents, AnyEventsPoolIncludingATrialWhereEveryoneHadOne) {
   const Json split = json_of({"fit", path, "--method", "PETO", "--multiarm", "split"});
   EXPECT_EQ(split.at("k"), 5);
   EXPECT_EQ(split.at("multiarm").at("by_default"), false);
+  EXPECT_EQ(count_code(split, "repeated_study"), 0u);  // split arms share the trial's label
   expect_every_line_accounted_for(split, path);
 }
 

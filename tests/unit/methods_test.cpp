@@ -274,3 +274,29 @@ TEST(AnalysisDetails, WithoutDetailsTheFitAndItsDiagnosticsAreTheSame) {
 }
 
 }  // namespace
+
+// Repeated study labels are counted in order of first appearance; the rows of a multi-arm trial
+// (which share its label when split) are its arms, not repeated estimates.
+TEST(Summary, RepeatedStudyLabelsLeaveOutTheArmsOfAMultiArmTrial) {
+  using namespace evident;
+  Analysis a;
+  const std::vector<std::pair<std::string, std::size_t>> rows = {
+      {"B", 2}, {"A", 3}, {"B", 4}, {"T", 5}, {"T", 6}, {"C", 7}, {"B", 8}};
+  for (const auto& [study, line] : rows) {
+    StudyResult s;
+    s.study = study;
+    s.line = line;
+    a.studies.push_back(s);
+  }
+  std::vector<RepeatedStudy> r = repeated_studies(a);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].study, "B");
+  EXPECT_EQ(r[0].estimates, 3u);
+  EXPECT_EQ(r[1].study, "T");
+  a.multiarm = MultiArmReport{MultiArm::split, false, {{"T", {"T", "T"}, {5, 6}}}};
+  r = repeated_studies(a);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(repeated_studies_text(r), "B (3 estimates)");
+  std::vector<RepeatedStudy> many(12, {"S", 2});
+  EXPECT_TRUE(repeated_studies_text(many).ends_with("S (2 estimates) and 2 more studies"));
+}

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
@@ -215,6 +216,31 @@ TEST(MultilevelCli, CR2TextShowsEachCoefficientsDfAndTheFractionalDfOfTheFTest) 
   ASSERT_EQ(r1.code, 0) << r1.err;
   EXPECT_TRUE(contains(r1.out, "t with df = 14")) << r1.out;
   EXPECT_TRUE(contains(r1.out, "F(df1 = 2, df2 = 14)")) << r1.out;
+}
+
+// The complaint that opened multilevel work: samples nested in studies fitted as independent,
+// with no warning. Now the fit names the studies with several estimates; the multilevel fit of
+// the same rows, which models them, does not.
+TEST(MultilevelCli, EstimatesSharingAStudyFittedAsIndependentAreNamed) {
+  const std::string data = std::string(EVIDENT_REFERENCE_DIR) + "/data/multilevel_assink2016.csv";
+  const auto r = run_cli({"fit", data, "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::string message;
+  for (const auto& d : j.at("diagnostics")) {
+    if (d.at("code") == "repeated_study") message = d.at("message");
+  }
+  // Study 1 has 6 estimates, study 11 22; 14 of the 17 studies have more than one (ten named).
+  EXPECT_TRUE(contains(message, "1 (6 estimates), 2 (3 estimates)")) << message;
+  EXPECT_TRUE(contains(message, "11 (22 estimates)")) << message;
+  EXPECT_TRUE(contains(message, "and 4 more studies")) << message;
+  EXPECT_TRUE(contains(message, "--random")) << message;
+  const auto text = run_cli({"fit", data});
+  EXPECT_TRUE(contains(text.out, "more than one estimate from one study")) << text.out;
+
+  const auto ml = run_cli({"fit", data, "--random", "~ 1 | study/esid", "--format", "json"});
+  ASSERT_EQ(ml.code, 0) << ml.err;
+  EXPECT_FALSE(contains(ml.out, "repeated_study"));
 }
 
 TEST(MultilevelCli, WhatDoesNotApplyYetIsRefusedBeforeAnyOutput) {

@@ -27,6 +27,7 @@ enum class DiagnosticCode {
   refit_failed,             ///< a refit inside a method (leave-one-out, influence, ...) failed
   method_not_applicable,    ///< a method needs more studies or other data than there are
   non_finite_result,        ///< a result that should be a number is not (overflow, degenerate data)
+  repeated_study,           ///< several estimates share a study label and are pooled as independent
 };
 
 [[nodiscard]] std::string_view diagnostic_name(DiagnosticCode code) noexcept;

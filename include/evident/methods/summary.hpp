@@ -111,6 +111,20 @@ struct AnalysisSpec {
 /// "evident bias") works on univariate models only, so far.
 void require_univariate(const AnalysisSpec& spec, std::string_view what);
 
+/// A study label shared by several estimates of an analysis.
+struct RepeatedStudy {
+  std::string study;
+  std::size_t estimates = 0;
+};
+
+/// The study labels of `a.studies` that more than one estimate carries, in order of first
+/// appearance, leaving out the rows of a multi-arm trial (whose shared control is handled).
+/// Empty without `studies` (an analysis without details).
+[[nodiscard]] std::vector<RepeatedStudy> repeated_studies(const Analysis& a);
+
+/// "1 (6 estimates), 2 (3 estimates)": the first ten, then "and N more studies".
+[[nodiscard]] std::string repeated_studies_text(const std::vector<RepeatedStudy>& repeated);
+
 /// Fits the model to `data` and runs the methods a standard report needs: predict, the Q-profile
 /// intervals, weights, per-study intervals and the back-transformation. MH and PETO pool
 /// `data.counts` (fit_mantel_haenszel, fit_peto); the other methods pool the studies with a
