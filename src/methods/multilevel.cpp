@@ -494,6 +494,14 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
                                          a.sigma2_names[j]),
                              ""});
   }
+  if (!a.fit.rho.empty() &&
+      std::all_of(a.fit.rho.begin(), a.fit.rho.end(), [](double r) { return std::isnan(r); })) {
+    a.diagnostics.push_back({DiagnosticCode::not_estimable,
+                             "every tau^2 of the structure is 0, so its correlations are not "
+                             "identified (any rho gives the same likelihood) and are reported "
+                             "as null",
+                             ""});
+  }
   if (a.fit.termination == Termination::max_iterations) {
     a.diagnostics.push_back({DiagnosticCode::not_converged,
                              fmt::format("the variance components did not converge in {} "

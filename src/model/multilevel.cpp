@@ -1425,8 +1425,11 @@ Optimum fit_structured(const MultilevelData& d, const std::vector<Block>& blocks
     const std::vector<double> tau2(g.n_tau2(), std::exp(start));
     const std::vector<double> rho(g.n_rho(), rho0);
     if (!g.phi_of(tau2.data(), rho.data(), phi.data() + free.size())) continue;
-    DenseOptimum o =
-        maximise_dense(lik, phi, fixed, scale, options.tolerance, options.max_iterations);
+    // UN's search is first given a short budget: one that crawls towards G = 0 is cut short
+    // there, checked against that face below, and resumed only when the face is lower.
+    const int budget =
+        g.cholesky() ? std::min(options.max_iterations, 200) : options.max_iterations;
+    DenseOptimum o = maximise_dense(lik, phi, fixed, scale, options.tolerance, budget);
     iterations += o.iterations;
     if (o.at.ok && (!best || o.at.ll > best->at.ll)) best = std::move(o);
   }
@@ -1486,8 +1489,42 @@ Optimum fit_structured(const MultilevelData& d, const std::vector<Block>& blocks
     }
     if (!moved) break;
   }
+  // G = 0. When every tau2 of UN is at 0, its Cholesky factor approaches 0, where the score and
+  // the information in L vanish together: the steps shrink with L and the search crawls without
+  // reaching it (dat.kalaian1996: 2,000 iterations). When G is small at the best point found, the
+  // face L = 0 is fitted (the other components refitted) and kept when it is as high; rho is then
+  // not identified, and reported as such.
+  bool g_zero = false;
+  if (g.cholesky()) {
+    const MatrixXd g_best = g.G_phi(best->phi.data() + free.size());
+    if (g_best.diagonal().maxCoeff() < 1e-3 * scale ||
+        best->termination == Termination::max_iterations) {
+      std::vector<bool> hold = fixed;
+      VectorXd phi = best->phi;
+      for (std::size_t i = free.size(); i < hold.size(); ++i) {
+        hold[i] = true;
+        phi(static_cast<Eigen::Index>(i)) = 0.0;
+      }
+      DenseOptimum o =
+          maximise_dense(lik, phi, hold, scale, options.tolerance, options.max_iterations);
+      iterations += o.iterations;
+      if (o.at.ok && o.at.ll >= best->at.ll - 1e-12 * std::abs(best->at.ll)) {
+        best = std::move(o);
+        fixed = std::move(hold);
+        g_zero = true;
+      }
+    }
+    if (!g_zero && best->termination == Termination::max_iterations &&
+        options.max_iterations > 200) {
+      DenseOptimum o =
+          maximise_dense(lik, best->phi, fixed, scale, options.tolerance, options.max_iterations);
+      iterations += o.iterations;
+      if (o.at.ok && o.at.ll >= best->at.ll) best = std::move(o);
+    }
+  }
   out.iterations = iterations;
   Variances v = lik.variances(best->phi);
+  if (g_zero) std::fill(v.rho.begin(), v.rho.end(), kNaN);
   // A variance that drifted to a negligible value is at its boundary, 0, as metafor's would be
   // reported at its optimiser's floor.
   bool boundary = false;
@@ -1501,6 +1538,7 @@ Optimum fit_structured(const MultilevelData& d, const std::vector<Block>& blocks
   };
   floor_at_zero(v.sigma2);
   floor_at_zero(v.tau2);
+  boundary = boundary || g_zero;
   for (double r : v.rho)
     boundary = boundary || std::abs(r) == 1.0;
   out.theta =

@@ -462,6 +462,12 @@ own_data <- list(
     # metadat's v1i/v2i are left out (V diagonal), so the model is rma.mv(yi, vi, ...).
     d <- dat.berkey1998
     data.frame(trial = d$trial, outcome = as.character(d$outcome), yi = d$yi, vi = d$vi)
+  },
+  multilevel_kalaian1996 = function() {
+    # Coaching for the SAT: 47 studies, verbal and math outcomes (20 studies with both); V
+    # diagonal. Under UN both tau2 are 0 at the maximum, where rho is not identified.
+    d <- dat.kalaian1996
+    data.frame(study = d$study, outcome = as.character(d$outcome), yi = d$yi, vi = d$vi)
   }
 )
 
@@ -575,6 +581,30 @@ expected_files <- list(
       struct_case(d, "outcome", "trial", "UN", "REML", "outcome", "CR2"),
       struct_case(d, "outcome", "trial", "HCS", "REML", "outcome"),
       struct_case(d, "outcome", "trial", "CS", "ML", "outcome")))
+  },
+  multilevel_kalaian1996 = function() {
+    d <- read_own("data/multilevel_kalaian1996.csv")
+    un_at_zero <- function() {
+      fit <- rma.mv(yi, vi, random = ~ outcome | study, struct = "UN", data = d,
+                    method = "REML", test = "z", level = level, control = rma_control)
+      # Checked a second way: G = 0 is the maximum when the model without the random effect
+      # (the common-effect fit) has the same restricted likelihood.
+      fe <- rma.mv(yi, vi, data = d, method = "REML", test = "z", level = level)
+      if (abs(logLik(fit) - logLik(fe)) > 1e-9 * abs(logLik(fe)) || max(fit$tau2) > 1e-8) {
+        stop("kalaian1996 UN: the maximum is not at G = 0")
+      }
+      r <- struct_expected_of(fit, "UN")
+      # Both tau2 at 0 and rho not identified (metafor's is wherever its optimiser stopped).
+      r$expected$tau2 <- list(num(0), num(0))
+      r$expected$rho <- list(list(num(1), json_value("null")), list(json_value("null"), num(1)))
+      r$tolerance[["tau2[0]"]] <- boundary_tolerance
+      r$tolerance[["tau2[1]"]] <- boundary_tolerance
+      r
+    }
+    list(input = "data/multilevel_kalaian1996.csv", cases = list(
+      case("struct_UN_outcome_REML_at_zero",
+           c("--random", "~ outcome | study", "--struct", "UN", "--method", "REML", "--test",
+             "z"), un_at_zero)))
   }
 )
 
