@@ -307,8 +307,13 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
                                  structure_name(ml.structure)));
   }
   a.outer = formulas.front().factors.front();
+  std::unordered_map<std::string_view, std::size_t> estimates_in;
   for (std::size_t i = 0; i < k; ++i)
     a.clusters.emplace_back(table.cell(rows[i], factor_columns.front().front()));
+  for (const std::string& c : a.clusters) {
+    if (++estimates_in[c] == 2) ++a.clusters_with_several;
+  }
+  a.n_clusters = estimates_in.size();
 
   // Sampling covariances (metafor's vcalc with one rho): rho sqrt(vi vj) between estimates of one
   // cluster that are different observations; the same observation twice is correlated 1.
@@ -444,6 +449,14 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
     a.robust_cluster = ml.robust;
   }
 
+  if (a.fit.tau2.size() <= 1) {
+    a.total_variance = 0.0;
+    for (double s : a.fit.sigma2)
+      a.total_variance += s;
+    for (double t : a.fit.tau2)
+      a.total_variance += t;
+  }
+
   // Intercept only: the prediction interval with the summed components (metafor's predict),
   // a structure's one tau2 among them; with a tau2 per level it depends on the level, and is
   // left out (NaN; metafor's predict gives one per level then).
@@ -453,20 +466,15 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
     p.se = a.fit.se[0];
     p.ci_lb = a.fit.ci_lb[0];
     p.ci_ub = a.fit.ci_ub[0];
-    double total = 0.0;
-    for (double s : a.fit.sigma2)
-      total += s;
-    for (double t : a.fit.tau2)
-      total += t;
     const double crit = stats::critical_value(spec.fit.level, a.fit.df);
-    const double half = crit * std::sqrt(p.se * p.se + total);
-    p.pi_lb = a.fit.tau2.size() > 1 ? kNaN : p.pred - half;
-    p.pi_ub = a.fit.tau2.size() > 1 ? kNaN : p.pred + half;
+    const double half = crit * std::sqrt(p.se * p.se + a.total_variance);
+    p.pi_lb = p.pred - half;  // NaN with a tau2 per level
+    p.pi_ub = p.pred + half;
     a.prediction = p;
     // I2 (Nakagawa & Santos 2012, eq. 20): the summed components against the typical sampling
     // variance of Higgins & Thompson (2002, eq. 9) from the diagonal of V, as for the univariate
     // model. With a tau2 per level the total depends on the level, as the prediction does.
-    if (a.fit.tau2.size() <= 1 && k > 1) {
+    if (std::isfinite(a.total_variance) && k > 1) {
       double sw = 0.0, sw2 = 0.0;
       for (std::size_t i = 0; i < k; ++i) {
         const double w = 1.0 / data.vi[i];
@@ -474,7 +482,7 @@ MultilevelAnalysis analyse_multilevel(const StudyTable& table, const AnalysisSpe
         sw2 += w * w;
       }
       a.vt = static_cast<double>(k - 1) / (sw - sw2 / sw);
-      a.I2 = 100.0 * total / (total + a.vt);
+      a.I2 = 100.0 * a.total_variance / (a.total_variance + a.vt);
     }
   }
 
@@ -530,15 +538,7 @@ Analysis pooled_analysis(const MultilevelAnalysis& m) {
   a.fit.pval = f.pval[0];
   a.fit.ci_lb = f.ci_lb[0];
   a.fit.ci_ub = f.ci_ub[0];
-  a.fit.tau2 = kNaN;
-  if (f.tau2.size() <= 1) {
-    double total = 0.0;
-    for (double s : f.sigma2)
-      total += s;
-    for (double t : f.tau2)
-      total += t;
-    a.fit.tau2 = total;
-  }
+  a.fit.tau2 = m.total_variance;
   a.fit.tau2_se = kNaN;
   a.fit.Q = f.QE;
   a.fit.Q_df = f.QE_df;

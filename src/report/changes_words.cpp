@@ -64,6 +64,9 @@ std::vector<std::string> change_sentences(const Review& review) {
     if (!c.status_after.empty()) {
       parts.push_back(fmt::format("status {} became {}", c.status_before, c.status_after));
     }
+    if (!c.model_after.empty()) {
+      parts.push_back(fmt::format("model {} became {}", c.model_before, c.model_after));
+    }
     if (c.estimate_changed) {
       parts.push_back(fmt::format("{} became {}",
                                   effect(abbrev, c.estimate_before, c.ci_lb_before, c.ci_ub_before),

@@ -100,10 +100,9 @@ std::string size_text(const OutcomeResult& o) {
   std::string s = count_text(static_cast<double>(o.analysis->fit.k), "study", "studies");
   if (o.multilevel) {
     // Estimates nested in clusters: both counts, since k is not the number of studies.
-    std::set<std::string> clusters(o.multilevel->clusters.begin(), o.multilevel->clusters.end());
     s = fmt::format("{} in {} levels of {}",
                     count_text(static_cast<double>(o.analysis->fit.k), "estimate", "estimates"),
-                    clusters.size(), o.multilevel->outer);
+                    o.multilevel->n_clusters, o.multilevel->outer);
   }
   const double n = participants(o);
   if (std::isfinite(n)) s += ", " + count_text(n, "participant", "participants");

@@ -63,7 +63,7 @@ std::optional<double> optional_number(const Json& j, const char* key) {
 bool OutcomeChange::any() const {
   return added || removed || !studies_added.empty() || !studies_removed.empty() ||
          estimate_changed || !status_after.empty() || !certainty_after.empty() ||
-         !sequential_after.empty();
+         !sequential_after.empty() || !model_after.empty();
 }
 
 ReviewSnapshot snapshot(const Review& review) {
@@ -77,6 +77,13 @@ ReviewSnapshot snapshot(const Review& review) {
     out.status = status_name(o.status);
     out.measure = measure_name(o.spec.analysis.effect.measure);
     out.method = method_name(o.spec.analysis.fit.method);
+    const MultilevelSpec& ml = o.spec.analysis.multilevel;
+    if (ml.active()) {
+      out.model = ml.formulas();
+      if (o.multilevel && o.multilevel->structure) {
+        out.model += fmt::format(", struct {}", structure_name(*o.multilevel->structure));
+      }
+    }
     if (o.analysis) {
       out.k = o.analysis->fit.k;
       for (const auto& st : o.analysis->studies)
@@ -128,6 +135,7 @@ std::string result_json(const ReviewSnapshot& s) {
                         {"status", o.status},
                         {"measure", o.measure},
                         {"method", o.method},
+                        {"model", o.model},
                         {"k", o.k},
                         {"participants", number_or_null(o.participants)},
                         {"studies", o.studies},
@@ -175,6 +183,7 @@ ReviewSnapshot read_review_result(const std::string& path) {
       out.status = o.at("status").get<std::string>();
       out.measure = o.value("measure", "");
       out.method = o.value("method", "");
+      out.model = o.value("model", "independent");
       out.k = o.at("k").get<std::size_t>();
       out.participants = optional_number(o, "participants").value_or(NAN);
       out.studies = o.at("studies").get<std::vector<std::string>>();
@@ -253,6 +262,10 @@ std::vector<OutcomeChange> compare_reviews(const ReviewSnapshot& before,
     if (was.certainty != now.certainty) {
       c.certainty_before = was.certainty.empty() ? "none" : was.certainty;
       c.certainty_after = now.certainty.empty() ? "none" : now.certainty;
+    }
+    if (was.model != now.model) {
+      c.model_before = was.model;
+      c.model_after = now.model;
     }
     const std::string seq_before = was.sequential_conclusion.value_or("none");
     const std::string seq_after = now.sequential_conclusion.value_or("none");

@@ -436,27 +436,20 @@ void fit_outcome_multilevel(OutcomeResult& res, const EffectData& merged, std::s
   for (const StudyResult& s : m.studies)
     res.study_refs.push_back({t, row_of_line.at(s.line)});
 
-  std::map<std::string, std::size_t> per_cluster;
-  for (const std::string& c : m.clusters)
-    ++per_cluster[c];
-  const std::size_t several = static_cast<std::size_t>(std::count_if(
-      per_cluster.begin(), per_cluster.end(), [](const auto& kv) { return kv.second > 1; }));
   // The variance components are in the heterogeneity line; a structure is named here.
   const std::string structure =
       m.structure ? fmt::format(" The levels of {} within each {} are correlated ({} structure).",
                                 m.inner, m.structured_outer, structure_name(*m.structure))
                   : std::string();
-  std::string formulas;
-  for (const std::string& f : o.analysis.multilevel.random)
-    formulas += (formulas.empty() ? "" : ", ") + f;
+  const std::string formulas = o.analysis.multilevel.formulas();
   const Analysis& ind = *res.independent;
   res.notes.push_back(fmt::format(
       "Model: a multilevel random-effects model (random = {}; {}), because the estimates are "
       "nested: {} estimates from {} levels of {}, {} of them with more than one, and estimates "
       "of one {} are not independent.{}{} Pooled as if every estimate were an independent "
       "study, the estimate would be {} ({:g}% CI {} to {}).",
-      formulas, method_name(m.fit.method), m.fit.k, per_cluster.size(), m.outer, several, m.outer,
-      structure,
+      formulas, method_name(m.fit.method), m.fit.k, m.n_clusters, m.outer, m.clusters_with_several,
+      m.outer, structure,
       m.rho ? fmt::format(" Sampling errors correlated {:g} within each {}.", *m.rho,
                           o.analysis.multilevel.cluster)
             : std::string(),

@@ -124,4 +124,34 @@ TEST_F(LivingReview, TheResultFileReadsBackAsWritten) {
   EXPECT_TRUE(evident::compare_reviews(s, s).empty());
 }
 
+// The result file records the model of each outcome; a change of model (independent studies to
+// a multilevel model) is a change, and a file written before the model was recorded reads as
+// studies pooled as independent.
+TEST_F(LivingReview, AChangedModelIsAChange) {
+  evident::ReviewSnapshot before;
+  evident::OutcomeSnapshot o;
+  o.id = "pain";
+  o.name = "Pain";
+  o.status = "pooled";
+  o.k = 3;
+  o.studies = {"A", "A", "B"};
+  before.outcomes.push_back(o);
+  evident::ReviewSnapshot after = before;
+  after.outcomes.front().model = "~ 1 | study/estimate";
+  const auto changes = evident::compare_reviews(before, after);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes.front().model_before, "independent");
+  EXPECT_EQ(changes.front().model_after, "~ 1 | study/estimate");
+  EXPECT_TRUE(changes.front().any());
+
+  std::string old_file = evident::result_json(before);
+  const std::string key = "\"model\": \"independent\",";
+  const auto at = old_file.find(key);
+  ASSERT_NE(at, std::string::npos) << old_file;
+  old_file.erase(at, key.size());
+  const fs::path path = dir_ / "old.json";
+  std::ofstream(path, std::ios::binary) << old_file;
+  EXPECT_EQ(evident::read_review_result(path.string()).outcomes.front().model, "independent");
+}
+
 }  // namespace

@@ -59,8 +59,14 @@ struct MultilevelAnalysis {
   /// multilevel and multivariate models"). NaN otherwise.
   double I2 = std::numeric_limits<double>::quiet_NaN();
   double vt = std::numeric_limits<double>::quiet_NaN();
-  std::vector<StudyResult> studies;   ///< weights: 100 (row sums of W) / (sum of W)
-  std::vector<std::string> clusters;  ///< each study's level of the outer factor
+  /// The variance components summed (every sigma2 and a structure's one tau2): the
+  /// heterogeneity an estimate has beyond its sampling error. NaN with a tau2 per level, where it
+  /// depends on the level.
+  double total_variance = std::numeric_limits<double>::quiet_NaN();
+  std::vector<StudyResult> studies;       ///< weights: 100 (row sums of W) / (sum of W)
+  std::vector<std::string> clusters;      ///< each study's level of the outer factor
+  std::size_t n_clusters = 0;             ///< distinct levels in `clusters`
+  std::size_t clusters_with_several = 0;  ///< of them, levels with more than one estimate
   std::vector<Diagnostic> diagnostics;
 };
 

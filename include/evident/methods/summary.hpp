@@ -80,6 +80,13 @@ struct MultilevelSpec {
   bool profile = true;
 
   [[nodiscard]] bool active() const noexcept { return !random.empty(); }
+  /// The formulas as a reader sees them: "~ 1 | district/school, ~ 1 | year".
+  [[nodiscard]] std::string formulas() const {
+    std::string out;
+    for (const std::string& f : random)
+      out += (out.empty() ? "" : ", ") + f;
+    return out;
+  }
   friend bool operator==(const MultilevelSpec&, const MultilevelSpec&) = default;
 };
 

@@ -28,6 +28,10 @@ struct OutcomeSnapshot {
   std::string id, name;
   std::string status;  ///< pooled, described or no_data
   std::string measure, method;
+  /// The model beyond the method: "independent" (studies pooled as independent), or the
+  /// multilevel model's formulas and structure ("~ 1 | district/school", "~ outcome | trial,
+  /// struct UN"). Files written before it was recorded read as "independent".
+  std::string model = "independent";
   std::size_t k = 0;
   double participants = 0.0;
   std::vector<std::string> studies;  ///< the labels of the studies used
@@ -60,6 +64,7 @@ struct OutcomeChange {
   std::string certainty_before, certainty_after;  ///< set when the certainty changed
   /// The sequential conclusion changed (e.g. not_yet to benefit: a boundary was crossed).
   std::string sequential_before, sequential_after;
+  std::string model_before, model_after;  ///< set when the model changed
   [[nodiscard]] bool any() const;
 };
 

@@ -85,9 +85,7 @@ std::string model_words(const OutcomeSpec& s, std::set<std::string_view>& cite) 
     // rma.mv, named by its formulas.
     cite.insert("KONST");
     cite.insert("NAKAGAWA");
-    std::string formulas;
-    for (const std::string& f : s.analysis.multilevel.random)
-      formulas += (formulas.empty() ? "" : ", ") + f;
+    const std::string formulas = s.analysis.multilevel.formulas();
     return fmt::format(
         "a multilevel random-effects model with variance components for {} fitted by {} "
         "(Konstantopoulos 2011), I² as the components' share of the total variability "
