@@ -120,3 +120,23 @@ def test_batch_refuses_a_struct():
     frame = pd.read_csv(BERKEY).assign(id=1)
     with pytest.raises(ValueError, match="struct"):
         evident.batch(frame, by="id", random="~ outcome | trial", struct="UN")
+
+
+ASSINK = REFERENCE / "data" / "multilevel_assink2016.csv"
+
+
+def test_cr2_test_of_two_moderators_equals_clubsandwich():
+    # CR2's omnibus test of two moderator coefficients (HTZ), from Python as from the command
+    # line, against metafor's robust(..., clubSandwich = TRUE) in the reference file.
+    frame = pd.read_csv(ASSINK)
+    res = evident.rma(yi="yi", vi="vi", data=frame, random="~ 1 | study/esid", mods="deltype",
+                      robust="study", small_sample="CR2")
+    want = cli_json("fit", ASSINK, "--random", "~ 1 | study/esid", "--mods", "deltype",
+                    "--robust", "study", "--small-sample", "CR2")
+    assert without_source(res.to_dict()) == without_source(want)
+    cases = json.loads((REFERENCE / "expected" / "multilevel_assink2016.json").read_text())
+    case = next(c for c in cases["cases"] if c["name"] == "deltype_robust_CR2_REML_z")
+    robust = res.to_dict()["robust"]
+    for key in ("QM", "QM_ddf", "QM_p"):
+        assert robust[key] == pytest.approx(case["expected"]["robust"][key], rel=1e-6)
+    assert robust["QM_df"] == 2
