@@ -1442,6 +1442,17 @@ Optimum fit_structured(const MultilevelData& d, const std::vector<Block>& blocks
   // A parameter that drifted towards its boundary is held there (phi = -inf or +-inf: exp and
   // tanh give 0 and +-1 exactly) and the others fitted again; the boundary is kept when its
   // maximum is at least as high (the Karush-Kuhn-Tucker point of the constrained problem).
+  // A face (parameters `hold` held where `phi` puts them, the others refitted) replaces the best
+  // point when its maximum is at least as high, to rounding.
+  auto keep_face = [&](VectorXd phi, std::vector<bool> hold) {
+    DenseOptimum o =
+        maximise_dense(lik, std::move(phi), hold, scale, options.tolerance, options.max_iterations);
+    iterations += o.iterations;
+    if (!o.at.ok || o.at.ll < best->at.ll - 1e-12 * std::abs(best->at.ll)) return false;
+    best = std::move(o);
+    fixed = std::move(hold);
+    return true;
+  };
   for (int round = 0; round < 6; ++round) {
     bool moved = false;
     // A parameter held at its boundary while the others were still far from their maximum may
@@ -1477,12 +1488,7 @@ Optimum fit_structured(const MultilevelData& d, const std::vector<Block>& blocks
       VectorXd phi = best->phi;
       phi(i) = i < n_var ? -std::numeric_limits<double>::infinity()
                          : std::copysign(std::numeric_limits<double>::infinity(), x);
-      DenseOptimum o =
-          maximise_dense(lik, phi, hold, scale, options.tolerance, options.max_iterations);
-      iterations += o.iterations;
-      if (o.at.ok && o.at.ll >= best->at.ll - 1e-12 * std::abs(best->at.ll)) {
-        best = std::move(o);
-        fixed = std::move(hold);
+      if (keep_face(std::move(phi), std::move(hold))) {
         moved = true;
         break;
       }
@@ -1505,14 +1511,7 @@ Optimum fit_structured(const MultilevelData& d, const std::vector<Block>& blocks
         hold[i] = true;
         phi(static_cast<Eigen::Index>(i)) = 0.0;
       }
-      DenseOptimum o =
-          maximise_dense(lik, phi, hold, scale, options.tolerance, options.max_iterations);
-      iterations += o.iterations;
-      if (o.at.ok && o.at.ll >= best->at.ll - 1e-12 * std::abs(best->at.ll)) {
-        best = std::move(o);
-        fixed = std::move(hold);
-        g_zero = true;
-      }
+      g_zero = keep_face(std::move(phi), std::move(hold));
     }
     if (!g_zero && best->termination == Termination::max_iterations &&
         options.max_iterations > 200) {
